@@ -1,0 +1,217 @@
+//! Command-line interface: clap definitions (the doc comments are the `--help` text) and the
+//! mapping from outcomes to exit codes (0 = clean, 1 = findings, 2 = could not run).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::commands;
+
+/// huizong（汇总）：县级法治政府建设年度统计的下发模板、收表校验、汇总同比、异常排查与报告起草。
+///
+/// 典型流程：
+///   huizong template --year 2024 --registry units.csv --out 模板/      下发填报模板
+///   huizong check --year 2024 --registry units.csv 收表/                校验收回的报表
+///   huizong run --year 2024 --registry units.csv 收表/ --prior 上年/ --out 汇总/
+///   huizong draft --year 2024 --from 汇总/ --out 报告数据段落.docx
+///
+/// 退出码：0 = 无错误；1 = 发现错误级问题（结果仍会写出）；2 = 无法运行（参数、指标体系、名册或输出有误）。
+#[derive(Debug, Parser)]
+#[command(name = "huizong", version, about, long_about, verbatim_doc_comment)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 为名册中当年应报的每个单位生成填报模板（封面、统计表、填报说明）
+    Template(TemplateArgs),
+    /// 生成一个可复现的示例县（名册 + 各年度已填报表，可植入典型错误）
+    Sample(SampleArgs),
+    /// 校验报表：逐条列出问题（文件!工作表!单元格: 代码 级别 消息）
+    Check(CheckArgs),
+    /// 汇总：校验、汇总全县指标与同比，写出汇总表、figures JSON、历史数据和退回清单
+    Run(RunArgs),
+    /// 解释一条校验规则（如 V25）；--all 列出全部规则
+    Rule(RuleArgs),
+    /// 根据汇总结果起草年度报告的数据段落（.docx 或 .md）
+    Draft(DraftArgs),
+}
+
+/// Options shared by commands that read a schema.
+#[derive(Debug, Args, Clone)]
+pub struct SchemaArg {
+    /// 指标体系文件（TOML）；缺省使用内置的 fazhi-2024
+    #[arg(long, value_name = "文件")]
+    pub schema: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// 统计年度
+    #[arg(long)]
+    pub year: i32,
+    /// 单位名册（units.csv）
+    #[arg(long, value_name = "文件")]
+    pub registry: PathBuf,
+    /// 上年数据（上年报表文件夹或 history.csv），用于预填“上年数”
+    #[arg(long, value_name = "路径")]
+    pub prior: Option<PathBuf>,
+    /// 输出文件夹
+    #[arg(long, value_name = "文件夹")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub schema: SchemaArg,
+}
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// 输出文件夹（写出 units.csv 与 <年度>/*.xlsx）
+    #[arg(long, value_name = "文件夹")]
+    pub out: PathBuf,
+    /// 单位数（缺省约 47：15 个乡镇、30 个部门、县本级、县法院）
+    #[arg(long)]
+    pub units: Option<usize>,
+    /// 年度，逗号分隔
+    #[arg(long, value_delimiter = ',', default_value = "2023,2024")]
+    pub years: Vec<i32>,
+    /// 随机种子（同一种子生成的文件逐字节相同）
+    #[arg(long, default_value_t = 20241231)]
+    pub seed: u64,
+    /// 不植入典型错误，生成干净数据
+    #[arg(long)]
+    pub clean: bool,
+    #[command(flatten)]
+    pub schema: SchemaArg,
+}
+
+/// Output format of findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// 每个问题一行
+    #[default]
+    Concise,
+    /// 每个问题多行，含单位与指标
+    Full,
+    /// JSON（每行一个对象），供其他程序读取
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// 报表文件或文件夹（文件夹递归查找 .xlsx/.xlsm/.xls/.ods）
+    #[arg(required = true, value_name = "路径")]
+    pub paths: Vec<PathBuf>,
+    /// 统计年度（缺省取封面上的年度）
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// 单位名册：核对单位代码、类型，并列出未报单位
+    #[arg(long, value_name = "文件")]
+    pub registry: Option<PathBuf>,
+    /// 上年数据（上年报表文件夹或 history.csv）：启用跨期规则和逐单位异常检查
+    #[arg(long, value_name = "路径")]
+    pub prior: Option<PathBuf>,
+    /// 输出格式
+    #[arg(long, value_enum, default_value_t = Format::Concise)]
+    pub format: Format,
+    #[command(flatten)]
+    pub schema: SchemaArg,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// 本年报表文件或文件夹
+    #[arg(required = true, value_name = "路径")]
+    pub paths: Vec<PathBuf>,
+    /// 统计年度
+    #[arg(long)]
+    pub year: i32,
+    /// 单位名册（缺省：报表所在文件夹或其上级中的 units.csv）
+    #[arg(long, value_name = "文件")]
+    pub registry: Option<PathBuf>,
+    /// 上年数据：上年报表文件夹，或上次运行写出的 history.csv
+    #[arg(long, value_name = "路径")]
+    pub prior: Option<PathBuf>,
+    /// 输出文件夹
+    #[arg(long, value_name = "文件夹")]
+    pub out: PathBuf,
+    /// 审核确认文件（accept.toml）：把已核实的异常标记为“已确认”
+    #[arg(long, value_name = "文件")]
+    pub accept: Option<PathBuf>,
+    /// 不显示进度
+    #[arg(long)]
+    pub quiet: bool,
+    /// 线程数（缺省为 CPU 核数）
+    #[arg(long)]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub schema: SchemaArg,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// 规则代码，如 V25、S03
+    pub code: Option<String>,
+    /// 列出全部规则
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub schema: SchemaArg,
+}
+
+#[derive(Debug, Args)]
+pub struct DraftArgs {
+    /// 统计年度
+    #[arg(long)]
+    pub year: i32,
+    /// huizong run 的输出文件夹（读取其中的 figures_<年度>.json）
+    #[arg(long, value_name = "文件夹")]
+    pub from: PathBuf,
+    /// 输出文件（.docx 或 .md）
+    #[arg(long, value_name = "文件")]
+    pub out: PathBuf,
+    /// 自定义措辞模板文件夹（缺省使用内置模板）
+    #[arg(long, value_name = "文件夹")]
+    pub templates: Option<PathBuf>,
+}
+
+/// How a command finished when it could run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// No error-level findings.
+    Clean,
+    /// At least one error-level finding (outputs were still written).
+    Findings,
+}
+
+/// Parses the command line, runs the command and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // A panic anywhere is a bug; it must not reach the user as a backtrace, but as exit 2.
+    let result = std::panic::catch_unwind(|| run(cli));
+    match result {
+        Ok(Ok(Outcome::Clean)) => ExitCode::from(0),
+        Ok(Ok(Outcome::Findings)) => ExitCode::from(1),
+        Ok(Err(e)) => {
+            eprintln!("错误：{e}");
+            ExitCode::from(2)
+        }
+        Err(_) => {
+            eprintln!("错误：程序内部错误（这是 huizong 的缺陷，请报告）");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a parsed command.
+pub fn run(cli: Cli) -> crate::Result<Outcome> {
+    match cli.command {
+        Command::Template(a) => commands::template::run(&a),
+        Command::Sample(a) => commands::sample::run(&a),
+        Command::Check(a) => commands::check::run(&a),
+        Command::Run(a) => commands::run::run(&a),
+        Command::Rule(a) => commands::rule::run(&a),
+        Command::Draft(a) => commands::draft::run(&a),
+    }
+}

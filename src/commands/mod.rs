@@ -1,0 +1,8 @@
+//! One module per subcommand: each turns parsed arguments into calls on the library.
+
+pub mod check;
+pub mod draft;
+pub mod rule;
+pub mod run;
+pub mod sample;
+pub mod template;

@@ -1,0 +1,137 @@
+//! The unit registry (单位名册): who must report in which year, of what kind, and which units a
+//! merged or renamed unit continues (for year-on-year comparison).
+//!
+//! File format: `units.csv`, UTF-8 (a BOM is tolerated), documented in `docs/registry-format.md`.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+use crate::Result;
+
+/// The kind of a reporting unit; decides which indicators it reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    /// 乡镇/街道
+    Township,
+    /// 县直部门
+    Department,
+    /// 县本级 (县司法局/依法治县办, 政务服务管理局): county-office figures
+    CountyOffice,
+    /// 外部数据来源, e.g. 县法院
+    External,
+}
+
+impl UnitKind {
+    pub const ALL: [UnitKind; 4] = [
+        UnitKind::Township,
+        UnitKind::Department,
+        UnitKind::CountyOffice,
+        UnitKind::External,
+    ];
+
+    /// The registry/schema spelling.
+    pub fn key(self) -> &'static str {
+        match self {
+            UnitKind::Township => "township",
+            UnitKind::Department => "department",
+            UnitKind::CountyOffice => "county_office",
+            UnitKind::External => "external",
+        }
+    }
+
+    /// The Chinese label written on the cover sheet and in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            UnitKind::Township => "乡镇(街道)",
+            UnitKind::Department => "县直部门",
+            UnitKind::CountyOffice => "县本级",
+            UnitKind::External => "外部来源",
+        }
+    }
+
+    /// The subtotal column label in the summary (乡镇小计, 部门小计, 县本级, 外部来源).
+    pub fn subtotal_label(self) -> &'static str {
+        match self {
+            UnitKind::Township => "乡镇小计",
+            UnitKind::Department => "部门小计",
+            UnitKind::CountyOffice => "县本级",
+            UnitKind::External => "外部来源",
+        }
+    }
+
+    /// Accepts the key or the Chinese label (and a few common variants).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "township" | "乡镇(街道)" | "乡镇（街道）" | "乡镇" | "街道" => {
+                Some(UnitKind::Township)
+            }
+            "department" | "县直部门" | "部门" => Some(UnitKind::Department),
+            "county_office" | "县本级" => Some(UnitKind::CountyOffice),
+            "external" | "外部来源" | "法院" => Some(UnitKind::External),
+            _ => None,
+        }
+    }
+}
+
+/// One row of the registry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    /// Stable code, never reused (e.g. `411321-T03`).
+    pub code: String,
+    pub name: String,
+    pub kind: UnitKind,
+    /// Roll-up parent (the county code), if given.
+    pub parent: Option<String>,
+    /// First year the unit must report (inclusive).
+    pub active_from: i32,
+    /// Last year the unit must report (inclusive); `None` = still active.
+    pub active_to: Option<i32>,
+    /// Units this one continues, with weights: prior-year value = Σ weight × predecessor value.
+    pub predecessors: Vec<(String, f64)>,
+    /// 村(社区) count: denominator of village coverage rates.
+    pub villages: u32,
+}
+
+impl Unit {
+    /// Whether the unit must report for `year`.
+    pub fn active_in(&self, year: i32) -> bool {
+        self.active_from <= year && self.active_to.is_none_or(|to| year <= to)
+    }
+}
+
+/// The whole registry, in file order.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Registry {
+    pub units: Vec<Unit>,
+}
+
+impl Registry {
+    /// Loads and checks a registry file; a bad row is refused with its line and the reason.
+    pub fn load(path: &Path) -> Result<Registry> {
+        let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Registry::parse(&text, path)
+    }
+
+    /// Parses registry text; `path` is only used in error messages.
+    pub fn parse(_text: &str, _path: &Path) -> Result<Registry> {
+        todo!("registry parsing")
+    }
+
+    /// Writes the registry in the same format `parse` reads.
+    pub fn to_csv(&self) -> String {
+        todo!("registry writing")
+    }
+
+    pub fn get(&self, code: &str) -> Option<&Unit> {
+        self.units.iter().find(|u| u.code == code)
+    }
+
+    /// Units that must report in `year`, in file order.
+    pub fn active_in(&self, year: i32) -> impl Iterator<Item = &Unit> {
+        self.units.iter().filter(move |u| u.active_in(year))
+    }
+}

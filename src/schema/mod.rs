@@ -1,0 +1,193 @@
+//! The indicator schema (指标体系): sections, indicators, breakdown groups, derived rates and
+//! validation rules, loaded from a TOML file (`schemas/fazhi-2024.toml` is embedded as the
+//! default). Everything is checked when the schema loads: a bad schema is refused with its file,
+//! line and column.
+
+pub mod expr;
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+use crate::diagnostic::Severity;
+use crate::registry::UnitKind;
+use crate::Result;
+pub use expr::Expr;
+
+/// The embedded default schema.
+pub const DEFAULT_SCHEMA: &str = include_str!("../../schemas/fazhi-2024.toml");
+
+/// What kind of value an indicator holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueType {
+    /// A whole number ≥ 0 (件, 次, 人 …).
+    Count,
+    /// A decimal ≥ 0 with at most 2 decimals, stored in 元.
+    Amount,
+    /// 是/否.
+    YesNo,
+}
+
+/// How an indicator becomes a county figure (domain §1.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregation {
+    /// Σ over units.
+    Sum,
+    /// Σ over units of per-unit case counts that may double count (co-defendants).
+    SumOverlap,
+    /// The county-office (or court) value, never summed.
+    County,
+    /// Number of expected units answering 是, shown as "n of N".
+    CountYes,
+    /// Year-end stock: Σ at year end, compared year end to year end, never added over years.
+    Stock,
+}
+
+/// A section of the template (一 组织领导与学法 …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    /// Two-letter code, e.g. `ZL`.
+    pub code: String,
+    /// Display name, e.g. `一、组织领导与学法`.
+    pub name: String,
+}
+
+/// A base indicator or a breakdown sub-field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Indicator {
+    /// Stable code, e.g. `FY02`, `ZF06B`.
+    pub code: String,
+    pub name: String,
+    /// Measurement unit (件, 次, 人, 元 …); empty for yes/no.
+    pub unit: String,
+    pub value_type: ValueType,
+    /// Section code.
+    pub section: String,
+    /// Unit kinds that report it.
+    pub reporters: Vec<UnitKind>,
+    pub aggregation: Aggregation,
+    /// For breakdown sub-fields: the total they partition (e.g. `ZF06` for `ZF06B`).
+    pub parent: Option<String>,
+    /// Filling hint shown in the 填报说明 sheet.
+    pub hint: Option<String>,
+}
+
+impl Indicator {
+    pub fn reported_by(&self, kind: UnitKind) -> bool {
+        self.reporters.contains(&kind)
+    }
+}
+
+/// A derived rate: Σ numerator / Σ denominator over units, recomputed at every level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rate {
+    pub code: String,
+    pub name: String,
+    /// Evaluated per unit, then summed.
+    pub numerator: Expr,
+    pub denominator: Expr,
+    /// The source text of the two expressions, for display.
+    pub numerator_text: String,
+    pub denominator_text: String,
+    /// Decimals when shown as a percentage (2 → 8.93%).
+    pub decimals: u8,
+    /// Unit kinds over which the rate is computed (empty = all that report the inputs).
+    pub kinds: Vec<UnitKind>,
+}
+
+/// When a rule can be evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleScope {
+    /// Checked by the reader itself (types, placeholders, cover); no expression.
+    Builtin,
+    /// Within one submission.
+    InRecord,
+    /// Needs the same unit's prior-year values (`prev.X`).
+    CrossPeriod,
+}
+
+/// A validation rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    /// V-code, e.g. `V25`.
+    pub code: String,
+    pub severity: Severity,
+    /// Short Chinese title.
+    pub title: String,
+    /// Chinese message template; `{X}` is replaced by the value of indicator X, `{prev.X}` by
+    /// its prior-year value.
+    pub message: String,
+    pub scope: RuleScope,
+    /// The condition that must hold (`None` for built-in rules).
+    pub expr: Option<Expr>,
+    pub expr_text: Option<String>,
+    /// Precondition; the rule is skipped when it is false or missing.
+    pub when: Option<Expr>,
+    /// Unit kinds the rule applies to (empty = all).
+    pub kinds: Vec<UnitKind>,
+    /// Longer explanation printed by `huizong rule CODE`.
+    pub help: Option<String>,
+}
+
+/// The loaded schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Schema {
+    /// e.g. `fazhi-2024`.
+    pub id: String,
+    /// e.g. `法治政府建设年度统计`.
+    pub title: String,
+    /// e.g. `2024`.
+    pub edition: String,
+    /// Written to every template's cover; a return with another version is flagged.
+    pub template_version: String,
+    pub sections: Vec<Section>,
+    /// Template order.
+    pub indicators: Vec<Indicator>,
+    pub rates: Vec<Rate>,
+    pub rules: Vec<Rule>,
+}
+
+impl Schema {
+    /// The embedded default schema.
+    pub fn default_schema() -> Schema {
+        Schema::parse(DEFAULT_SCHEMA, Path::new("schemas/fazhi-2024.toml"))
+            .expect("the embedded schema is checked by the test suite")
+    }
+
+    /// Loads `path`, or the embedded default when `None`.
+    pub fn load(path: Option<&Path>) -> Result<Schema> {
+        match path {
+            None => Ok(Schema::default_schema()),
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| crate::Error::Read {
+                    path: p.to_path_buf(),
+                    source,
+                })?;
+                Schema::parse(&text, p)
+            }
+        }
+    }
+
+    /// Parses and checks schema text; `path` is only used in error messages.
+    pub fn parse(_text: &str, _path: &Path) -> Result<Schema> {
+        todo!("schema parsing")
+    }
+
+    pub fn indicator(&self, code: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.code == code)
+    }
+
+    pub fn rule(&self, code: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.code == code)
+    }
+
+    /// Indicators in one section, template order.
+    pub fn section_indicators<'a>(
+        &'a self,
+        section: &'a str,
+    ) -> impl Iterator<Item = &'a Indicator> {
+        self.indicators.iter().filter(move |i| i.section == section)
+    }
+}
