@@ -1,0 +1,196 @@
+//! Steps shared by `check` and `run`: finding the registry, reading and validating the batch in
+//! parallel (with progress on a terminal), and loading the prior year.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use crate::aggregate::{history, map_prior, Record};
+use crate::diagnostic::Diagnostic;
+use crate::ingest::{self, FileOutcome, Value};
+use crate::registry::Registry;
+use crate::schema::Schema;
+use crate::validate::{self, PriorValues};
+use crate::{Error, Result};
+
+/// The registry file name looked for next to the submissions when `--registry` is not given.
+pub const REGISTRY_FILE: &str = "units.csv";
+
+/// A loaded registry and how to name it in messages.
+pub struct LoadedRegistry {
+    pub registry: Registry,
+    pub display: String,
+}
+
+/// Loads `--registry`, or else `units.csv` in the first input folder or its parent.
+pub fn find_registry(explicit: Option<&Path>, inputs: &[PathBuf]) -> Result<Option<LoadedRegistry>> {
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => inputs.first().and_then(|first| {
+            let dir = if first.is_dir() { Some(first.as_path()) } else { first.parent() };
+            let candidates = dir.into_iter().flat_map(|d| [Some(d), d.parent()]).flatten();
+            candidates.map(|d| d.join(REGISTRY_FILE)).find(|p| p.is_file())
+        }),
+    };
+    path.map(|p| {
+        Registry::load(&p).map(|registry| LoadedRegistry {
+            registry,
+            display: p.display().to_string(),
+        })
+    })
+    .transpose()
+}
+
+/// Builds the rayon pool for reading (`threads` = None → one per core).
+pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::Other(format!("无法创建线程池：{e}")))
+}
+
+/// Reads every file in parallel; the result is in the input order (sorted by display path).
+pub fn read_all(
+    files: &[(PathBuf, String)],
+    schema: &Schema,
+    pool: &rayon::ThreadPool,
+    progress: bool,
+) -> Vec<FileOutcome> {
+    let bar = if progress && std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(files.len() as u64);
+        if let Ok(style) = ProgressStyle::with_template("读取报表 {bar:30} {pos}/{len} {elapsed}") {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let out = pool.install(|| {
+        files
+            .par_iter()
+            .map(|(path, display)| {
+                let o = ingest::read_file(path, display, schema);
+                bar.inc(1);
+                o
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    out
+}
+
+/// The statistical year of a batch when the user did not give one: the most common cover year.
+pub fn batch_year(outcomes: &[FileOutcome]) -> Option<i32> {
+    let mut count: BTreeMap<i32, usize> = BTreeMap::new();
+    for y in outcomes.iter().filter_map(|o| o.submission.as_ref()?.cover.year) {
+        *count.entry(y).or_default() += 1;
+    }
+    count.into_iter().max_by_key(|(y, n)| (*n, -*y)).map(|(y, _)| y)
+}
+
+/// Validates every file and the batch. Returns the batch-level findings (missing units).
+pub fn validate_all(
+    outcomes: &mut [FileOutcome],
+    schema: &Schema,
+    registry: Option<&LoadedRegistry>,
+    year: Option<i32>,
+    prior: &BTreeMap<String, PriorValues>,
+    pool: &rayon::ThreadPool,
+) -> Vec<Diagnostic> {
+    let reg = registry.map(|r| &r.registry);
+    pool.install(|| {
+        outcomes.par_iter_mut().for_each(|o| {
+            let unit = o.submission.as_ref().and_then(|s| s.cover.unit_code.clone());
+            let p = unit.and_then(|u| prior.get(&u));
+            validate::check_file(o, schema, reg, year, p);
+        })
+    });
+    let display = registry.map_or("", |r| r.display.as_str());
+    let mut batch = validate::check_batch(outcomes, reg, year, display);
+    crate::diagnostic::sort(&mut batch);
+    batch
+}
+
+/// Long-form records of one accepted file (numbers only; blanks and 不适用 are not records).
+pub fn records_of(outcome: &FileOutcome, registry: Option<&Registry>, year: i32) -> Vec<Record> {
+    let Some(sub) = &outcome.submission else {
+        return Vec::new();
+    };
+    let Some(code) = sub.cover.unit_code.clone() else {
+        return Vec::new();
+    };
+    let Some(kind) = validate::unit_kind(sub, registry) else {
+        return Vec::new();
+    };
+    sub.values
+        .iter()
+        .filter_map(|(ind, cell)| match cell.value {
+            Value::Number(v) => Some(Record {
+                year,
+                unit: code.clone(),
+                kind,
+                indicator: ind.clone(),
+                value: v,
+                origin: crate::diagnostic::Location::cell(&outcome.display, cell.sheet.clone(), cell.pos)
+                    .render(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Files whose data may be aggregated: readable, no error-level finding (which includes
+/// duplicates, unknown units and wrong years).
+pub fn accepted(outcomes: &[FileOutcome]) -> impl Iterator<Item = &FileOutcome> {
+    outcomes
+        .iter()
+        .filter(|o| o.submission.is_some() && !validate::has_errors(o))
+}
+
+/// The prior year's accepted records from a history file or from last year's submission
+/// folder (read and validated like this year's, without cross-period rules).
+pub fn load_prior(
+    path: &Path,
+    schema: &Schema,
+    registry: Option<&LoadedRegistry>,
+    year: i32,
+    pool: &rayon::ThreadPool,
+) -> Result<Vec<Record>> {
+    if path.is_file() && !is_workbook(path) {
+        return history::read(path);
+    }
+    let files = ingest::collect_inputs(&[path.to_path_buf()])?;
+    let mut outcomes = read_all(&files, schema, pool, false);
+    let prior_year = year - 1;
+    validate_all(&mut outcomes, schema, registry, Some(prior_year), &BTreeMap::new(), pool);
+    let reg = registry.map(|r| &r.registry);
+    Ok(accepted(&outcomes)
+        .flat_map(|o| records_of(o, reg, prior_year))
+        .collect())
+}
+
+/// Whether a path names a workbook by its extension.
+fn is_workbook(path: &Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "ods")
+}
+
+/// Prior records of `year - 1`, mapped onto this year's units, grouped by unit.
+pub fn prior_by_unit(
+    records: &[Record],
+    registry: Option<&Registry>,
+    year: i32,
+) -> (Vec<Record>, BTreeMap<String, PriorValues>, bool) {
+    let last: Vec<Record> = records.iter().filter(|r| r.year == year - 1).cloned().collect();
+    let (mapped, changed) = match registry {
+        Some(reg) => map_prior(&last, reg, year),
+        None => (last, false),
+    };
+    let mut by_unit: BTreeMap<String, PriorValues> = BTreeMap::new();
+    for r in &mapped {
+        *by_unit.entry(r.unit.clone()).or_default().entry(r.indicator.clone()).or_default() += r.value;
+    }
+    (mapped, by_unit, changed)
+}
