@@ -3,9 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use huizong::aggregate::{
-    aggregate, figures_json, history, map_prior, Coverage, Figures, Record,
-};
+use huizong::aggregate::{aggregate, figures_json, history, map_prior, Coverage, Figures, Record};
 use huizong::registry::{Registry, Unit, UnitKind};
 use huizong::schema::expr::BinOp;
 use huizong::schema::{Aggregation, Expr, Indicator, Rate, Schema, ValueType};
@@ -19,7 +17,12 @@ fn ind(code: &str, agg: Aggregation, reporters: &[UnitKind]) -> Indicator {
     Indicator {
         code: code.into(),
         name: format!("{code}名称"),
-        unit: if agg == Aggregation::CountYes { "" } else { "件" }.into(),
+        unit: if agg == Aggregation::CountYes {
+            ""
+        } else {
+            "件"
+        }
+        .into(),
         value_type: if agg == Aggregation::CountYes {
             ValueType::YesNo
         } else {
@@ -123,7 +126,11 @@ fn county() -> Registry {
 #[test]
 fn sum_and_subtotals_by_kind() {
     let s = schema(
-        vec![ind("GF01", Aggregation::Sum, &[Township, Department, CountyOffice])],
+        vec![ind(
+            "GF01",
+            Aggregation::Sum,
+            &[Township, Department, CountyOffice],
+        )],
         vec![],
     );
     let now = [
@@ -188,7 +195,10 @@ fn county_indicator_is_not_summed_over_kinds() {
 fn county_indicator_sums_several_county_offices() {
     let mut reg = county();
     reg.units.push(unit("C2", CountyOffice));
-    let s = schema(vec![ind("FW01", Aggregation::County, &[CountyOffice])], vec![]);
+    let s = schema(
+        vec![ind("FW01", Aggregation::County, &[CountyOffice])],
+        vec![],
+    );
     let now = [
         cur("C1", CountyOffice, "FW01", 100.0),
         cur("C2", CountyOffice, "FW01", 2409.0),
@@ -356,7 +366,11 @@ fn seed_checks() {
     let s = schema(
         vec![
             ind("FY02", Aggregation::County, &[CountyOffice]),
-            ind("GF01", Aggregation::Sum, &[Township, Department, CountyOffice]),
+            ind(
+                "GF01",
+                Aggregation::Sum,
+                &[Township, Department, CountyOffice],
+            ),
             ind("YS09", Aggregation::County, &[External]),
             ind("YS10", Aggregation::County, &[External]),
         ],
@@ -384,7 +398,10 @@ fn seed_checks() {
     assert!((pct - 2.0435).abs() < 1e-4, "{pct}");
     assert_eq!((pct * 100.0).round(), 204.0);
     let gf = f.indicator("GF01").expect("GF01");
-    assert_eq!((gf.value, gf.prior, gf.change), (Some(9.0), Some(17.0), Some(-8.0)));
+    assert_eq!(
+        (gf.value, gf.prior, gf.change),
+        (Some(9.0), Some(17.0), Some(-8.0))
+    );
     let pct = gf.change_pct.expect("pct");
     assert!((pct * 100.0 - -47.06).abs() < 0.005, "{pct}");
     let r = f.rate("RYS02c").expect("RYS02c");
@@ -416,7 +433,10 @@ fn output_follows_schema_and_registry_order() {
     let units: Vec<&str> = f.units.iter().map(|u| u.code.as_str()).collect();
     assert_eq!(units, ["T1", "T2", "Q0"]);
     assert_eq!(f.units[0].prior.get("ZZ9"), Some(&3.0));
-    assert_eq!(f.units[0].origins.get("ZZ9").map(String::as_str), Some("T1.xlsx!表!ZZ9"));
+    assert_eq!(
+        f.units[0].origins.get("ZZ9").map(String::as_str),
+        Some("T1.xlsx!表!ZZ9")
+    );
     assert_eq!(f.prior_year, 2023);
 }
 
@@ -451,7 +471,10 @@ fn figures_json_is_deterministic_and_numeric() {
     assert_eq!(a, b);
     let v: serde_json::Value = serde_json::from_str(&a).expect("valid json");
     assert_eq!(v["indicators"][0]["value"], serde_json::json!(5.5));
-    assert_eq!(v["indicators"][0]["subtotals"]["township"], serde_json::json!(3.0));
+    assert_eq!(
+        v["indicators"][0]["subtotals"]["township"],
+        serde_json::json!(3.0)
+    );
     assert_eq!(v["rates"][0]["value"], serde_json::json!(1.0));
     assert!(a.contains("\n  \"year\": 2024"), "{a}");
 }
@@ -520,7 +543,9 @@ fn map_prior_flags_coverage_changes() {
     // A merge where only one predecessor reported last year.
     let mut merged = unit("T3", Township);
     merged.predecessors = vec![("A".into(), 1.0), ("B".into(), 1.0)];
-    let reg = Registry { units: vec![merged] };
+    let reg = Registry {
+        units: vec![merged],
+    };
     assert!(map_prior(&[pri("A", Township, "GF01", 1.0)], &reg, YEAR).1);
 }
 
@@ -565,7 +590,13 @@ fn history_reads_ascii_header_and_labels() {
     let text = "year,unit,kind,indicator,value,origin\n2023,T1,乡镇(街道),GF01,4,\n";
     std::fs::write(&path, text).expect("write");
     let back = history::read(&path).expect("read");
-    assert_eq!(back, vec![Record { origin: String::new(), ..pri("T1", Township, "GF01", 4.0) }]);
+    assert_eq!(
+        back,
+        vec![Record {
+            origin: String::new(),
+            ..pri("T1", Township, "GF01", 4.0)
+        }]
+    );
 }
 
 #[test]
@@ -581,8 +612,11 @@ fn history_bad_rows_name_the_line() {
     std::fs::write(&path, "a,b\n").expect("write");
     let msg = history::read(&path).expect_err("bad header").to_string();
     assert!(msg.contains("第 1 行") && msg.contains("表头"), "{msg}");
-    std::fs::write(&path, "year,unit,kind,indicator,value,origin\n2024,T1,village,GF01,1,\n")
-        .expect("write");
+    std::fs::write(
+        &path,
+        "year,unit,kind,indicator,value,origin\n2024,T1,village,GF01,1,\n",
+    )
+    .expect("write");
     let msg = history::read(&path).expect_err("bad kind").to_string();
     assert!(msg.contains("第 2 行") && msg.contains("village"), "{msg}");
     let missing = history::read(&dir.path().join("none.csv"));
@@ -596,13 +630,19 @@ fn history_merge_replaces_years_of_the_new_run() {
         rec(2023, "T1", Township, "GF01", 2.0),
         rec(2023, "T2", Township, "GF01", 5.0),
     ];
-    let new = vec![rec(2023, "T1", Township, "GF01", 3.0), cur("T1", Township, "GF01", 4.0)];
+    let new = vec![
+        rec(2023, "T1", Township, "GF01", 3.0),
+        cur("T1", Township, "GF01", 4.0),
+    ];
     let merged = history::merge(old, new);
     let rows: Vec<(i32, &str, f64)> = merged
         .iter()
         .map(|r| (r.year, r.unit.as_str(), r.value))
         .collect();
-    assert_eq!(rows, [(2022, "T1", 1.0), (2023, "T1", 3.0), (2024, "T1", 4.0)]);
+    assert_eq!(
+        rows,
+        [(2022, "T1", 1.0), (2023, "T1", 3.0), (2024, "T1", 4.0)]
+    );
 }
 
 // ---- property test against a naive oracle ----
@@ -620,9 +660,14 @@ fn prop_schema() -> Schema {
     schema(
         vec![
             ind("S1", Aggregation::Sum, &[Township, Department]),
-            ind("S2", Aggregation::SumOverlap, &[Township, Department, CountyOffice]),
-            ind("C1", Aggregation::County, &[CountyOffice]),
-            ind("E1", Aggregation::County, &[External]),
+            ind(
+                "S2",
+                Aggregation::SumOverlap,
+                &[Township, Department, CountyOffice],
+            ),
+            // Other kinds also report these (their own view): never part of the county value.
+            ind("C1", Aggregation::County, &[CountyOffice, Township]),
+            ind("E1", Aggregation::County, &[External, Department]),
             ind("Y1", Aggregation::CountYes, &[Township, Department]),
             ind("K1", Aggregation::Stock, &UnitKind::ALL),
         ],
@@ -643,7 +688,10 @@ fn kind_strategy() -> impl Strategy<Value = UnitKind> {
 }
 
 fn unit_strategy() -> impl Strategy<Value = RandUnit> {
-    (kind_strategy(), proptest::collection::vec(proptest::option::of(0u32..20), CODES.len()))
+    (
+        kind_strategy(),
+        proptest::collection::vec(proptest::option::of(0u32..20), CODES.len()),
+    )
         .prop_map(|(kind, values)| RandUnit { kind, values })
 }
 
@@ -653,7 +701,11 @@ fn records_of(units: &[RandUnit], year: i32) -> Vec<Record> {
         for (code, v) in CODES.iter().zip(&u.values) {
             if let Some(v) = v {
                 // Yes/no values are 0/1.
-                let value = if *code == "Y1" { f64::from(v % 2) } else { f64::from(*v) };
+                let value = if *code == "Y1" {
+                    f64::from(v % 2)
+                } else {
+                    f64::from(*v)
+                };
                 out.push(rec(year, &format!("U{i:02}"), u.kind, code, value));
             }
         }
@@ -662,14 +714,25 @@ fn records_of(units: &[RandUnit], year: i32) -> Vec<Record> {
 }
 
 /// Naive oracle: plain loops over the records, straight from domain §1.6.
-fn oracle_value(s: &Schema, records: &[Record], code: &str) -> (Option<f64>, BTreeMap<UnitKind, f64>) {
+fn oracle_value(
+    s: &Schema,
+    records: &[Record],
+    code: &str,
+) -> (Option<f64>, BTreeMap<UnitKind, f64>) {
     let ind = s.indicator(code).expect("indicator");
     let mut subtotals = BTreeMap::new();
     let mut any = false;
-    for r in records.iter().filter(|r| r.indicator == code && ind.reporters.contains(&r.kind)) {
+    for r in records
+        .iter()
+        .filter(|r| r.indicator == code && ind.reporters.contains(&r.kind))
+    {
         any = true;
         let add = if ind.aggregation == Aggregation::CountYes {
-            if r.value == 1.0 { 1.0 } else { 0.0 }
+            if r.value == 1.0 {
+                1.0
+            } else {
+                0.0
+            }
         } else {
             r.value
         };
@@ -677,7 +740,11 @@ fn oracle_value(s: &Schema, records: &[Record], code: &str) -> (Option<f64>, BTr
     }
     let value = match ind.aggregation {
         Aggregation::County => {
-            let kind = if ind.reporters.contains(&CountyOffice) { CountyOffice } else { External };
+            let kind = if ind.reporters.contains(&CountyOffice) {
+                CountyOffice
+            } else {
+                External
+            };
             subtotals.get(&kind).copied()
         }
         _ => any.then(|| subtotals.values().sum()),
@@ -685,7 +752,13 @@ fn oracle_value(s: &Schema, records: &[Record], code: &str) -> (Option<f64>, BTr
     (value, subtotals)
 }
 
-fn oracle_rate(s: &Schema, records: &[Record], num: &str, den: &str, kinds: &[UnitKind]) -> (f64, f64, u32) {
+fn oracle_rate(
+    s: &Schema,
+    records: &[Record],
+    num: &str,
+    den: &str,
+    kinds: &[UnitKind],
+) -> (f64, f64, u32) {
     let (mut n, mut d, mut k) = (0.0, 0.0, 0);
     let mut units: Vec<&str> = records.iter().map(|r| r.unit.as_str()).collect();
     units.dedup();

@@ -85,7 +85,8 @@ fn parse_row(row: &csv::StringRecord) -> std::result::Result<Record, String> {
     if unit.is_empty() {
         return Err("单位代码为空".to_string());
     }
-    let kind = UnitKind::parse(field(2)).ok_or_else(|| format!("单位类型“{}”无法识别", field(2)))?;
+    let kind =
+        UnitKind::parse(field(2)).ok_or_else(|| format!("单位类型“{}”无法识别", field(2)))?;
     let indicator = field(3);
     if indicator.is_empty() {
         return Err("指标代码为空".to_string());
@@ -120,7 +121,10 @@ pub fn to_csv(records: &[Record]) -> std::result::Result<String, String> {
     writer.write_record(HEADER).map_err(|e| e.to_string())?;
     for r in sorted {
         if !r.value.is_finite() {
-            return Err(format!("{} 的 {} 数值无效（{}）", r.unit, r.indicator, r.value));
+            return Err(format!(
+                "{} 的 {} 数值无效（{}）",
+                r.unit, r.indicator, r.value
+            ));
         }
         let year = r.year.to_string();
         let value = format_value(r.value);

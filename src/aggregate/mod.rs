@@ -1,6 +1,10 @@
 //! Aggregation: accepted submissions → county figures, unit-kind subtotals, recomputed rates and
 //! year-on-year change, with the exact semantics of the domain reference (§1.4, §1.6). polars types
 //! stay inside this module; what leaves it are the plain [`Figures`] structs.
+//!
+//! Entry points: [`map_prior`] aligns last year's records with this year's units, [`aggregate`]
+//! computes the figures, [`figures_json`] dumps them, [`history`] keeps the long data across
+//! years.
 
 mod frame;
 pub mod history;
@@ -185,7 +189,8 @@ pub fn aggregate(
 /// Pretty, deterministic JSON of the figures (maps are ordered, floats are plain numbers).
 pub fn figures_json(figures: &Figures) -> String {
     // Serialising plain structs with string-keyed maps cannot fail; keep a visible fallback anyway.
-    serde_json::to_string_pretty(figures).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    serde_json::to_string_pretty(figures)
+        .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string())
 }
 
 /// Registry units of the indicator's reporting kinds that must report in `year` (the N of
@@ -239,7 +244,9 @@ fn indicator_figure(
     let value = county_value(ind, &subs);
     let prior = county_value(ind, &subtotals_of(before_groups, &ind.code));
     let change = value.zip(prior).map(|(v, p)| v - p);
-    let change_pct = change.zip(prior).and_then(|(c, p)| (p != 0.0).then(|| c / p));
+    let change_pct = change
+        .zip(prior)
+        .and_then(|(c, p)| (p != 0.0).then(|| c / p));
     let count_yes = ind.aggregation == Aggregation::CountYes;
     let subtotals = subs
         .iter()
@@ -264,11 +271,16 @@ fn indicator_figure(
 
 /// One row per accepted unit, with its (mapped) prior-year values.
 fn unit_rows(now: Vec<UnitValues>, before: &[UnitValues]) -> Vec<UnitRow> {
-    let prior: BTreeMap<&str, &BTreeMap<String, f64>> =
-        before.iter().map(|u| (u.code.as_str(), &u.values)).collect();
+    let prior: BTreeMap<&str, &BTreeMap<String, f64>> = before
+        .iter()
+        .map(|u| (u.code.as_str(), &u.values))
+        .collect();
     now.into_iter()
         .map(|u| UnitRow {
-            prior: prior.get(u.code.as_str()).map(|p| (*p).clone()).unwrap_or_default(),
+            prior: prior
+                .get(u.code.as_str())
+                .map(|p| (*p).clone())
+                .unwrap_or_default(),
             code: u.code,
             name: u.name,
             kind: u.kind,
