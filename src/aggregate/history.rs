@@ -1,17 +1,195 @@
 //! The history file: accepted long-form data (year, unit, indicator, value, origin) written by
 //! every run, so next year's run needs only that file as `--prior`.
+//!
+//! Format (chosen so county staff can open it in Excel/WPS and so it needs no parquet stack):
+//! CSV, UTF-8 with a BOM, comma-separated, one header row
+//!
+//! ```text
+//! 年度,单位代码,单位类型,指标代码,数值,来源
+//! 2024,411321-T01,township,FY08,3,大同镇.xlsx!复议应诉!C5
+//! ```
+//!
+//! - `单位类型` is the stable registry key (`township`, `department`, `county_office`,
+//!   `external`); the reader also accepts the Chinese labels.
+//! - `数值` is printed exactly: whole numbers without `.0`, amounts with at most 2 decimals, any
+//!   other value (weighted predecessor shares) as the shortest text that reads back identically.
+//! - Rows are sorted by (year, unit, indicator); one file holds any number of years, and
+//!   [`merge`] replaces the years a new run produced.
+//! - The reader also accepts the ASCII header `year,unit,kind,indicator,value,origin`.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::Record;
+use crate::registry::UnitKind;
 use crate::Result;
 
+/// The header written by [`write`].
+pub const HEADER: [&str; 6] = ["年度", "单位代码", "单位类型", "指标代码", "数值", "来源"];
+/// The ASCII header [`read`] also accepts.
+pub const HEADER_ASCII: [&str; 6] = ["year", "unit", "kind", "indicator", "value", "origin"];
+
+const BOM: &str = "\u{feff}";
+
 /// Reads a history file written by [`write`].
-pub fn read(_path: &Path) -> Result<Vec<Record>> {
-    todo!("history read")
+pub fn read(path: &Path) -> Result<Vec<Record>> {
+    let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text).map_err(|m| crate::Error::Other(format!("历史数据文件 {}：{m}", path.display())))
+}
+
+/// Parses history text; errors name the 1-based line.
+pub fn parse(text: &str) -> std::result::Result<Vec<Record>, String> {
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|e| format!("第 1 行：无法读取表头（{e}）"))?;
+    let fields: Vec<&str> = header.iter().map(str::trim).collect();
+    if fields != HEADER && fields != HEADER_ASCII {
+        return Err(format!(
+            "第 1 行：表头应为“{}”，实际为“{}”",
+            HEADER.join(","),
+            fields.join(",")
+        ));
+    }
+    let mut out = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            format!("第 {line} 行：无法读取（{e}）")
+        })?;
+        let line = row.position().map_or(0, |p| p.line());
+        if row.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        out.push(parse_row(&row).map_err(|m| format!("第 {line} 行：{m}"))?);
+    }
+    Ok(out)
+}
+
+fn parse_row(row: &csv::StringRecord) -> std::result::Result<Record, String> {
+    if row.len() != HEADER.len() {
+        return Err(format!("应有 {} 列，实际 {} 列", HEADER.len(), row.len()));
+    }
+    let field = |i: usize| row.get(i).map(str::trim).unwrap_or_default();
+    let year = field(0)
+        .parse::<i32>()
+        .map_err(|_| format!("年度“{}”不是整数", field(0)))?;
+    let unit = field(1);
+    if unit.is_empty() {
+        return Err("单位代码为空".to_string());
+    }
+    let kind =
+        UnitKind::parse(field(2)).ok_or_else(|| format!("单位类型“{}”无法识别", field(2)))?;
+    let indicator = field(3);
+    if indicator.is_empty() {
+        return Err("指标代码为空".to_string());
+    }
+    let value = field(4)
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("数值“{}”不是数字", field(4)))?;
+    Ok(Record {
+        year,
+        unit: unit.to_string(),
+        kind,
+        indicator: indicator.to_string(),
+        value,
+        // Origins are kept verbatim (a path may end in spaces only in theory; do not trim).
+        origin: row.get(5).unwrap_or_default().to_string(),
+    })
 }
 
 /// Writes records (sorted) to `path` atomically.
-pub fn write(_path: &Path, _records: &[Record]) -> Result<()> {
-    todo!("history write")
+pub fn write(path: &Path, records: &[Record]) -> Result<()> {
+    let text = to_csv(records).map_err(|m| crate::Error::write(path, m))?;
+    crate::report::write_atomic(path, text.as_bytes())
+}
+
+/// The file text for `records`: BOM, header, rows sorted by (year, unit, indicator).
+pub fn to_csv(records: &[Record]) -> std::result::Result<String, String> {
+    let mut sorted: Vec<&Record> = records.iter().collect();
+    sorted.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(HEADER).map_err(|e| e.to_string())?;
+    for r in sorted {
+        if !r.value.is_finite() {
+            return Err(format!(
+                "{} 的 {} 数值无效（{}）",
+                r.unit, r.indicator, r.value
+            ));
+        }
+        let year = r.year.to_string();
+        let value = format_value(r.value);
+        let row = [
+            year.as_str(),
+            r.unit.as_str(),
+            r.kind.key(),
+            r.indicator.as_str(),
+            value.as_str(),
+            r.origin.as_str(),
+        ];
+        writer.write_record(row).map_err(|e| e.to_string())?;
+    }
+    let bytes = writer.into_inner().map_err(|e| e.to_string())?;
+    let body = String::from_utf8(bytes).map_err(|e| e.to_string())?;
+    Ok(format!("{BOM}{body}"))
+}
+
+fn sort_key(r: &Record) -> (i32, &str, &str, &str) {
+    (r.year, &r.unit, &r.indicator, &r.origin)
+}
+
+/// Prints a value exactly: `12`, `7610.5`, `0.35`; values that are not whole or 2-decimal (up to
+/// binary noise from summing amounts) print as the shortest text that parses back identically.
+pub fn format_value(v: f64) -> String {
+    let cents = (v * 100.0).round() / 100.0;
+    let close = (v - cents).abs() <= 1e-9 * v.abs().max(1.0);
+    if !close {
+        return format!("{v}");
+    }
+    if cents == 0.0 {
+        // Avoid "-0".
+        return "0".to_string();
+    }
+    let text = format!("{cents:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Merges a new run into an existing history: rows of the years present in `new` are replaced,
+/// other years are kept. The result is sorted like the file.
+pub fn merge(old: Vec<Record>, new: Vec<Record>) -> Vec<Record> {
+    let years: BTreeSet<i32> = new.iter().map(|r| r.year).collect();
+    let mut out: Vec<Record> = old
+        .into_iter()
+        .filter(|r| !years.contains(&r.year))
+        .chain(new)
+        .collect();
+    out.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_print_exactly() {
+        assert_eq!(format_value(70.0), "70");
+        assert_eq!(format_value(0.0), "0");
+        assert_eq!(format_value(-0.0), "0");
+        assert_eq!(format_value(7610.5), "7610.5");
+        assert_eq!(format_value(0.1 + 0.2), "0.3");
+        assert_eq!(format_value(12.34), "12.34");
+        assert_eq!(format_value(-8.0), "-8");
+        assert_eq!(format_value(1.0 / 3.0), "0.3333333333333333");
+        assert_eq!(format_value(1e15), "1000000000000000");
+    }
 }

@@ -1,15 +1,27 @@
 //! Aggregation: accepted submissions → county figures, unit-kind subtotals, recomputed rates and
 //! year-on-year change, with the exact semantics of the domain reference (§1.4, §1.6). polars types
 //! stay inside this module; what leaves it are the plain [`Figures`] structs.
+//!
+//! Entry points: [`map_prior`] aligns last year's records with this year's units, [`aggregate`]
+//! computes the figures, [`figures_json`] dumps them, [`history`] keeps the long data across
+//! years.
 
+mod frame;
 pub mod history;
+mod prior;
+mod rates;
+mod units;
+
+pub use prior::map_prior;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::registry::{Registry, UnitKind};
-use crate::schema::{Aggregation, Schema};
+use crate::schema::{Aggregation, Indicator, Schema};
 use crate::Result;
+use frame::{GroupSum, Groups};
+use units::UnitValues;
 
 /// One accepted value in long form: the unit of aggregation and of the history file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,13 +135,157 @@ impl Figures {
 
 /// Aggregates the accepted records of `year` (with `prior` records of `year - 1`, already mapped
 /// to this year's unit codes through predecessors) into county figures.
+///
+/// Semantics (domain §1.4, §1.6):
+/// - only values of indicators the unit's kind reports count (others are ignored, V06);
+/// - `Sum`, `SumOverlap`, `Stock`: Σ over units (a stock is a year-end figure: this year's Σ is
+///   compared with last year's Σ, years are never added);
+/// - `County`: the county office's value, or the external source's (court) when the indicator
+///   is not reported by the county office; never summed over other kinds. Several units of that
+///   kind (县司法局 and 政务服务管理局 are both county offices) are summed, since each reports its
+///   own share of the county's figure;
+/// - `CountYes`: the number of units answering 是 (value 1), out of the registry units of the
+///   reporting kinds active in `year`;
+/// - rates: Σ numerator / Σ denominator over the units where both are defined, never averaged.
+///
+/// Indicators and rates come out in schema order, units in registry order.
 pub fn aggregate(
-    _schema: &Schema,
-    _registry: &Registry,
-    _year: i32,
-    _current: &[Record],
-    _prior: &[Record],
-    _coverage: Coverage,
+    schema: &Schema,
+    registry: &Registry,
+    year: i32,
+    current: &[Record],
+    prior: &[Record],
+    coverage: Coverage,
 ) -> Result<Figures> {
-    todo!("aggregation")
+    let now = units::collect_units(schema, registry, current, &coverage.accepted);
+    let before = units::collect_units(schema, registry, prior, &[]);
+    let now_groups = frame::group_sums(&now)?;
+    let before_groups = frame::group_sums(&before)?;
+    let indicators = schema
+        .indicators
+        .iter()
+        .map(|ind| {
+            let expected = expected_units(ind, registry, year);
+            indicator_figure(ind, &now_groups, &before_groups, expected)
+        })
+        .collect();
+    let rates = schema
+        .rates
+        .iter()
+        .map(|r| rates::rate_figure(r, &now, &before))
+        .collect();
+    Ok(Figures {
+        year,
+        prior_year: year - 1,
+        schema_id: schema.id.clone(),
+        schema_edition: schema.edition.clone(),
+        coverage,
+        indicators,
+        rates,
+        units: unit_rows(now, &before),
+    })
+}
+
+/// Pretty, deterministic JSON of the figures (maps are ordered, floats are plain numbers).
+pub fn figures_json(figures: &Figures) -> String {
+    // Serialising plain structs with string-keyed maps cannot fail; keep a visible fallback anyway.
+    serde_json::to_string_pretty(figures)
+        .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string())
+}
+
+/// Registry units of the indicator's reporting kinds that must report in `year` (the N of
+/// "n of N").
+fn expected_units(ind: &Indicator, registry: &Registry, year: i32) -> u32 {
+    let n = registry
+        .active_in(year)
+        .filter(|u| ind.reported_by(u.kind))
+        .count();
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The subtotals of one indicator, by kind.
+fn subtotals_of(groups: &Groups, code: &str) -> BTreeMap<UnitKind, GroupSum> {
+    UnitKind::ALL
+        .iter()
+        .filter_map(|k| groups.get(&(code.to_string(), *k)).map(|g| (*k, *g)))
+        .collect()
+}
+
+/// The kind whose value is the county figure of a `County` indicator: the county office, else
+/// the external source (court figures), else the first kind that reports it.
+fn county_kind(ind: &Indicator) -> Option<UnitKind> {
+    [UnitKind::CountyOffice, UnitKind::External]
+        .into_iter()
+        .find(|k| ind.reported_by(*k))
+        .or_else(|| ind.reporters.first().copied())
+}
+
+/// The county value of one indicator from its subtotals; `None` when nobody reported it.
+fn county_value(ind: &Indicator, subs: &BTreeMap<UnitKind, GroupSum>) -> Option<f64> {
+    if subs.is_empty() {
+        return None;
+    }
+    match ind.aggregation {
+        Aggregation::Sum | Aggregation::SumOverlap | Aggregation::Stock => {
+            Some(subs.values().map(|g| g.value).sum())
+        }
+        Aggregation::County => county_kind(ind).and_then(|k| subs.get(&k)).map(|g| g.value),
+        Aggregation::CountYes => Some(subs.values().map(|g| f64::from(g.yes)).sum()),
+    }
+}
+
+fn indicator_figure(
+    ind: &Indicator,
+    now_groups: &Groups,
+    before_groups: &Groups,
+    expected: u32,
+) -> IndicatorFigure {
+    let subs = subtotals_of(now_groups, &ind.code);
+    let value = county_value(ind, &subs);
+    let prior = county_value(ind, &subtotals_of(before_groups, &ind.code));
+    let change = value.zip(prior).map(|(v, p)| v - p);
+    let change_pct = change
+        .zip(prior)
+        .and_then(|(c, p)| (p != 0.0).then(|| c / p));
+    let count_yes = ind.aggregation == Aggregation::CountYes;
+    let subtotals = subs
+        .iter()
+        .map(|(k, g)| (*k, if count_yes { f64::from(g.yes) } else { g.value }))
+        .collect();
+    IndicatorFigure {
+        code: ind.code.clone(),
+        name: ind.name.clone(),
+        unit: ind.unit.clone(),
+        section: ind.section.clone(),
+        aggregation: ind.aggregation,
+        value,
+        prior,
+        change,
+        change_pct,
+        subtotals,
+        units_reporting: subs.values().map(|g| g.units).sum(),
+        yes: count_yes.then(|| subs.values().map(|g| g.yes).sum()),
+        expected_units: count_yes.then_some(expected),
+    }
+}
+
+/// One row per accepted unit, with its (mapped) prior-year values.
+fn unit_rows(now: Vec<UnitValues>, before: &[UnitValues]) -> Vec<UnitRow> {
+    let prior: BTreeMap<&str, &BTreeMap<String, f64>> = before
+        .iter()
+        .map(|u| (u.code.as_str(), &u.values))
+        .collect();
+    now.into_iter()
+        .map(|u| UnitRow {
+            prior: prior
+                .get(u.code.as_str())
+                .map(|p| (*p).clone())
+                .unwrap_or_default(),
+            code: u.code,
+            name: u.name,
+            kind: u.kind,
+            values: u.values,
+            origins: u.origins,
+        })
+        .collect()
 }

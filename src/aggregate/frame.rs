@@ -1,0 +1,99 @@
+//! The polars part of aggregation: one long frame (indicator, kind, value) grouped by
+//! (indicator, kind). County totals are then combined from these subtotals in plain Rust,
+//! because how a total is formed depends on the indicator's [`crate::schema::Aggregation`].
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use super::units::UnitValues;
+use crate::registry::UnitKind;
+use crate::Result;
+
+/// Sums of one (indicator, kind) group.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct GroupSum {
+    /// Σ value.
+    pub value: f64,
+    /// Units with a value.
+    pub units: u32,
+    /// Units whose value is 1 (是), for yes/no indicators.
+    pub yes: u32,
+}
+
+/// (indicator, kind) → sums, ordered by indicator code then kind.
+pub(crate) type Groups = BTreeMap<(String, UnitKind), GroupSum>;
+
+/// Groups the applicable values of `units` by (indicator, kind).
+pub(crate) fn group_sums(units: &[UnitValues]) -> Result<Groups> {
+    let (mut inds, mut kinds, mut vals, mut yes) = (vec![], vec![], vec![], vec![]);
+    for u in units {
+        for (code, v) in &u.values {
+            inds.push(code.as_str());
+            kinds.push(u.kind.key());
+            vals.push(*v);
+            yes.push(if *v == 1.0 { 1.0 } else { 0.0 });
+        }
+    }
+    if inds.is_empty() {
+        return Ok(Groups::new());
+    }
+    let ones = vec![1.0; inds.len()];
+    let df = DataFrame::new_infer_height(vec![
+        Column::new("indicator".into(), inds),
+        Column::new("kind".into(), kinds),
+        Column::new("value".into(), vals),
+        Column::new("yes".into(), yes),
+        Column::new("one".into(), ones),
+    ])
+    .map_err(polars_error)?;
+    let out = df
+        .lazy()
+        .group_by([col("indicator"), col("kind")])
+        .agg([
+            col("value").sum().alias("value"),
+            col("one").sum().alias("units"),
+            col("yes").sum().alias("yes"),
+        ])
+        // group_by order is not stable; the BTreeMap below fixes the order anyway.
+        .sort(["indicator", "kind"], SortMultipleOptions::default())
+        .collect()
+        .map_err(polars_error)?;
+    read_groups(&out).map_err(polars_error)
+}
+
+fn read_groups(df: &DataFrame) -> PolarsResult<Groups> {
+    let inds = df.column("indicator")?.str()?;
+    let kinds = df.column("kind")?.str()?;
+    let vals = df.column("value")?.f64()?;
+    let units = df.column("units")?.f64()?;
+    let yes = df.column("yes")?.f64()?;
+    let mut groups = Groups::new();
+    let rows = inds
+        .iter()
+        .zip(kinds.iter())
+        .zip(vals.iter())
+        .zip(units.iter())
+        .zip(yes.iter());
+    for ((((ind, kind), v), n), y) in rows {
+        let (Some(ind), Some(kind)) = (ind, kind.and_then(UnitKind::parse)) else {
+            continue;
+        };
+        let sum = GroupSum {
+            value: v.unwrap_or(0.0),
+            units: count(n),
+            yes: count(y),
+        };
+        groups.insert((ind.to_string(), kind), sum);
+    }
+    Ok(groups)
+}
+
+/// A sum of ones back to a count (exact: small integers are exact in f64).
+fn count(v: Option<f64>) -> u32 {
+    v.map_or(0, |x| x.round().max(0.0) as u32)
+}
+
+fn polars_error(e: PolarsError) -> crate::Error {
+    crate::Error::Other(format!("汇总计算失败（polars）：{e}"))
+}

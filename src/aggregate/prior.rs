@@ -1,0 +1,67 @@
+//! Prior-year alignment (domain §5.4): last year's records are mapped onto this year's unit codes
+//! through the registry's predecessor map, so merged and renamed units compare like with like.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Record;
+use crate::registry::{Registry, Unit};
+
+/// Maps the records of `year - 1` onto the units active in `year`.
+///
+/// A unit with predecessors gets Σ weight × predecessor value per indicator (an indicator is
+/// present when at least one predecessor reported it); a unit without predecessors keeps its own
+/// code's records. Records of other years, and of prior units no current unit continues, are
+/// dropped. The mapped records keep the prior year and take the current unit's code and kind;
+/// their origin lists the source origins.
+///
+/// The flag is true when the set of reporting units differs between the years after following
+/// predecessors: an active unit with no prior data (or only part of its predecessors), or prior
+/// data that no current unit continues. Whether this year's expected units all reported is the
+/// caller's to add (it knows who was accepted).
+pub fn map_prior(records: &[Record], registry: &Registry, year: i32) -> (Vec<Record>, bool) {
+    let prior_year = year - 1;
+    let mut by_unit: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
+    for r in records.iter().filter(|r| r.year == prior_year) {
+        by_unit.entry(r.unit.as_str()).or_default().push(r);
+    }
+    let mut out = Vec::new();
+    let mut consumed: BTreeSet<String> = BTreeSet::new();
+    let mut changed = false;
+    for unit in registry.active_in(year) {
+        let sources = sources_of(unit);
+        let mut found = 0usize;
+        let mut sums: BTreeMap<&str, (f64, Vec<&str>)> = BTreeMap::new();
+        for (code, weight) in &sources {
+            let Some(recs) = by_unit.get(code.as_str()) else {
+                continue;
+            };
+            found += 1;
+            consumed.insert(code.clone());
+            for r in recs {
+                let entry = sums.entry(r.indicator.as_str()).or_default();
+                entry.0 += weight * r.value;
+                entry.1.push(r.origin.as_str());
+            }
+        }
+        changed |= found < sources.len();
+        out.extend(sums.into_iter().map(|(ind, (value, origins))| Record {
+            year: prior_year,
+            unit: unit.code.clone(),
+            kind: unit.kind,
+            indicator: ind.to_string(),
+            value,
+            origin: origins.join("; "),
+        }));
+    }
+    changed |= by_unit.keys().any(|code| !consumed.contains(*code));
+    (out, changed)
+}
+
+/// The (code, weight) pairs a unit's prior value is built from.
+fn sources_of(unit: &Unit) -> Vec<(String, f64)> {
+    if unit.predecessors.is_empty() {
+        vec![(unit.code.clone(), 1.0)]
+    } else {
+        unit.predecessors.clone()
+    }
+}
