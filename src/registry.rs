@@ -119,7 +119,13 @@ impl Registry {
         // "invalid UTF-8".
         let text = String::from_utf8(bytes).map_err(|e| {
             let valid = e.utf8_error().valid_up_to();
-            let row = e.as_bytes().iter().take(valid).filter(|b| **b == b'\n').count() + 1;
+            let row = e
+                .as_bytes()
+                .iter()
+                .take(valid)
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
             crate::Error::Registry {
                 path: path.to_path_buf(),
                 row,

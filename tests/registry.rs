@@ -39,7 +39,10 @@ fn parses_a_good_registry() {
     assert_eq!(t09.kind, UnitKind::Township);
     assert_eq!(
         t09.predecessors,
-        vec![("411321-T07".to_string(), 1.0), ("411321-T08".to_string(), 0.5)]
+        vec![
+            ("411321-T07".to_string(), 1.0),
+            ("411321-T08".to_string(), 0.5)
+        ]
     );
     assert_eq!(t09.villages, 9);
     assert_eq!(t09.active_to, None);
@@ -220,7 +223,8 @@ fn refuses_empty_file_and_gbk_file() {
 
 #[test]
 fn row_numbers_count_comment_lines() {
-    let text = format!("# 名册\n{HEADER}\n# 乡镇\nA1,甲,township,,2019,,,1\nA2,乙,nope,,2019,,,1\n");
+    let text =
+        format!("# 名册\n{HEADER}\n# 乡镇\nA1,甲,township,,2019,,,1\nA2,乙,nope,,2019,,,1\n");
     match parse(&text) {
         Err(Error::Registry { row, .. }) => assert_eq!(row, 5),
         other => panic!("{other:?}"),

@@ -77,7 +77,10 @@ pub fn parse(text: &str) -> Result<Registry, RowError> {
         if let Some(first) = seen.insert(unit.code.clone(), row) {
             return err(
                 row,
-                format!("单位代码 {} 重复（第 {first} 行已有）；代码不得重复使用", unit.code),
+                format!(
+                    "单位代码 {} 重复（第 {first} 行已有）；代码不得重复使用",
+                    unit.code
+                ),
             );
         }
         rows.push((row, unit));
@@ -114,10 +117,7 @@ fn column_map(header: &csv::StringRecord, row: usize) -> Result<ColumnMap, RowEr
             None => {
                 return err(
                     row,
-                    format!(
-                        "表头缺少列 {col}；表头应为 {}",
-                        COLUMNS.join(",")
-                    ),
+                    format!("表头缺少列 {col}；表头应为 {}", COLUMNS.join(",")),
                 )
             }
         }
@@ -137,7 +137,10 @@ fn parse_row(rec: &csv::StringRecord, columns: &ColumnMap, row: usize) -> Result
         return err(row, "单位代码(code)为空");
     }
     if code.contains([':', ';']) {
-        return err(row, format!("单位代码 {code} 含有“:”或“;”，这两个符号用于分隔前身单位"));
+        return err(
+            row,
+            format!("单位代码 {code} 含有“:”或“;”，这两个符号用于分隔前身单位"),
+        );
     }
     let name = f("name");
     if name.is_empty() {
@@ -165,7 +168,9 @@ fn parse_row(rec: &csv::StringRecord, columns: &ColumnMap, row: usize) -> Result
             format!("截止年度(active_to) {to} 早于起始年度(active_from) {active_from}"),
         );
     }
-    let parent = Some(f("parent")).filter(|p| !p.is_empty()).map(String::from);
+    let parent = Some(f("parent"))
+        .filter(|p| !p.is_empty())
+        .map(String::from);
     Ok(Unit {
         code: code.to_string(),
         name: name.to_string(),
@@ -192,18 +197,18 @@ fn villages(s: &str, row: usize) -> Result<u32, RowError> {
     if s.is_empty() {
         return Ok(0);
     }
-    s.parse::<u32>().or_else(|_| {
-        err(
-            row,
-            format!("村(社区)数(villages)“{s}”不是非负整数"),
-        )
-    })
+    s.parse::<u32>()
+        .or_else(|_| err(row, format!("村(社区)数(villages)“{s}”不是非负整数")))
 }
 
 /// `CODE:1.0;CODE2:0.5`; the weight defaults to 1.0.
 fn predecessors(s: &str, code: &str, row: usize) -> Result<Vec<(String, f64)>, RowError> {
     let mut out: Vec<(String, f64)> = Vec::new();
-    for item in s.split([';', '；']).map(str::trim).filter(|i| !i.is_empty()) {
+    for item in s
+        .split([';', '；'])
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+    {
         let (pred, weight) = match item.split_once([':', '：']) {
             None => (item, 1.0),
             Some((p, w)) => (p.trim(), parse_weight(w.trim(), item, row)?),
@@ -248,9 +253,7 @@ fn check_references(rows: &[(usize, Unit)]) -> Result<(), RowError> {
             if !codes.contains(p.as_str()) && !is_county_code(p) {
                 return err(
                     *row,
-                    format!(
-                        "上级(parent) {p} 既不是名册中的单位代码，也不是 6 位县级行政区划代码"
-                    ),
+                    format!("上级(parent) {p} 既不是名册中的单位代码，也不是 6 位县级行政区划代码"),
                 );
             }
         }
