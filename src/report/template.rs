@@ -68,7 +68,7 @@ fn write_workbook(
 }
 
 /// The file name for a unit's workbook: `<code>_<name>_<year>.xlsx`. Characters that Windows or
-/// Unix refuse in file names (`/`, `\\`, `:` …) are replaced by `_`, so a name such as
+/// Unix refuse in file names (`/`, `\`, `:` …) are replaced by `_`, so a name such as
 /// "农业农村局/乡村振兴局" cannot point into another folder.
 pub fn file_name(unit: &Unit, year: i32) -> String {
     let safe = |s: &str| -> String {
