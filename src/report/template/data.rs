@@ -75,13 +75,11 @@ pub fn write(
     );
     set_widths(ws, schema, name_width)?;
     write_heading(ws, schema, unit, year)?;
-    let mut row = DATA_FIRST_ROW;
-    for line in &lines {
+    for (line, row) in lines.iter().zip(DATA_FIRST_ROW..) {
         match line {
             Line::Section(name) => write_section(ws, row, name)?,
             Line::Indicator(ind) => write_indicator(ws, row, ind, fill, name_width)?,
         }
-        row += 1;
     }
     ws.set_freeze_panes(DATA_FIRST_ROW, 0)?;
     ws.set_landscape();

@@ -57,7 +57,7 @@ pub fn write(ws: &mut Worksheet, schema: &Schema, unit: &Unit) -> Result<(), Xls
     ws.write_string_with_format(
         row,
         0,
-        &format!("二、本单位填报的指标（{}）", unit.kind.label()),
+        format!("二、本单位填报的指标（{}）", unit.kind.label()),
         &Format::new().set_bold(),
     )?;
     row += 1;
