@@ -64,6 +64,7 @@ pub fn write(
         &Format::new().set_text_wrap(),
     )?;
     ws.set_row_height(note_row, 33)?;
+    ws.set_paper_size(9); // A4
     ws.protect_with_options(&style::protection());
     Ok(())
 }
