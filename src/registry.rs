@@ -8,6 +8,8 @@ use std::path::Path;
 
 use crate::Result;
 
+mod csvfmt;
+
 /// The kind of a reporting unit; decides which indicators it reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -109,21 +111,42 @@ pub struct Registry {
 impl Registry {
     /// Loads and checks a registry file; a bad row is refused with its line and the reason.
     pub fn load(path: &Path) -> Result<Registry> {
-        let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Read {
+        let bytes = std::fs::read(path).map_err(|source| crate::Error::Read {
             path: path.to_path_buf(),
             source,
+        })?;
+        // Excel's plain "CSV" save uses GBK on Chinese Windows: say so instead of a bare
+        // "invalid UTF-8".
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = e.utf8_error().valid_up_to();
+            let row = e
+                .as_bytes()
+                .iter()
+                .take(valid)
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            crate::Error::Registry {
+                path: path.to_path_buf(),
+                row,
+                message: "文件不是 UTF-8 编码；用 Excel 编辑时请另存为“CSV UTF-8(逗号分隔)”".into(),
+            }
         })?;
         Registry::parse(&text, path)
     }
 
     /// Parses registry text; `path` is only used in error messages.
-    pub fn parse(_text: &str, _path: &Path) -> Result<Registry> {
-        todo!("registry parsing")
+    pub fn parse(text: &str, path: &Path) -> Result<Registry> {
+        csvfmt::parse(text).map_err(|e| crate::Error::Registry {
+            path: path.to_path_buf(),
+            row: e.row,
+            message: e.message,
+        })
     }
 
     /// Writes the registry in the same format `parse` reads.
     pub fn to_csv(&self) -> String {
-        todo!("registry writing")
+        csvfmt::write(self)
     }
 
     pub fn get(&self, code: &str) -> Option<&Unit> {

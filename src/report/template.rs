@@ -1,9 +1,17 @@
 //! The blank (or, for the sample county, filled) submission workbook: 封面, 统计表, 填报说明.
 
+mod cover;
+mod data;
+mod guide;
+mod style;
+
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
+use std::collections::BTreeMap;
+
+use super::FIXED_DATETIME;
 use crate::registry::Unit;
 use crate::schema::Schema;
 use crate::Result;
-use std::collections::BTreeMap;
 
 /// What goes into the editable cells. Blank templates use `TemplateFill::default()`; the sample
 /// generator fills values as a unit would, including raw strings such as "5000余".
@@ -32,11 +40,49 @@ pub enum CellInput {
 }
 
 /// Builds the workbook for one unit and returns its bytes (deterministic).
-pub fn build(_schema: &Schema, _unit: &Unit, _year: i32, _fill: &TemplateFill) -> Result<Vec<u8>> {
-    todo!("template writer")
+pub fn build(schema: &Schema, unit: &Unit, year: i32, fill: &TemplateFill) -> Result<Vec<u8>> {
+    write_workbook(schema, unit, year, fill)
+        .map_err(|e| crate::Error::Other(format!("生成 {} 的填报模板失败：{e}", unit.name)))
 }
 
-/// The file name for a unit's workbook: `<code>_<name>_<year>.xlsx`.
+fn write_workbook(
+    schema: &Schema,
+    unit: &Unit,
+    year: i32,
+    fill: &TemplateFill,
+) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let (y, m, d) = FIXED_DATETIME;
+    // A fixed creation time is the only thing needed for byte-identical output.
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(format!("{}（{year}年度）{}", schema.title, unit.name))
+            .set_author("huizong")
+            .set_comment(format!("模板版本 {}", schema.template_version))
+            .set_creation_datetime(&ExcelDateTime::from_ymd(y, m, d)?.and_hms(0, 0, 0)?),
+    );
+    cover::write(wb.add_worksheet(), schema, unit, year, fill)?;
+    data::write(wb.add_worksheet(), schema, unit, year, fill)?;
+    guide::write(wb.add_worksheet(), schema, unit)?;
+    wb.save_to_buffer()
+}
+
+/// The file name for a unit's workbook: `<code>_<name>_<year>.xlsx`. Characters that Windows or
+/// Unix refuse in file names (`/`, `\`, `:` …) are replaced by `_`, so a name such as
+/// "农业农村局/乡村振兴局" cannot point into another folder.
 pub fn file_name(unit: &Unit, year: i32) -> String {
-    format!("{}_{}_{}.xlsx", unit.code, unit.name, year)
+    let safe = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_control()
+                    || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
+                {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect()
+    };
+    format!("{}_{}_{}.xlsx", safe(&unit.code), safe(&unit.name), year)
 }

@@ -1,0 +1,466 @@
+//! The template workbook: layout read back with calamine, protection, determinism, LibreOffice,
+//! and the prior-year prefill of `huizong template`.
+
+use calamine::{Data, Range, Reader, Xlsx};
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read};
+
+use huizong::aggregate::Record;
+use huizong::commands::template::prior_values;
+use huizong::registry::{Unit, UnitKind};
+use huizong::report::template::{build, file_name, CellInput, TemplateFill};
+use huizong::schema::{Aggregation, Indicator, Schema, Section, ValueType};
+use huizong::sheets::{
+    CoverField, DataColumn, COVER_SHEET, COVER_VALUE_COL, DATA_FIRST_ROW, DATA_HEADER_ROW,
+    DATA_SHEET, GUIDE_SHEET,
+};
+
+use UnitKind::{CountyOffice as C, Department as D, Township as T};
+
+fn ind(
+    code: &str,
+    name: &str,
+    unit: &str,
+    t: ValueType,
+    section: &str,
+    reporters: &[UnitKind],
+    parent: Option<&str>,
+) -> Indicator {
+    Indicator {
+        code: code.into(),
+        name: name.into(),
+        unit: unit.into(),
+        value_type: t,
+        section: section.into(),
+        reporters: reporters.to_vec(),
+        aggregation: Aggregation::Sum,
+        parent: parent.map(String::from),
+        hint: Some(format!("{name}的填报口径")),
+    }
+}
+
+/// A small schema: 3 sections; the county-office-only section must not appear for others.
+fn schema() -> Schema {
+    use ValueType::*;
+    Schema {
+        id: "test".into(),
+        title: "法治政府建设年度统计".into(),
+        edition: "2024".into(),
+        template_version: "test-1".into(),
+        sections: vec![
+            Section {
+                code: "ZL".into(),
+                name: "一、组织领导与学法".into(),
+            },
+            Section {
+                code: "ZF".into(),
+                name: "二、行政执法".into(),
+            },
+            Section {
+                code: "FY".into(),
+                name: "三、行政复议".into(),
+            },
+        ],
+        indicators: vec![
+            ind(
+                "ZL01",
+                "政府常务会议学法次数",
+                "次",
+                Count,
+                "ZL",
+                &[T, D, C],
+                None,
+            ),
+            ind(
+                "ZL02",
+                "是否制定年度普法计划",
+                "",
+                YesNo,
+                "ZL",
+                &[T, D],
+                None,
+            ),
+            ind("ZF06", "行政处罚案件数", "件", Count, "ZF", &[D], None),
+            ind(
+                "ZF06A",
+                "市场监管领域",
+                "件",
+                Count,
+                "ZF",
+                &[D],
+                Some("ZF06"),
+            ),
+            ind("ZF07", "罚没款金额", "元", Amount, "ZF", &[D, T], None),
+            ind("FY02", "收到行政复议申请", "件", Count, "FY", &[C], None),
+        ],
+        rates: vec![],
+        rules: vec![],
+    }
+}
+
+fn unit(code: &str, name: &str, kind: UnitKind) -> Unit {
+    Unit {
+        code: code.into(),
+        name: name.into(),
+        kind,
+        parent: Some("411321".into()),
+        active_from: 2019,
+        active_to: None,
+        predecessors: vec![],
+        villages: 12,
+    }
+}
+
+fn township() -> Unit {
+    unit("411321-T01", "城关镇", T)
+}
+
+fn department() -> Unit {
+    unit("411321-D05", "县市场监督管理局", D)
+}
+
+fn open(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
+    calamine::open_workbook_from_rs::<Xlsx<_>, _>(Cursor::new(bytes.to_vec())).unwrap()
+}
+
+fn sheet(bytes: &[u8], name: &str) -> Range<Data> {
+    open(bytes).worksheet_range(name).unwrap()
+}
+
+fn at(r: &Range<Data>, row: u32, col: u16) -> Data {
+    r.get_value((row, u32::from(col)))
+        .cloned()
+        .unwrap_or(Data::Empty)
+}
+
+fn s(x: &str) -> Data {
+    Data::String(x.into())
+}
+
+/// (code, name) of every row from the first data row on.
+fn table(r: &Range<Data>) -> Vec<(Data, Data)> {
+    let last = r.end().map_or(0, |e| e.0);
+    (DATA_FIRST_ROW..=last)
+        .map(|row| {
+            (
+                at(r, row, DataColumn::Code.template_col()),
+                at(r, row, DataColumn::Name.template_col()),
+            )
+        })
+        .collect()
+}
+
+fn codes(r: &Range<Data>) -> Vec<String> {
+    table(r)
+        .into_iter()
+        .filter_map(|(c, _)| match c {
+            Data::String(s) if !s.is_empty() => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn sheet_names_in_order() {
+    let bytes = build(&schema(), &township(), 2024, &TemplateFill::default()).unwrap();
+    assert_eq!(
+        open(&bytes).sheet_names(),
+        vec![COVER_SHEET, DATA_SHEET, GUIDE_SHEET]
+    );
+}
+
+#[test]
+fn cover_values() {
+    let fill = TemplateFill {
+        filler: Some("张三".into()),
+        phone: Some("0377-1234567".into()),
+        ..TemplateFill::default()
+    };
+    let bytes = build(&schema(), &department(), 2024, &fill).unwrap();
+    let r = sheet(&bytes, COVER_SHEET);
+    assert_eq!(at(&r, 0, 0), s("法治政府建设年度统计（2024年度）"));
+    for f in CoverField::ALL {
+        assert_eq!(at(&r, f.template_row(), 0), s(f.label()), "{f:?}");
+    }
+    let v = |f: CoverField| at(&r, f.template_row(), COVER_VALUE_COL);
+    assert_eq!(v(CoverField::UnitCode), s("411321-D05"));
+    assert_eq!(v(CoverField::UnitName), s("县市场监督管理局"));
+    assert_eq!(v(CoverField::UnitKind), s("县直部门"));
+    assert_eq!(v(CoverField::Year), Data::Float(2024.0));
+    assert_eq!(v(CoverField::CutoffDate), s("2024-12-31"));
+    assert_eq!(v(CoverField::Filler), s("张三"));
+    assert_eq!(v(CoverField::Phone), s("0377-1234567"));
+    assert_eq!(v(CoverField::Head), Data::Empty);
+    assert_eq!(v(CoverField::TemplateVersion), s("test-1"));
+}
+
+#[test]
+fn cover_overrides_for_planted_defects() {
+    let fill = TemplateFill {
+        cover_code: Some("411321-T99".into()),
+        cutoff_date: Some("2024-11-30".into()),
+        ..TemplateFill::default()
+    };
+    let bytes = build(&schema(), &township(), 2024, &fill).unwrap();
+    let r = sheet(&bytes, COVER_SHEET);
+    let v = |f: CoverField| at(&r, f.template_row(), COVER_VALUE_COL);
+    assert_eq!(v(CoverField::UnitCode), s("411321-T99"));
+    assert_eq!(v(CoverField::CutoffDate), s("2024-11-30"));
+}
+
+#[test]
+fn data_sheet_for_a_township() {
+    let bytes = build(&schema(), &township(), 2024, &TemplateFill::default()).unwrap();
+    let r = sheet(&bytes, DATA_SHEET);
+    assert_eq!(at(&r, 0, 0), s("法治政府建设年度统计（2024年度）"));
+    match at(&r, 1, 0) {
+        Data::String(line) => assert!(line.contains("城关镇") && line.contains("411321-T01")),
+        other => panic!("{other:?}"),
+    }
+    for c in DataColumn::ALL {
+        assert_eq!(at(&r, DATA_HEADER_ROW, c.template_col()), s(c.label()));
+    }
+    assert_eq!(
+        table(&r),
+        vec![
+            (Data::Empty, s("一、组织领导与学法")),
+            (s("ZL01"), s("政府常务会议学法次数")),
+            (s("ZL02"), s("是否制定年度普法计划")),
+            (Data::Empty, s("二、行政执法")),
+            (s("ZF07"), s("罚没款金额")),
+        ]
+    );
+    // blank template: 本年数 and 上年数 empty
+    let cur = DataColumn::Current.template_col();
+    assert_eq!(at(&r, DATA_FIRST_ROW + 1, cur), Data::Empty);
+}
+
+#[test]
+fn data_sheet_for_a_department() {
+    let bytes = build(&schema(), &department(), 2024, &TemplateFill::default()).unwrap();
+    let r = sheet(&bytes, DATA_SHEET);
+    assert_eq!(codes(&r), vec!["ZL01", "ZL02", "ZF06", "ZF06A", "ZF07"]);
+    let rows = table(&r);
+    assert_eq!(rows.len(), 7, "2 section rows + 5 indicators");
+    assert_eq!(rows[5], (s("ZF06A"), s("  其中：市场监管领域")));
+    // the county-office section never shows for a department
+    assert!(!rows.iter().any(|(_, n)| *n == s("三、行政复议")));
+    let c = sheet(
+        &build(
+            &schema(),
+            &unit("411321-C01", "依法治县办", C),
+            2024,
+            &TemplateFill::default(),
+        )
+        .unwrap(),
+        DATA_SHEET,
+    );
+    assert_eq!(codes(&c), vec!["ZL01", "FY02"]);
+}
+
+#[test]
+fn prior_prefilled_and_current_kept_as_typed() {
+    let mut fill = TemplateFill::default();
+    fill.prior.insert("ZL01".into(), 4.0);
+    fill.prior.insert("ZL02".into(), 1.0);
+    fill.prior.insert("ZF07".into(), 12500.5);
+    fill.current
+        .insert("ZL01".into(), CellInput::Text("5000余".into()));
+    fill.current
+        .insert("ZL02".into(), CellInput::Text("是".into()));
+    fill.current
+        .insert("ZF06".into(), CellInput::Text("１２".into()));
+    fill.current.insert("ZF06A".into(), CellInput::Number(7.0));
+    fill.current
+        .insert("ZF07".into(), CellInput::Text("xx".into()));
+    fill.notes
+        .insert("ZF06".into(), "专项整治行动查处案件增多".into());
+    let bytes = build(&schema(), &department(), 2024, &fill).unwrap();
+    let r = sheet(&bytes, DATA_SHEET);
+    let rows: BTreeMap<String, u32> = table(&r)
+        .iter()
+        .zip(DATA_FIRST_ROW..)
+        .filter_map(|((c, _), row)| match c {
+            Data::String(code) => Some((code.clone(), row)),
+            _ => None,
+        })
+        .collect();
+    let get = |code: &str, c: DataColumn| at(&r, rows[code], c.template_col());
+    use DataColumn::{Current, Note, Prior};
+    assert_eq!(get("ZL01", Prior), Data::Float(4.0));
+    assert_eq!(get("ZL02", Prior), s("是"));
+    assert_eq!(get("ZF07", Prior), Data::Float(12500.5));
+    assert_eq!(get("ZF06", Prior), Data::Empty);
+    assert_eq!(get("ZL01", Current), s("5000余"));
+    assert_eq!(get("ZL02", Current), s("是"));
+    assert_eq!(get("ZF06", Current), s("１２"));
+    assert_eq!(get("ZF06A", Current), Data::Float(7.0));
+    assert_eq!(get("ZF07", Current), s("xx"));
+    assert_eq!(get("ZF06", Note), s("专项整治行动查处案件增多"));
+}
+
+#[test]
+fn guide_lists_instructions_and_the_units_indicators() {
+    let bytes = build(&schema(), &township(), 2024, &TemplateFill::default()).unwrap();
+    let r = sheet(&bytes, GUIDE_SHEET);
+    let text: Vec<String> = r
+        .rows()
+        .flat_map(|row| row.iter().map(|c| c.to_string()))
+        .collect();
+    let all = text.join("\n");
+    for needle in [
+        "空白不等于 0",
+        "“余”",
+        "“元”",
+        "核实无误",
+        "不少于 6 个字",
+        "工作表名称",
+    ] {
+        assert!(all.contains(needle), "missing {needle}");
+    }
+    assert!(all.contains("ZL02") && all.contains("罚没款金额的填报口径"));
+    assert!(all.contains("金额（元"));
+    assert!(!all.contains("FY02") && !all.contains("ZF06A"));
+}
+
+#[test]
+fn deterministic_bytes() {
+    let mut fill = TemplateFill::default();
+    fill.prior.insert("ZL01".into(), 4.0);
+    let a = build(&schema(), &department(), 2024, &fill).unwrap();
+    let b = build(&schema(), &department(), 2024, &fill).unwrap();
+    assert_eq!(a, b);
+    let other = build(&schema(), &department(), 2025, &fill).unwrap();
+    assert_ne!(a, other);
+}
+
+fn zip_member(bytes: &[u8], name: &str) -> String {
+    let mut z = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
+    let mut out = String::new();
+    z.by_name(name).unwrap().read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn sheets_are_protected_and_only_input_cells_unlocked() {
+    let bytes = build(&schema(), &department(), 2024, &TemplateFill::default()).unwrap();
+    for n in 1..=3 {
+        let xml = zip_member(&bytes, &format!("xl/worksheets/sheet{n}.xml"));
+        assert!(xml.contains("<sheetProtection"), "sheet{n} not protected");
+    }
+    let sheet2 = zip_member(&bytes, "xl/worksheets/sheet2.xml");
+    assert!(sheet2.contains("<dataValidation"), "no data validation");
+    assert!(sheet2.contains("&quot;是,否&quot;") || sheet2.contains("\"是,否\""));
+    let mut wb = open(&bytes);
+    let styles = wb.worksheet_style(DATA_SHEET).unwrap();
+    let unlocked = |row: u32, col: DataColumn| {
+        styles
+            .get((row, u32::from(col.template_col())))
+            .and_then(|s| s.protection.as_ref())
+            .is_some_and(|p| !p.locked)
+    };
+    let first_indicator = DATA_FIRST_ROW + 1; // after the first section row
+    let last = first_indicator + 5;
+    for row in first_indicator..last {
+        if row == DATA_FIRST_ROW + 3 {
+            continue; // section row 二、行政执法
+        }
+        assert!(unlocked(row, DataColumn::Current), "row {row} 本年数");
+        assert!(unlocked(row, DataColumn::Note), "row {row} 说明");
+        assert!(!unlocked(row, DataColumn::Code), "row {row} 代码");
+        assert!(!unlocked(row, DataColumn::Prior), "row {row} 上年数");
+        assert!(!unlocked(row, DataColumn::Name), "row {row} 名称");
+    }
+    assert!(!unlocked(DATA_HEADER_ROW, DataColumn::Current));
+    let cover = wb.worksheet_style(COVER_SHEET).unwrap();
+    let cover_unlocked = |f: CoverField| {
+        cover
+            .get((f.template_row(), u32::from(COVER_VALUE_COL)))
+            .and_then(|s| s.protection.as_ref())
+            .is_some_and(|p| !p.locked)
+    };
+    for f in CoverField::ALL {
+        assert_eq!(cover_unlocked(f), f.editable(), "{f:?}");
+    }
+}
+
+#[test]
+fn libreoffice_opens_the_template() {
+    if std::env::var_os("HUIZONG_SKIP_LIBREOFFICE").is_some() {
+        eprintln!("note: HUIZONG_SKIP_LIBREOFFICE is set, LibreOffice test skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let u = township();
+    let bytes = build(&schema(), &u, 2024, &TemplateFill::default()).unwrap();
+    let path = dir.path().join(file_name(&u, 2024));
+    std::fs::write(&path, bytes).unwrap();
+    // A private profile: a shared one fails when another soffice instance is running.
+    let profile = format!(
+        "-env:UserInstallation=file://{}/lo-profile",
+        dir.path().display()
+    );
+    let out = std::process::Command::new("libreoffice")
+        .arg(profile)
+        // 44,34,76 = comma, double quote, UTF-8 (the default follows the locale, often ASCII).
+        .args([
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .arg(&path)
+        .output()
+        .expect("libreoffice must be installed (set HUIZONG_SKIP_LIBREOFFICE to skip)");
+    assert!(out.status.success(), "{out:?}");
+    let csv_path = path.with_extension("csv");
+    let csv = std::fs::read(&csv_path).unwrap_or_else(|e| panic!("{csv_path:?}: {e}; {out:?}"));
+    let csv = String::from_utf8_lossy(&csv);
+    assert!(csv.contains("单位代码"), "{csv}");
+    assert!(csv.contains("411321-T01"), "{csv}");
+}
+
+#[test]
+fn file_names_are_safe() {
+    let mut u = department();
+    u.name = "县农业农村局/乡村振兴局".into();
+    assert_eq!(
+        file_name(&u, 2024),
+        "411321-D05_县农业农村局_乡村振兴局_2024.xlsx"
+    );
+    assert_eq!(file_name(&township(), 2024), "411321-T01_城关镇_2024.xlsx");
+}
+
+fn rec(year: i32, unit: &str, indicator: &str, value: f64) -> Record {
+    Record {
+        year,
+        unit: unit.into(),
+        kind: T,
+        indicator: indicator.into(),
+        value,
+        origin: String::new(),
+    }
+}
+
+#[test]
+fn prior_values_follow_predecessors() {
+    let records = vec![
+        rec(2023, "T07", "ZL01", 4.0),
+        rec(2023, "T08", "ZL01", 10.0),
+        rec(2023, "T08", "ZF07", 100.0),
+        rec(2023, "T07", "ZL02", 0.0),
+        rec(2023, "T08", "ZL02", 1.0),
+        rec(2022, "T07", "ZL01", 99.0), // wrong year
+        rec(2023, "T01", "ZL01", 3.0),  // another unit
+    ];
+    let mut merged = unit("T09", "新镇", T);
+    merged.predecessors = vec![("T07".into(), 1.0), ("T08".into(), 0.5)];
+    let p = prior_values(&schema(), &merged, &records, 2023);
+    assert_eq!(p.get("ZL01"), Some(&9.0));
+    assert_eq!(p.get("ZF07"), Some(&50.0));
+    assert_eq!(p.get("ZL02"), Some(&1.0));
+    assert_eq!(p.len(), 3);
+    let plain = prior_values(&schema(), &unit("T01", "城关镇", T), &records, 2023);
+    assert_eq!(plain, BTreeMap::from([("ZL01".to_string(), 3.0)]));
+}
