@@ -121,6 +121,9 @@ mod tests {
         let c = compare(&cur_c, &cur_b, 10.0);
         assert_eq!((c.identical, c.nonzero, c.nontrivial), (10, 10, 3));
         assert!(is_duplicate(&c, &DuplicateParams::default()));
-        assert!(!is_duplicate(&compare(&cur_a, &cur_b, 10.0), &DuplicateParams::default()));
+        assert!(!is_duplicate(
+            &compare(&cur_a, &cur_b, 10.0),
+            &DuplicateParams::default()
+        ));
     }
 }

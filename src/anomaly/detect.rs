@@ -206,7 +206,9 @@ impl<'a> Ctx<'a> {
                 1.0
             };
             g.insert(kind, trend);
-            let cur: Vec<f64> = of_kind.filter_map(|u| u.current.get(code).copied()).collect();
+            let cur: Vec<f64> = of_kind
+                .filter_map(|u| u.current.get(code).copied())
+                .collect();
             if let Some(m) = stats::median(&cur) {
                 kind_median.insert(kind, m);
             }
@@ -307,8 +309,10 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .filter(|(u, _, _)| slipped.is_none_or(|s| !s.contains(&u.code)))
                 .collect();
-            let data: Vec<(String, f64, f64)> =
-                rest.iter().map(|(u, p, x)| (u.code.clone(), *p, *x)).collect();
+            let data: Vec<(String, f64, f64)> = rest
+                .iter()
+                .map(|(u, p, x)| (u.code.clone(), *p, *x))
+                .collect();
             let (covered, not_run) = match hb::run(&data, &self.params.hb) {
                 Ok(res) => (self.hb_findings(ind, kind, &rest, &res, out), None),
                 Err(e) => (BTreeSet::new(), Some(e.reason)),
@@ -331,10 +335,12 @@ impl<'a> Ctx<'a> {
             UnitErrorVerdict::Ok => return,
             UnitErrorVerdict::Probable { k } => (
                 format!(
-                    "{}本年{}与上年{}相差约10^{k}倍，疑似单位填错（元/千元/万元）",
+                    "{}本年{}与上年{}相差约10^{}倍（本年偏{}），疑似单位填错（元/千元/万元）",
                     ind.name,
                     fmt_num(x),
-                    fmt_num(p)
+                    fmt_num(p),
+                    k.abs(),
+                    if k > 0 { "大" } else { "小" }
                 ),
                 0.95,
                 Some(unit_error::suggestion(x, k, &ind.unit)),
@@ -391,16 +397,17 @@ impl<'a> Ctx<'a> {
             f.indicator = Some(ind.code.clone());
             out.push(f);
         }
-        let threshold = format!(
-            "[{:.3}, {:.3}]",
-            res.exclusion.0, res.exclusion.1
-        );
+        let threshold = format!("[{:.3}, {:.3}]", res.exclusion.0, res.exclusion.1);
         for hu in res.units.iter().filter(|h| h.status.is_outlier()) {
             let Some((u, _, _)) = rest.iter().find(|r| r.0.code == hu.id) else {
                 continue;
             };
             let iv = res.accept_interval(hu.prev, self.params.hb.u, res.exclusion);
-            let strength = if hu.status.is_imputation() { "明显" } else { "" };
+            let strength = if hu.status.is_imputation() {
+                "明显"
+            } else {
+                ""
+            };
             let message = format!(
                 "{}本年{}{unit}，上年{}{unit}，变化{strength}偏离同类单位的趋势（HB检验E={:.2}，{}），合理范围约{}–{}",
                 ind.name,
@@ -539,7 +546,11 @@ impl<'a> Ctx<'a> {
                     .find(|u| u.code == c.unit)
                     .map_or(c.unit.as_str(), |u| u.name.as_str());
                 let sign = if c.delta >= 0.0 { "+" } else { "" };
-                format!("{name}{sign}{}（占{:.1}%）", fmt_num(c.delta), c.share * 100.0)
+                format!(
+                    "{name}{sign}{}（占{:.1}%）",
+                    fmt_num(c.delta),
+                    c.share * 100.0
+                )
             })
             .collect();
         let mut f = Finding::new(
@@ -569,7 +580,12 @@ impl<'a> Ctx<'a> {
     fn vectors(&self, u: &UnitInput) -> (Vec<Option<f64>>, Vec<Option<f64>>) {
         self.numeric
             .iter()
-            .map(|i| (u.current.get(&i.code).copied(), u.prior.get(&i.code).copied()))
+            .map(|i| {
+                (
+                    u.current.get(&i.code).copied(),
+                    u.prior.get(&i.code).copied(),
+                )
+            })
             .unzip()
     }
 
@@ -612,7 +628,11 @@ impl<'a> Ctx<'a> {
             );
             let mut f = self.unit_level("A05", Severity::Warning, u, msg);
             f.suspicion = 0.7;
-            f.statistic = Some(Statistic::new("相同比例", c.share(), format!("≥{}", p.share)));
+            f.statistic = Some(Statistic::new(
+                "相同比例",
+                c.share(),
+                format!("≥{}", p.share),
+            ));
             out.push(f);
         }
     }
@@ -700,7 +720,11 @@ impl<'a> Ctx<'a> {
             if !p.round_amounts {
                 continue;
             }
-            for ind in self.numeric.iter().filter(|i| i.value_type == ValueType::Amount) {
+            for ind in self
+                .numeric
+                .iter()
+                .filter(|i| i.value_type == ValueType::Amount)
+            {
                 let Some(x) = u.current.get(&ind.code).copied() else {
                     continue;
                 };
@@ -729,12 +753,7 @@ impl<'a> Ctx<'a> {
     fn rate_origin(r: &Rate, u: &UnitInput) -> String {
         u.origins
             .get(&r.code)
-            .or_else(|| {
-                r.numerator
-                    .codes()
-                    .iter()
-                    .find_map(|c| u.origins.get(c))
-            })
+            .or_else(|| r.numerator.codes().iter().find_map(|c| u.origins.get(c)))
             .cloned()
             .unwrap_or_default()
     }
@@ -762,12 +781,13 @@ impl<'a> Ctx<'a> {
             let (detail, imbalance) = match check {
                 rate::RateCheck::Negative => ("分子或分母为负数".to_string(), None),
                 rate::RateCheck::NumAboveDen => ("分子大于分母".to_string(), None),
-                rate::RateCheck::ReportedWithoutCases => {
-                    ("分母为0时比率应空白".to_string(), None)
-                }
+                rate::RateCheck::ReportedWithoutCases => ("分母为0时比率应空白".to_string(), None),
                 rate::RateCheck::Blank => ("分母大于0但比率空白".to_string(), None),
                 rate::RateCheck::Fraction { computed } => (
-                    format!("疑似按小数填写，应为{computed:.prec$}%", prec = r.decimals as usize),
+                    format!(
+                        "疑似按小数填写，应为{computed:.prec$}%",
+                        prec = r.decimals as usize
+                    ),
                     None,
                 ),
                 rate::RateCheck::Mismatch {
@@ -789,7 +809,11 @@ impl<'a> Ctx<'a> {
             f.location = Self::rate_origin(r, u);
             f.value = Some(reported);
             f.prior = u.prior.get(&r.code).copied();
-            f.suspicion = if severity == Severity::Error { 1.0 } else { 0.5 };
+            f.suspicion = if severity == Severity::Error {
+                1.0
+            } else {
+                0.5
+            };
             f.impact = 1.0;
             f.statistic = imbalance.map(|i| Statistic::new("imbalance", i, "0"));
             out.push(f);

@@ -152,7 +152,11 @@ pub struct HbNotRun {
 /// The HB effect of one unit given the median ratio.
 pub fn effect(prev: f64, cur: f64, r_m: f64, u: f64) -> f64 {
     let r = cur / prev;
-    let s = if r < r_m { 1.0 - r_m / r } else { r / r_m - 1.0 };
+    let s = if r < r_m {
+        1.0 - r_m / r
+    } else {
+        r / r_m - 1.0
+    };
     s * cur.max(prev).powf(u)
 }
 
@@ -205,14 +209,24 @@ pub fn run(data: &[(String, f64, f64)], params: &HbParams) -> Result<HbResult, H
     let mut d_right = (q3 - m).max(am);
     let mut d_min = 0.0;
     if params.floor {
-        let sizes =
-            stats::sorted(&usable.iter().map(|d| d.1.max(d.2).powf(params.u)).collect::<Vec<_>>());
+        let sizes = stats::sorted(
+            &usable
+                .iter()
+                .map(|d| d.1.max(d.2).powf(params.u))
+                .collect::<Vec<_>>(),
+        );
         d_min = params.a * q.of(&sizes, 0.5).unwrap_or(0.0);
         d_left = d_left.max(d_min);
         d_right = d_right.max(d_min);
     }
-    let exclusion = (m - params.c_exclusion * d_left, m + params.c_exclusion * d_right);
-    let imputation = (m - params.c_imputation * d_left, m + params.c_imputation * d_right);
+    let exclusion = (
+        m - params.c_exclusion * d_left,
+        m + params.c_exclusion * d_right,
+    );
+    let imputation = (
+        m - params.c_imputation * d_left,
+        m + params.c_imputation * d_right,
+    );
     let units = usable
         .iter()
         .zip(&effects)
@@ -333,12 +347,27 @@ mod tests {
         assert_eq!(r6(r.q1), -0.222102);
         assert_eq!(r6(r.m), 0.0);
         assert_eq!(r6(r.q3), 0.221036);
-        assert_eq!((r6(r.exclusion.0), r6(r.exclusion.1)), (-0.888409, 0.884144));
-        assert_eq!((r6(r.imputation.0), r6(r.imputation.1)), (-1.554716, 1.547252));
+        assert_eq!(
+            (r6(r.exclusion.0), r6(r.exclusion.1)),
+            (-0.888409, 0.884144)
+        );
+        assert_eq!(
+            (r6(r.imputation.0), r6(r.imputation.1)),
+            (-1.554716, 1.547252)
+        );
         let e: Vec<f64> = r.units.iter().map(|u| r6(u.effect)).collect();
         assert_eq!(
             e,
-            [0.0, 0.0, -0.036466, -0.283981, 24.916186, 0.063492, -134.350288, 0.273551]
+            [
+                0.0,
+                0.0,
+                -0.036466,
+                -0.283981,
+                24.916186,
+                0.063492,
+                -134.350288,
+                0.273551
+            ]
         );
         assert_eq!(flags(&r), [("U5".into(), "ODIR"), ("U7".into(), "ODIL")]);
         assert!(r.excluded.is_empty());
@@ -348,8 +377,14 @@ mod tests {
     fn hb_8a_with_floor() {
         let r = run(&data(&U8, &P8, &C8A), &banff(true, Quantile::Type6)).unwrap();
         assert_eq!(r6(r.d_min), 0.509753);
-        assert_eq!((r6(r.exclusion.0), r6(r.exclusion.1)), (-2.039012, 2.039012));
-        assert_eq!((r6(r.imputation.0), r6(r.imputation.1)), (-3.568272, 3.568272));
+        assert_eq!(
+            (r6(r.exclusion.0), r6(r.exclusion.1)),
+            (-2.039012, 2.039012)
+        );
+        assert_eq!(
+            (r6(r.imputation.0), r6(r.imputation.1)),
+            (-3.568272, 3.568272)
+        );
         assert_eq!(flags(&r), [("U5".into(), "ODIR"), ("U7".into(), "ODIL")]);
     }
 
@@ -357,9 +392,18 @@ mod tests {
     fn hb_8b_type6_masks_u4_and_u8() {
         let r = run(&data(&U8, &P8, &C8B), &banff(false, Quantile::Type6)).unwrap();
         assert_eq!(r6(r.r_m), 1.058333);
-        assert_eq!((r6(r.q1), r6(r.m), r6(r.q3)), (-0.090646, -0.020622, 4.081983));
-        assert_eq!((r6(r.exclusion.0), r6(r.exclusion.1)), (-0.300719, 16.389795));
-        assert_eq!((r6(r.imputation.0), r6(r.imputation.1)), (-0.510792, 28.697608));
+        assert_eq!(
+            (r6(r.q1), r6(r.m), r6(r.q3)),
+            (-0.090646, -0.020622, 4.081983)
+        );
+        assert_eq!(
+            (r6(r.exclusion.0), r6(r.exclusion.1)),
+            (-0.300719, 16.389795)
+        );
+        assert_eq!(
+            (r6(r.imputation.0), r6(r.imputation.1)),
+            (-0.510792, 28.697608)
+        );
         let e: Vec<f64> = r.units.iter().map(|u| r6(u.effect)).collect();
         assert_eq!(
             e,
@@ -367,8 +411,14 @@ mod tests {
         );
         assert_eq!(flags(&r), [("U5".into(), "ODER"), ("U7".into(), "ODIL")]);
         let rf = run(&data(&U8, &P8, &C8B), &banff(true, Quantile::Type6)).unwrap();
-        assert_eq!((r6(rf.exclusion.0), r6(rf.exclusion.1)), (-2.059634, 16.389795));
-        assert_eq!((r6(rf.imputation.0), r6(rf.imputation.1)), (-3.588893, 28.697608));
+        assert_eq!(
+            (r6(rf.exclusion.0), r6(rf.exclusion.1)),
+            (-2.059634, 16.389795)
+        );
+        assert_eq!(
+            (r6(rf.imputation.0), r6(rf.imputation.1)),
+            (-3.588893, 28.697608)
+        );
         assert_eq!(flags(&rf), [("U5".into(), "ODER"), ("U7".into(), "ODIL")]);
     }
 
@@ -378,7 +428,10 @@ mod tests {
         let r5 = |x: f64| (x * 1e5).round() / 1e5;
         assert_eq!(r5(r.q3), 3.22699);
         assert_eq!((r5(r.exclusion.0), r5(r.exclusion.1)), (-0.29656, 12.96981));
-        assert_eq!((r5(r.imputation.0), r5(r.imputation.1)), (-0.50352, 22.71263));
+        assert_eq!(
+            (r5(r.imputation.0), r5(r.imputation.1)),
+            (-0.50352, 22.71263)
+        );
         assert_eq!(flags(&r), [("U5".into(), "ODIR"), ("U7".into(), "ODIL")]);
     }
 
@@ -390,7 +443,10 @@ mod tests {
         assert_eq!((r6(r.imputation.0), r6(r.imputation.1)), (0.0, 2.595669));
         assert_eq!(r.excluded, [("V09".to_string(), "prev<=0".to_string())]);
         let e: Vec<f64> = r.units.iter().map(|u| r6(u.effect)).collect();
-        assert_eq!(e, [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.74162, 0.979796, -0.507067]);
+        assert_eq!(
+            e,
+            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.74162, 0.979796, -0.507067]
+        );
         assert_eq!(flags(&r), [("V10".into(), "ODIL")]);
     }
 
@@ -398,7 +454,10 @@ mod tests {
     fn hb_10t_floor_removes_the_artefact() {
         let r = run(&v10(), &banff(true, Quantile::Type6)).unwrap();
         assert_eq!((r6(r.exclusion.0), r6(r.exclusion.1)), (-1.264911, 1.48324));
-        assert_eq!((r6(r.imputation.0), r6(r.imputation.1)), (-2.213594, 2.595669));
+        assert_eq!(
+            (r6(r.imputation.0), r6(r.imputation.1)),
+            (-2.213594, 2.595669)
+        );
         assert!(flags(&r).is_empty());
     }
 

@@ -53,10 +53,7 @@ pub fn test(values: &[f64], p: &HeapingParams) -> Option<HeapingTest> {
     if n == 0 {
         return None;
     }
-    let k = eligible
-        .iter()
-        .filter(|v| (**v as u64) % base == 0)
-        .count() as u64;
+    let k = eligible.iter().filter(|v| (**v as u64).is_multiple_of(base)).count() as u64;
     let pv = binom_sf(k, n, 1.0 / base as f64);
     Some(HeapingTest {
         n,
@@ -74,7 +71,7 @@ pub fn roundness(x: f64) -> Option<(u32, u32)> {
     let mut v = x.abs() as u64;
     let digits = v.to_string().len() as u32;
     let mut t = 0;
-    while v != 0 && v % 10 == 0 {
+    while v != 0 && v.is_multiple_of(10) {
         v /= 10;
         t += 1;
     }
@@ -93,7 +90,9 @@ mod tests {
     #[test]
     fn e8_field_and_unit_level() {
         // 12 of 20 values ≥ 10 are multiples of 10.
-        let mut field: Vec<f64> = vec![10., 20., 30., 40., 50., 60., 70., 80., 90., 100., 110., 120.];
+        let mut field: Vec<f64> = vec![
+            10., 20., 30., 40., 50., 60., 70., 80., 90., 100., 110., 120.,
+        ];
         field.extend([11., 13., 17., 23., 29., 31., 37., 41.]);
         field.extend([1., 2., 5.]); // below min_value: ignored
         let t = test(&field, &HeapingParams::default()).unwrap();

@@ -326,7 +326,9 @@ fn parse_a1(cell: &str) -> Option<Pos> {
     }
     let mut col: u32 = 0;
     for c in letters.chars() {
-        col = col.checked_mul(26)?.checked_add(c as u32 - 'A' as u32 + 1)?;
+        col = col
+            .checked_mul(26)?
+            .checked_add(c as u32 - 'A' as u32 + 1)?;
     }
     let row: u32 = digits.parse().ok()?;
     Some(Pos::new(row.checked_sub(1)?, u16::try_from(col - 1).ok()?))
@@ -368,7 +370,11 @@ mod tests {
 
     #[test]
     fn finding_converts_to_diagnostic() {
-        let mut f = Finding::new("A03", Severity::Warning, "罚没金额本年126.5与上年1250000相差约10^-4倍");
+        let mut f = Finding::new(
+            "A03",
+            Severity::Warning,
+            "罚没金额本年126.5与上年1250000相差约10^-4倍",
+        );
         f.unit = Some("T01".into());
         f.indicator = Some("ZF07".into());
         f.location = "甲镇.xlsx!统计表!D20".into();

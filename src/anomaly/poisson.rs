@@ -105,7 +105,11 @@ mod tests {
         for (prev, cur, p, eff, flag) in rows {
             let t = test(prev, cur, 1.0, &PoissonParams::default()).unwrap();
             assert_eq!(sig3(t.p), p, "p for ({prev},{cur})");
-            assert_eq!((t.effect * 1000.0).round() / 1000.0, eff, "eff ({prev},{cur})");
+            assert_eq!(
+                (t.effect * 1000.0).round() / 1000.0,
+                eff,
+                "eff ({prev},{cur})"
+            );
             assert_eq!(t.verdict == Some(Severity::Warning), flag, "({prev},{cur})");
         }
     }

@@ -39,9 +39,14 @@ pub enum RateCheck {
     /// Denominator > 0 but no rate.
     Blank,
     /// The rate equals the computed one divided by 100.
-    Fraction { computed: f64 },
+    Fraction {
+        computed: f64,
+    },
     /// Disagrees; `imbalance` = reported − computed.
-    Mismatch { computed: f64, imbalance: f64 },
+    Mismatch {
+        computed: f64,
+        imbalance: f64,
+    },
 }
 
 impl RateCheck {

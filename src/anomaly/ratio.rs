@@ -27,7 +27,10 @@ impl Default for RatioBoundsParams {
 pub enum RatioCheck {
     Ok,
     /// Outside the bounds: the adjusted ratio and its suspicion `min(1, |ln r|/(2 ln B))`.
-    OutOfBounds { ratio: f64, suspicion: f64 },
+    OutOfBounds {
+        ratio: f64,
+        suspicion: f64,
+    },
     /// From something to 0 or from 0 to something.
     ZeroTransition,
 }

@@ -126,7 +126,10 @@ mod tests {
         assert_eq!(r4(r.gap_imputation), 37.065);
         assert_eq!(
             r.flags,
-            [("T07".to_string(), HbStatus::Oder), ("T10".to_string(), HbStatus::Odir)]
+            [
+                ("T07".to_string(), HbStatus::Oder),
+                ("T10".to_string(), HbStatus::Odir)
+            ]
         );
     }
 
@@ -142,7 +145,10 @@ mod tests {
         let r = run(&data, &SigmaGapParams::default()).unwrap();
         assert_eq!(
             r.flags,
-            [("T07".to_string(), HbStatus::Odel), ("T10".to_string(), HbStatus::Odil)]
+            [
+                ("T07".to_string(), HbStatus::Odel),
+                ("T10".to_string(), HbStatus::Odil)
+            ]
         );
         assert!(run(&data[..3], &SigmaGapParams::default()).is_none());
     }

@@ -106,7 +106,11 @@ fn ln_binom_pmf(k: u64, n: u64, p: f64) -> f64 {
     let (kf, nf) = (k as f64, n as f64);
     let ln_choose = ln_gamma(nf + 1.0) - ln_gamma(kf + 1.0) - ln_gamma(nf - kf + 1.0);
     let a = if k == 0 { 0.0 } else { kf * p.ln() };
-    let b = if k == n { 0.0 } else { (nf - kf) * (1.0 - p).ln() };
+    let b = if k == n {
+        0.0
+    } else {
+        (nf - kf) * (1.0 - p).ln()
+    };
     ln_choose + a + b
 }
 

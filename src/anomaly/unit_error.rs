@@ -31,7 +31,9 @@ impl Default for UnitErrorParams {
 pub enum UnitErrorVerdict {
     Ok,
     /// Probable ×10^k unit error.
-    Probable { k: i32 },
+    Probable {
+        k: i32,
+    },
     /// `|d| ≥ gate` but not near a unit power.
     ExtremeJump,
 }
@@ -95,7 +97,12 @@ mod tests {
     fn e5_rows() {
         let p = UnitErrorParams::default();
         let rows = [
-            (1_250_000., 126.5, -3.995, UnitErrorVerdict::Probable { k: -4 }),
+            (
+                1_250_000.,
+                126.5,
+                -3.995,
+                UnitErrorVerdict::Probable { k: -4 },
+            ),
             (85.3, 853_000., 4.0, UnitErrorVerdict::Probable { k: 4 }),
             (46_000., 52_000., 0.053, UnitErrorVerdict::Ok),
             (300., 120_000., 2.602, UnitErrorVerdict::ExtremeJump),
@@ -111,7 +118,10 @@ mod tests {
 
     #[test]
     fn suggestions_name_the_scale() {
-        assert_eq!(suggestion(853_000., 4, "元"), "疑似单位错误：按万元应为 85.3");
+        assert_eq!(
+            suggestion(853_000., 4, "元"),
+            "疑似单位错误：按万元应为 85.3"
+        );
         assert_eq!(
             suggestion(126.5, -4, "元"),
             "疑似单位错误：似按万元填报，按元应为 1265000"
