@@ -393,3 +393,30 @@ fn codes_explain_every_rule() {
     assert!(a03.2.contains("单位错误"));
     assert!(anomaly::codes().iter().all(|c| !c.3.is_empty()));
 }
+
+#[test]
+fn department_tripled_count_falls_back_to_poisson() {
+    // Departments are 8 < 10 units, so HB does not run there; a tripled count is caught by the
+    // exact Poisson test instead, and the message names why.
+    let (s, mut units) = county();
+    let d05 = units.iter_mut().find(|u| u.code == "D05").unwrap();
+    let prev = d05.prior.get("JF01").copied().unwrap();
+    d05.current.insert("JF01".into(), 3.0 * prev);
+    let input = AnomalyInput {
+        schema: &s,
+        year: Some(2024),
+        units,
+        county: BTreeMap::new(),
+    };
+    let f = detect(&input, &Params::default());
+    let hit = f
+        .iter()
+        .find(|f| f.unit.as_deref() == Some("D05") && f.indicator.as_deref() == Some("JF01"))
+        .expect("D05 JF01 flagged");
+    assert_eq!(
+        (hit.code.as_str(), hit.severity),
+        ("A02", Severity::Warning)
+    );
+    assert!(hit.message.contains("n=8 < 10"), "{}", hit.message);
+    assert!(hit.statistic.as_ref().unwrap().value < 0.001);
+}

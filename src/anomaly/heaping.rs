@@ -53,7 +53,10 @@ pub fn test(values: &[f64], p: &HeapingParams) -> Option<HeapingTest> {
     if n == 0 {
         return None;
     }
-    let k = eligible.iter().filter(|v| (**v as u64).is_multiple_of(base)).count() as u64;
+    let k = eligible
+        .iter()
+        .filter(|v| (**v as u64).is_multiple_of(base))
+        .count() as u64;
     let pv = binom_sf(k, n, 1.0 / base as f64);
     Some(HeapingTest {
         n,

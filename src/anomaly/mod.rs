@@ -27,8 +27,13 @@
 //!
 //! Ranking (§4, module [`ranking`]): findings sort by severity tier, then by the unit's
 //! priority (its worst `suspicion × impact`), where impact is the share of the anticipated
-//! county total at stake, `|x − x̂| / T̂` with `x̂ = prev × trend`. Accepted findings
-//! ([`accept`]) stay in the list, after the open ones.
+//! county total at stake, `|x − x̂| / T̂` with `x̂ = prev × trend` (trend = median ratio per
+//! indicator and unit kind, without slipped units; 1 with fewer than 5 pairs; the kind median
+//! when there is no prior value). Where the whole submission is suspect (A05, A06, unit-level
+//! A07) impact is the largest share of a county total the unit holds; a reported-rate error
+//! (A04) has impact 1; a peer finding (A08) uses how much the county numerator would move if
+//! the unit's rate were typical; county-level findings (A09, group-level A01/A07) score 0.
+//! Accepted findings ([`accept`]) stay in the list, after the open ones.
 //!
 //! Plain Rust over `Vec`/`BTreeMap` instead of polars: groups have 5–50 units, the methods need
 //! an exact, pinned quantile definition and order statistics that a DataFrame would only wrap,

@@ -55,22 +55,26 @@ pub fn sel_edit(y: &[Vec<f64>], ypred: &[Vec<f64>], t: f64) -> SelEdit {
         .iter()
         .map(|r| r.iter().copied().fold(0.0, f64::max))
         .collect();
-    let mut asc: Vec<usize> = (0..y.len()).collect();
-    asc.sort_by(|&a, &b| global[a].total_cmp(&global[b]).then(a.cmp(&b)));
+    // `err`, `local` and `global` have one row per unit present in both inputs.
+    let n = global.len();
+    let gl = |i: usize| global.get(i).copied().unwrap_or(0.0);
+    let mut asc: Vec<usize> = (0..n).collect();
+    asc.sort_by(|&a, &b| gl(a).total_cmp(&gl(b)).then(a.cmp(&b)));
     let mut cum = vec![0.0; vars];
     let mut first = None;
     for (pos, &i) in asc.iter().enumerate() {
-        for (c, e) in cum.iter_mut().zip(&err[i]) {
+        for (c, e) in cum.iter_mut().zip(err.get(i).into_iter().flatten()) {
             *c += e;
         }
         if first.is_none() && cum.iter().any(|c: &f64| c.abs() > t) {
             first = Some(pos);
         }
     }
-    let mut selected: Vec<usize> = first.map_or(Vec::new(), |f| asc[f..].to_vec());
+    let mut selected: Vec<usize> =
+        first.map_or(Vec::new(), |f| asc.get(f..).unwrap_or(&[]).to_vec());
     selected.sort_unstable();
-    let mut order: Vec<usize> = (0..y.len()).collect();
-    order.sort_by(|&a, &b| global[b].total_cmp(&global[a]).then(a.cmp(&b)));
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| gl(b).total_cmp(&gl(a)).then(a.cmp(&b)));
     SelEdit {
         local,
         global,
