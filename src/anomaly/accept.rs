@@ -95,3 +95,40 @@ pub fn apply(findings: &mut [Finding], acceptances: &[Acceptance], year: Option<
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(code: &str, severity: Severity, value: f64) -> Finding {
+        let mut f = Finding::new(code, severity, "m");
+        f.unit = Some("T01".into());
+        f.indicator = Some("ZF06".into());
+        f.value = Some(value);
+        f
+    }
+
+    #[test]
+    fn errors_and_other_years_are_not_accepted() {
+        let a = parse(
+            "[[accept]]\nunit = \"T01\"\nfield = \"ZF06\"\nrule = \"A04\"\nreason = \"r\"\nperiod = 2023\n\n\
+             [[accept]]\nunit = \"T01\"\nindicator = \"ZF06\"\nrule = \"A02\"\nreason = \"属实\"\nperiod = 2024\ndate = \"2025年1月\"",
+        )
+        .unwrap();
+        assert_eq!(a[1].date, Some(AcceptDate::Text("2025年1月".into())));
+        let mut f = vec![
+            finding("A04", Severity::Error, 90.0),
+            finding("A02", Severity::Warning, 40.0),
+        ];
+        apply(&mut f, &a, Some(2023));
+        assert!(!f[0].accepted);
+        assert!(f[0].accept_void.as_deref().unwrap().contains("错误不能"));
+        assert!(
+            !f[1].accepted,
+            "acceptance written for 2024 does not hold in 2023"
+        );
+        apply(&mut f, &a, Some(2024));
+        assert!(f[1].accepted);
+        assert_eq!(f[1].accept_reason.as_deref(), Some("属实"));
+    }
+}
