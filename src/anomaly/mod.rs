@@ -1,2 +1,396 @@
 //! Anomaly spotting: the plausible-looking but costly mistakes that rules cannot catch (unit slips,
 //! copied years, implausible year-on-year jumps, outliers among peers), ranked for review.
+//!
+//! The methods and their worked numbers come from `anomaly-methods.md` (§2 methods, §3.3
+//! defaults, §3.5 acceptance, §3.6 result columns, §4 ranking). Entry point: [`detect`], which
+//! the `run` command calls with the accepted units of the year; it returns ranked [`Finding`]s,
+//! each convertible to a [`Diagnostic`] with [`Finding::to_diagnostic`].
+//!
+//! | code | default severity | method | module |
+//! |---|---|---|---|
+//! | A01 | warning | Hidiroglou–Berthelot YoY test, Banff conventions, floor, tie rule (§2.1) | [`hb`] |
+//! | A02 | warning / info | exact conditional Poisson test for counts, trend-adjusted (§2.3) | [`poisson`] |
+//! | A03 | warning | 元/千元/万元 unit slip, or an extreme jump ≥ 10^2.5 (§2.4) | [`unit_error`] |
+//! | A04 | error / warning | reported rate versus its counts (§2.6) | [`rate`] |
+//! | A05 | warning | copy of last year (§2.7) | [`copy`] |
+//! | A06 | error | identical submissions from two units (§2.7) | [`copy`] |
+//! | A07 | info | round-number heaping (§2.8) | [`heaping`] |
+//! | A08 | info | peer comparison: modified z on the log scale within a unit kind (§2.5) | [`peer`] |
+//! | A09 | info | county-level change and the units that explain it (§2.10) | [`county`] |
+//! | A10 | info | sigma-gap among peers (§2.2), off unless [`Params::sigma_gap`] is set | [`sigma_gap`] |
+//! | A11 | warning | trend-adjusted ratio bounds and zero transitions for amounts (§2.3) | [`ratio`] |
+//!
+//! YoY routing per indicator and unit kind: amounts first go through A03 (flagged units leave
+//! the trend and HB); then HB (A01) runs on the units with both years > 0 when there are at
+//! least `min_n` of them; units HB did not cover (zeros, or the whole group when HB did not
+//! run) get A02 for counts and A11 for amounts. So every unit × indicator has one YoY verdict.
+//!
+//! Ranking (§4, module [`ranking`]): findings sort by severity tier, then by the unit's
+//! priority (its worst `suspicion × impact`), where impact is the share of the anticipated
+//! county total at stake, `|x − x̂| / T̂` with `x̂ = prev × trend` (trend = median ratio per
+//! indicator and unit kind, without slipped units; 1 with fewer than 5 pairs; the kind median
+//! when there is no prior value). Where the whole submission is suspect (A05, A06, unit-level
+//! A07) impact is the largest share of a county total the unit holds; a reported-rate error
+//! (A04) has impact 1; a peer finding (A08) uses how much the county numerator would move if
+//! the unit's rate were typical; county-level findings (A09, group-level A01/A07) score 0.
+//! Accepted findings ([`accept`]) stay in the list, after the open ones.
+//!
+//! Plain Rust over `Vec`/`BTreeMap` instead of polars: groups have 5–50 units, the methods need
+//! an exact, pinned quantile definition and order statistics that a DataFrame would only wrap,
+//! and plain code keeps the output deterministic and the tests readable. polars stays inside
+//! [`crate::aggregate`].
+
+pub mod accept;
+pub mod copy;
+pub mod county;
+mod detect;
+pub mod hb;
+pub mod heaping;
+pub mod peer;
+pub mod poisson;
+pub mod ranking;
+pub mod rate;
+pub mod ratio;
+pub mod sigma_gap;
+pub mod stats;
+pub mod unit_error;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::aggregate::UnitRow;
+use crate::diagnostic::{Diagnostic, Location, Pos, Severity};
+use crate::registry::UnitKind;
+use crate::schema::Schema;
+
+pub use accept::Acceptance;
+pub use detect::{detect, unit_queue, UnitPriority};
+
+/// One unit's values for the anomaly checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitInput {
+    pub code: String,
+    pub name: String,
+    pub kind: UnitKind,
+    /// Current-year values by indicator code (a reported rate may appear under its rate code).
+    pub current: BTreeMap<String, f64>,
+    /// Prior-year values by indicator code (already mapped through predecessors).
+    pub prior: BTreeMap<String, f64>,
+    /// `file!sheet!cell` per indicator code.
+    pub origins: BTreeMap<String, String>,
+}
+
+impl From<&UnitRow> for UnitInput {
+    fn from(r: &UnitRow) -> Self {
+        UnitInput {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            kind: r.kind,
+            current: r.values.clone(),
+            prior: r.prior.clone(),
+            origins: r.origins.clone(),
+        }
+    }
+}
+
+/// A county total as reported or aggregated; used by the macro check instead of unit sums.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct CountyTotal {
+    pub current: Option<f64>,
+    pub prior: Option<f64>,
+}
+
+/// Everything [`detect`] looks at.
+#[derive(Debug, Clone)]
+pub struct AnomalyInput<'a> {
+    /// Indicator metadata (value type count/amount, names, units) and rates.
+    pub schema: &'a Schema,
+    /// Report year (used to match acceptances that name a period).
+    pub year: Option<i32>,
+    /// Units whose data is aggregated (units held back by errors should be left out).
+    pub units: Vec<UnitInput>,
+    /// County totals per indicator code; missing entries fall back to the unit sums.
+    pub county: BTreeMap<String, CountyTotal>,
+}
+
+/// Parameters of every method, with the defaults of anomaly-methods §3.3.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    pub hb: hb::HbParams,
+    pub poisson: poisson::PoissonParams,
+    pub unit_error: unit_error::UnitErrorParams,
+    pub ratio_bounds: ratio::RatioBoundsParams,
+    pub rate: rate::RateParams,
+    pub copy_prev: copy::CopyParams,
+    pub duplicate: copy::DuplicateParams,
+    pub heaping: heaping::HeapingParams,
+    pub peer: peer::PeerParams,
+    /// Sigma-gap among peers (A10); `None` = not run (the default).
+    pub sigma_gap: Option<sigma_gap::SigmaGapParams>,
+    pub county: county::MacroParams,
+    /// Fewer usable pairs than this → the trend `g` is 1.
+    pub trend_min_pairs: usize,
+    /// Acceptances from `accept.toml`.
+    pub acceptances: Vec<Acceptance>,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            hb: hb::HbParams::default(),
+            poisson: poisson::PoissonParams::default(),
+            unit_error: unit_error::UnitErrorParams::default(),
+            ratio_bounds: ratio::RatioBoundsParams::default(),
+            rate: rate::RateParams::default(),
+            copy_prev: copy::CopyParams::default(),
+            duplicate: copy::DuplicateParams::default(),
+            heaping: heaping::HeapingParams::default(),
+            peer: peer::PeerParams::default(),
+            sigma_gap: None,
+            county: county::MacroParams::default(),
+            trend_min_pairs: 5,
+            acceptances: Vec::new(),
+        }
+    }
+}
+
+/// The test statistic behind a finding, e.g. `E = 24.92` with threshold `[-0.888, 0.884]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Statistic {
+    pub name: String,
+    pub value: f64,
+    /// The threshold as shown, e.g. `0.001` or `[0.3333, 3]`.
+    pub threshold: String,
+}
+
+impl Statistic {
+    pub fn new(name: &str, value: f64, threshold: impl Into<String>) -> Self {
+        Statistic {
+            name: name.to_string(),
+            value,
+            threshold: threshold.into(),
+        }
+    }
+}
+
+/// One anomaly finding (a row of the 异常清单).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// `A01` … `A11`.
+    pub code: String,
+    pub severity: Severity,
+    /// Unit code; `None` for county- or group-level findings.
+    pub unit: Option<String>,
+    pub unit_name: Option<String>,
+    /// Indicator (or rate) code; `None` for unit-level findings (copy, duplicate).
+    pub indicator: Option<String>,
+    /// `file!sheet!cell` of the value, or the file for unit-level findings; empty if unknown.
+    pub location: String,
+    pub value: Option<f64>,
+    pub prior: Option<f64>,
+    /// Acceptable interval for the value, when the method gives one.
+    pub expected: Option<(f64, f64)>,
+    pub statistic: Option<Statistic>,
+    /// How likely the value is wrong, (0, 1].
+    pub suspicion: f64,
+    /// Share of the county total at stake (1 when not measurable, e.g. a structural error).
+    pub impact: f64,
+    /// `suspicion × impact`.
+    pub score: f64,
+    /// The unit's priority: its worst open score (the finding's own score for county findings).
+    pub priority: f64,
+    /// 1-based position in the ranked list.
+    pub rank: usize,
+    /// Chinese message, no trailing 。
+    pub message: String,
+    /// Suggested correction (unit slips only); never applied.
+    pub suggestion: Option<String>,
+    pub accepted: bool,
+    pub accept_reason: Option<String>,
+    /// Why a matching acceptance does not apply (value changed, or an error).
+    pub accept_void: Option<String>,
+}
+
+impl Finding {
+    /// A finding with the given code, severity and message; everything else empty.
+    pub fn new(code: &str, severity: Severity, message: impl Into<String>) -> Self {
+        Finding {
+            code: code.to_string(),
+            severity,
+            unit: None,
+            unit_name: None,
+            indicator: None,
+            location: String::new(),
+            value: None,
+            prior: None,
+            expected: None,
+            statistic: None,
+            suspicion: 0.0,
+            impact: 0.0,
+            score: 0.0,
+            priority: 0.0,
+            rank: 0,
+            message: message.into(),
+            suggestion: None,
+            accepted: false,
+            accept_reason: None,
+            accept_void: None,
+        }
+    }
+
+    /// The shared diagnostic form (message with the suggestion appended; the acceptance reason
+    /// becomes the explanation).
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let mut message = self.message.clone();
+        if let Some(s) = &self.suggestion {
+            message.push('；');
+            message.push_str(s);
+        }
+        if let Some(v) = &self.accept_void {
+            message.push('（');
+            message.push_str(v);
+            message.push('）');
+        }
+        let mut d = Diagnostic::new(
+            self.code.clone(),
+            self.severity,
+            parse_location(&self.location),
+            message,
+        );
+        d.unit = self.unit.clone();
+        d.indicator = self.indicator.clone();
+        if self.accepted {
+            d.explanation = self.accept_reason.clone();
+        }
+        d
+    }
+}
+
+/// The anomaly codes: `(code, default severity, Chinese title, Chinese help)`, for
+/// `huizong rule A03`.
+pub fn codes() -> &'static [(&'static str, Severity, &'static str, &'static str)] {
+    &[
+        ("A01", Severity::Warning, "同比变化异常（HB趋势检验）",
+         "按Hidiroglou–Berthelot方法，将本单位的同比变化与同类单位的中位变化比较，并按单位规模加权；超出排除区间为警告（可疑度0.6），超出更宽的插补区间为强警告（可疑度0.9）。同类单位少于10个时不运行，改用A02/A11。多数单位与上年相同时只比较有变化的单位。结果给出本年数值的合理范围"),
+        ("A02", Severity::Warning, "小数目同比变化显著（泊松检验）",
+         "对件数类指标，按全县同比趋势检验本年数与上年数之差是否显著（条件泊松精确检验）；同时要求变化至少翻倍或减半。p<0.001为警告，p<0.01为提示。适用于含0的小数目"),
+        ("A03", Severity::Warning, "疑似单位错误（元/千元/万元）",
+         "金额本年与上年相差约1000倍或10000倍，通常是把万元填成元或把元填成万元；给出按正确单位折算的建议值（不自动修改）。相差超过10^2.5倍但不接近这些倍数的，作为极端变化提示核实"),
+        ("A04", Severity::Error, "填报比率与分子分母不符",
+         "单位填报的比率须与分子、分母相符（允许末位1个单位的舍入误差）；分子大于分母、分母大于0而比率空白为错误；比率按小数填写（0.857而非85.7%）或无案件却填写比率为警告"),
+        ("A05", Severity::Warning, "疑似照抄上年数据",
+         "本年非零指标中至少80%与上年完全相同，且其中至少3项数值不小于10，疑似沿用上年报表"),
+        ("A06", Severity::Error, "两个单位填报数据完全相同",
+         "两个不同单位同一年的全部非零指标（至少3项）完全相同，其中一份文件很可能报错"),
+        ("A07", Severity::Info, "数字过于整齐（疑似估算）",
+         "同一指标各单位、或同一单位各指标中，10的整倍数明显多于正常比例（二项检验p<0.001）；或金额为1000000、2000这类过于整齐的数，可能为估算数"),
+        ("A08", Severity::Info, "与同类单位相比明显偏离",
+         "对件均金额、比率等与单位规模无关的指标，在同类单位（至少8个）中按对数尺度计算修正z分数（中位数/MAD），|z|>3.5为偏离"),
+        ("A09", Severity::Info, "全县汇总数变化较大",
+         "全县合计同比变化超过30%时，列出变化最大的单位及其占全县变化量的比例，便于核实"),
+        ("A10", Severity::Info, "数值断层（sigma-gap）",
+         "同类单位数值排序后，相邻数值之间的差距超过5倍（或10倍）稳健标准差，断层以外的单位为偏离（默认不运行）"),
+        ("A11", Severity::Warning, "金额同比超出合理倍数",
+         "金额（本年或上年不少于1万元）按全县趋势调整后，本年为上年的3倍以上或1/3以下；或由有到无、由无到有"),
+    ]
+}
+
+/// Formats a number for messages: whole numbers without decimals, others with up to 2.
+pub fn fmt_num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        let s = format!("{x:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Parses `file!sheet!cell` (as the reader records origins) into a [`Location`]; anything else
+/// becomes a file-only location.
+pub fn parse_location(origin: &str) -> Location {
+    let mut parts = origin.rsplitn(3, '!');
+    let (Some(cell), Some(sheet), Some(file)) = (parts.next(), parts.next(), parts.next()) else {
+        return Location::file(origin);
+    };
+    let sheet = sheet
+        .strip_prefix('\'')
+        .and_then(|s| s.strip_suffix('\''))
+        .map_or_else(|| sheet.to_string(), |s| s.replace("''", "'"));
+    match parse_a1(cell) {
+        Some(pos) => Location::cell(file, sheet, pos),
+        None => Location::file(origin),
+    }
+}
+
+/// `D12` → (11, 3).
+fn parse_a1(cell: &str) -> Option<Pos> {
+    let split = cell.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = cell.split_at(split);
+    if letters.is_empty() || !letters.chars().all(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    let mut col: u32 = 0;
+    for c in letters.chars() {
+        col = col
+            .checked_mul(26)?
+            .checked_add(c as u32 - 'A' as u32 + 1)?;
+    }
+    let row: u32 = digits.parse().ok()?;
+    Some(Pos::new(row.checked_sub(1)?, u16::try_from(col - 1).ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_round_trip_to_locations() {
+        let l = parse_location("某某镇.xlsx!统计表!D12");
+        assert_eq!(l.render(), "某某镇.xlsx!统计表!D12");
+        assert_eq!(l.cell, Some(Pos::new(11, 3)));
+        let l = parse_location("a.xlsx!'明细 表'!AA1");
+        assert_eq!(l.sheet.as_deref(), Some("明细 表"));
+        assert_eq!(l.cell, Some(Pos::new(0, 26)));
+        assert_eq!(parse_location("a.xlsx"), Location::file("a.xlsx"));
+        assert_eq!(parse_location("a!b!c"), Location::file("a!b!c"));
+    }
+
+    #[test]
+    fn codes_are_unique_and_ordered() {
+        let c: Vec<&str> = codes().iter().map(|c| c.0).collect();
+        let mut s = c.clone();
+        s.sort();
+        s.dedup();
+        assert_eq!(c, s);
+        assert_eq!(c.len(), 11);
+    }
+
+    #[test]
+    fn numbers_format_compactly() {
+        assert_eq!(fmt_num(1265000.0), "1265000");
+        assert_eq!(fmt_num(85.3), "85.3");
+        assert_eq!(fmt_num(12.666), "12.67");
+        assert_eq!(fmt_num(0.5), "0.5");
+    }
+
+    #[test]
+    fn finding_converts_to_diagnostic() {
+        let mut f = Finding::new(
+            "A03",
+            Severity::Warning,
+            "罚没金额本年126.5与上年1250000相差约10^-4倍",
+        );
+        f.unit = Some("T01".into());
+        f.indicator = Some("ZF07".into());
+        f.location = "甲镇.xlsx!统计表!D20".into();
+        f.suggestion = Some("疑似单位错误：似按万元填报，按元应为 1265000".into());
+        f.accepted = true;
+        f.accept_reason = Some("已核实".into());
+        let d = f.to_diagnostic();
+        assert_eq!(d.code, "A03");
+        assert_eq!(d.location.render(), "甲镇.xlsx!统计表!D20");
+        assert!(d.message.ends_with("按元应为 1265000"));
+        assert_eq!(d.explanation.as_deref(), Some("已核实"));
+        assert_eq!(d.unit.as_deref(), Some("T01"));
+    }
+}

@@ -1,0 +1,934 @@
+//! The top-level run: routes every indicator and unit through the methods (see the table and
+//! the routing note in the module doc of [`crate::anomaly`]), computes impact against the
+//! anticipated county total, applies acceptances and ranks the findings.
+
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::unit_error::UnitErrorVerdict;
+use super::{
+    accept, copy, county, fmt_num, hb, heaping, peer, poisson, ranking, rate, ratio, sigma_gap,
+    stats, unit_error, AnomalyInput, Finding, Params, Statistic, UnitInput,
+};
+use crate::diagnostic::Severity;
+use crate::registry::UnitKind;
+use crate::schema::{expr::Env, Indicator, Rate, ValueType};
+
+/// Runs every anomaly method and returns the ranked findings (rank 1 first).
+pub fn detect(input: &AnomalyInput, params: &Params) -> Vec<Finding> {
+    let ctx = Ctx::new(input, params);
+    let mut out = Vec::new();
+    for ind in &ctx.numeric {
+        ctx.yoy(ind, &mut out);
+        ctx.county_change(ind, &mut out);
+    }
+    ctx.copies(&mut out);
+    ctx.duplicates(&mut out);
+    ctx.heaping(&mut out);
+    for r in &input.schema.rates {
+        ctx.reported_rate(r, &mut out);
+        ctx.peers(r, &mut out);
+    }
+    accept::apply(&mut out, &params.acceptances, input.year);
+    finalize(&mut out);
+    out
+}
+
+/// A unit in the review queue (`summary_by_unit`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitPriority {
+    pub unit: String,
+    /// Worst open severity.
+    pub tier: Severity,
+    /// Max open score.
+    pub priority: f64,
+    /// Σ open scores (first tie-break).
+    pub total: f64,
+    /// Open findings (second tie-break).
+    pub findings: usize,
+}
+
+/// The unit review queue: sorted by (worst severity, −priority, −Σscore, −#findings, code);
+/// accepted findings do not count.
+pub fn unit_queue(findings: &[Finding]) -> Vec<UnitPriority> {
+    let mut map: BTreeMap<&str, UnitPriority> = BTreeMap::new();
+    for f in findings.iter().filter(|f| !f.accepted) {
+        let Some(u) = f.unit.as_deref() else { continue };
+        let e = map.entry(u).or_insert_with(|| UnitPriority {
+            unit: u.to_string(),
+            tier: f.severity,
+            priority: 0.0,
+            total: 0.0,
+            findings: 0,
+        });
+        e.tier = e.tier.min(f.severity);
+        e.priority = e.priority.max(f.score);
+        e.total += f.score;
+        e.findings += 1;
+    }
+    let mut q: Vec<UnitPriority> = map.into_values().collect();
+    q.sort_by(|a, b| {
+        a.tier
+            .cmp(&b.tier)
+            .then(b.priority.total_cmp(&a.priority))
+            .then(b.total.total_cmp(&a.total))
+            .then(b.findings.cmp(&a.findings))
+            .then(a.unit.cmp(&b.unit))
+    });
+    q
+}
+
+/// Score, unit priority, order and rank.
+fn finalize(out: &mut [Finding]) {
+    let mut worst: BTreeMap<String, f64> = BTreeMap::new();
+    for f in out.iter_mut() {
+        f.score = f.suspicion * f.impact;
+        if let (Some(u), false) = (&f.unit, f.accepted) {
+            let w = worst.entry(u.clone()).or_insert(0.0);
+            *w = w.max(f.score);
+        }
+    }
+    for f in out.iter_mut() {
+        f.priority = f
+            .unit
+            .as_ref()
+            .and_then(|u| worst.get(u).copied())
+            .unwrap_or(f.score);
+    }
+    out.sort_by(order);
+    for (i, f) in out.iter_mut().enumerate() {
+        f.rank = i + 1;
+    }
+}
+
+/// (accepted last, tier, −priority, unit, −score, code, indicator, message).
+fn order(a: &Finding, b: &Finding) -> Ordering {
+    a.accepted
+        .cmp(&b.accepted)
+        .then(a.severity.cmp(&b.severity))
+        .then(b.priority.total_cmp(&a.priority))
+        .then(a.unit.is_none().cmp(&b.unit.is_none()))
+        .then(a.unit.cmp(&b.unit))
+        .then(b.score.total_cmp(&a.score))
+        .then(a.code.cmp(&b.code))
+        .then(a.indicator.cmp(&b.indicator))
+        .then(a.message.cmp(&b.message))
+}
+
+/// Per-indicator trend and anticipated values (§4).
+struct Model {
+    /// Trend `g` per unit kind.
+    g: BTreeMap<UnitKind, f64>,
+    /// Anticipated value per unit.
+    x_hat: BTreeMap<String, f64>,
+    total_hat: f64,
+    total_cur: f64,
+    /// Units with a unit slip or an extreme jump: out of the trend and of HB.
+    slipped: BTreeSet<String>,
+}
+
+struct Ctx<'a> {
+    input: &'a AnomalyInput<'a>,
+    params: &'a Params,
+    /// Sorted by code.
+    units: Vec<&'a UnitInput>,
+    /// Count and amount indicators, schema order.
+    numeric: Vec<&'a Indicator>,
+    models: BTreeMap<String, Model>,
+}
+
+/// Evaluates rate expressions against one unit's values.
+struct UnitEnv<'a>(&'a UnitInput);
+
+impl Env for UnitEnv<'_> {
+    fn current(&self, code: &str) -> Option<f64> {
+        self.0.current.get(code).copied()
+    }
+    fn prior(&self, code: &str) -> Option<f64> {
+        self.0.prior.get(code).copied()
+    }
+}
+
+impl<'a> Ctx<'a> {
+    fn new(input: &'a AnomalyInput<'a>, params: &'a Params) -> Self {
+        let mut units: Vec<&UnitInput> = input.units.iter().collect();
+        units.sort_by(|a, b| a.code.cmp(&b.code));
+        let numeric: Vec<&Indicator> = input
+            .schema
+            .indicators
+            .iter()
+            .filter(|i| matches!(i.value_type, ValueType::Count | ValueType::Amount))
+            .collect();
+        let mut ctx = Ctx {
+            input,
+            params,
+            units,
+            numeric,
+            models: BTreeMap::new(),
+        };
+        for ind in ctx.numeric.clone() {
+            let m = ctx.model(ind);
+            ctx.models.insert(ind.code.clone(), m);
+        }
+        ctx
+    }
+
+    fn model(&self, ind: &Indicator) -> Model {
+        let code = ind.code.as_str();
+        let mut slipped = BTreeSet::new();
+        if ind.value_type == ValueType::Amount {
+            for u in &self.units {
+                if let (Some(p), Some(x)) = (u.prior.get(code), u.current.get(code)) {
+                    if let Some((_, v)) = unit_error::check(*p, *x, &self.params.unit_error) {
+                        if v != UnitErrorVerdict::Ok {
+                            slipped.insert(u.code.clone());
+                        }
+                    }
+                }
+            }
+        }
+        let mut g = BTreeMap::new();
+        let mut kind_median = BTreeMap::new();
+        for kind in UnitKind::ALL {
+            let of_kind = self.units.iter().filter(|u| u.kind == kind);
+            let ratios: Vec<f64> = of_kind
+                .clone()
+                .filter(|u| !slipped.contains(&u.code))
+                .filter_map(|u| match (u.prior.get(code), u.current.get(code)) {
+                    (Some(p), Some(x)) if *p > 0.0 && *x > 0.0 => Some(x / p),
+                    _ => None,
+                })
+                .collect();
+            let trend = if ratios.len() >= self.params.trend_min_pairs {
+                stats::median(&ratios).unwrap_or(1.0)
+            } else {
+                1.0
+            };
+            g.insert(kind, trend);
+            let cur: Vec<f64> = of_kind
+                .filter_map(|u| u.current.get(code).copied())
+                .collect();
+            if let Some(m) = stats::median(&cur) {
+                kind_median.insert(kind, m);
+            }
+        }
+        let mut x_hat = BTreeMap::new();
+        let mut total_cur = 0.0;
+        for u in &self.units {
+            total_cur += u.current.get(code).copied().unwrap_or(0.0);
+            let hat = match u.prior.get(code) {
+                Some(p) => Some(p * g.get(&u.kind).copied().unwrap_or(1.0)),
+                None => kind_median.get(&u.kind).copied(),
+            };
+            if let Some(h) = hat {
+                x_hat.insert(u.code.clone(), h);
+            }
+        }
+        let total_hat = x_hat.values().sum();
+        Model {
+            g,
+            x_hat,
+            total_hat,
+            total_cur,
+            slipped,
+        }
+    }
+
+    fn trend(&self, ind: &str, kind: UnitKind) -> f64 {
+        self.models
+            .get(ind)
+            .and_then(|m| m.g.get(&kind).copied())
+            .unwrap_or(1.0)
+    }
+
+    /// `|x − x̂| / T̂` for one value; 1 when nothing can be anticipated.
+    fn impact(&self, unit: &str, ind: &str, x: f64) -> f64 {
+        let Some(m) = self.models.get(ind) else {
+            return 1.0;
+        };
+        match m.x_hat.get(unit) {
+            Some(h) => ranking::impact(x, *h, m.total_hat, m.total_cur),
+            None => 1.0,
+        }
+    }
+
+    /// The largest share of a county total the unit holds: what is at stake when the whole
+    /// submission is suspect (copy, duplicate, heaping).
+    fn unit_share(&self, u: &UnitInput) -> f64 {
+        self.numeric
+            .iter()
+            .filter_map(|ind| {
+                let x = *u.current.get(&ind.code)?;
+                let m = self.models.get(&ind.code)?;
+                Some(ranking::impact(x, 0.0, m.total_hat, m.total_cur))
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// A finding about one unit and indicator, with value, prior, location and impact filled.
+    fn unit_finding(
+        &self,
+        code: &str,
+        severity: Severity,
+        u: &UnitInput,
+        ind: &Indicator,
+        message: String,
+    ) -> Finding {
+        let mut f = Finding::new(code, severity, message);
+        f.unit = Some(u.code.clone());
+        f.unit_name = Some(u.name.clone());
+        f.indicator = Some(ind.code.clone());
+        f.location = u.origins.get(&ind.code).cloned().unwrap_or_default();
+        f.value = u.current.get(&ind.code).copied();
+        f.prior = u.prior.get(&ind.code).copied();
+        f.impact = f.value.map_or(1.0, |x| self.impact(&u.code, &ind.code, x));
+        f
+    }
+
+    /// Year-on-year checks of one indicator, per unit kind (A03 → A01 → A02/A11).
+    fn yoy(&self, ind: &Indicator, out: &mut Vec<Finding>) {
+        let code = ind.code.as_str();
+        let slipped = self.models.get(code).map(|m| &m.slipped);
+        for kind in UnitKind::ALL {
+            let pairs: Vec<(&UnitInput, f64, f64)> = self
+                .units
+                .iter()
+                .filter(|u| u.kind == kind)
+                .filter_map(|u| Some((*u, *u.prior.get(code)?, *u.current.get(code)?)))
+                .collect();
+            if pairs.is_empty() {
+                continue;
+            }
+            if ind.value_type == ValueType::Amount {
+                for (u, p, x) in &pairs {
+                    self.unit_slip(u, ind, *p, *x, out);
+                }
+            }
+            let rest: Vec<&(&UnitInput, f64, f64)> = pairs
+                .iter()
+                .filter(|(u, _, _)| slipped.is_none_or(|s| !s.contains(&u.code)))
+                .collect();
+            let data: Vec<(String, f64, f64)> = rest
+                .iter()
+                .map(|(u, p, x)| (u.code.clone(), *p, *x))
+                .collect();
+            let (covered, not_run) = match hb::run(&data, &self.params.hb) {
+                Ok(res) => (self.hb_findings(ind, kind, &rest, &res, out), None),
+                Err(e) => (BTreeSet::new(), Some(e.reason)),
+            };
+            let g = self.trend(code, kind);
+            for (u, p, x) in rest.iter().filter(|r| !covered.contains(&r.0.code)) {
+                match ind.value_type {
+                    ValueType::Count => self.poisson(u, ind, *p, *x, g, not_run.as_deref(), out),
+                    _ => self.ratio_bounds(u, ind, *p, *x, g, out),
+                }
+            }
+        }
+    }
+
+    fn unit_slip(&self, u: &UnitInput, ind: &Indicator, p: f64, x: f64, out: &mut Vec<Finding>) {
+        let Some((d, verdict)) = unit_error::check(p, x, &self.params.unit_error) else {
+            return;
+        };
+        let (message, suspicion, suggestion) = match verdict {
+            UnitErrorVerdict::Ok => return,
+            UnitErrorVerdict::Probable { k } => (
+                format!(
+                    "{}本年{}与上年{}相差约10^{}倍（本年偏{}），疑似单位填错（元/千元/万元）",
+                    ind.name,
+                    fmt_num(x),
+                    fmt_num(p),
+                    k.abs(),
+                    if k > 0 { "大" } else { "小" }
+                ),
+                0.95,
+                Some(unit_error::suggestion(x, k, &ind.unit)),
+            ),
+            UnitErrorVerdict::ExtremeJump => (
+                format!(
+                    "{}本年{}与上年{}相差约{}倍，变化极端，请核实",
+                    ind.name,
+                    fmt_num(x),
+                    fmt_num(p),
+                    fmt_num(10f64.powf(d.abs()).round())
+                ),
+                0.8,
+                None,
+            ),
+        };
+        let mut f = self.unit_finding("A03", Severity::Warning, u, ind, message);
+        f.suspicion = suspicion;
+        f.suggestion = suggestion;
+        f.statistic = Some(Statistic::new(
+            "log10比",
+            d,
+            format!("±{}", self.params.unit_error.gate),
+        ));
+        out.push(f);
+    }
+
+    /// HB findings; returns the units HB covered (took part, or dropped as unchanged).
+    fn hb_findings(
+        &self,
+        ind: &Indicator,
+        kind: UnitKind,
+        rest: &[&(&UnitInput, f64, f64)],
+        res: &hb::HbResult,
+        out: &mut Vec<Finding>,
+    ) -> BTreeSet<String> {
+        let mut covered: BTreeSet<String> = res.units.iter().map(|u| u.id.clone()).collect();
+        if let Some((same, n)) = res.ties_dropped {
+            covered.extend(
+                res.excluded
+                    .iter()
+                    .filter(|e| e.1.starts_with("unchanged"))
+                    .map(|e| e.0.clone()),
+            );
+            let mut f = Finding::new(
+                "A01",
+                Severity::Info,
+                format!(
+                    "{}{}中{same}/{n}个单位与上年完全相同，HB检验只比较有变化的单位",
+                    kind.label(),
+                    ind.name
+                ),
+            );
+            f.indicator = Some(ind.code.clone());
+            out.push(f);
+        }
+        let threshold = format!("[{:.3}, {:.3}]", res.exclusion.0, res.exclusion.1);
+        for hu in res.units.iter().filter(|h| h.status.is_outlier()) {
+            let Some((u, _, _)) = rest.iter().find(|r| r.0.code == hu.id) else {
+                continue;
+            };
+            let iv = res.accept_interval(hu.prev, self.params.hb.u, res.exclusion);
+            let strength = if hu.status.is_imputation() {
+                "明显"
+            } else {
+                ""
+            };
+            let message = format!(
+                "{}本年{}{unit}，上年{}{unit}，变化{strength}偏离同类单位的趋势（HB检验E={:.2}，{}），合理范围约{}–{}",
+                ind.name,
+                fmt_num(hu.cur),
+                fmt_num(hu.prev),
+                hu.effect,
+                hu.status.code(),
+                fmt_num((iv.0 * 10.0).round() / 10.0),
+                fmt_num((iv.1 * 10.0).round() / 10.0),
+                unit = ind.unit,
+            );
+            let mut f = self.unit_finding("A01", Severity::Warning, u, ind, message);
+            f.suspicion = if hu.status.is_imputation() { 0.9 } else { 0.6 };
+            f.expected = Some(iv);
+            f.statistic = Some(Statistic::new("E", hu.effect, threshold.clone()));
+            out.push(f);
+        }
+        covered
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn poisson(
+        &self,
+        u: &UnitInput,
+        ind: &Indicator,
+        p: f64,
+        x: f64,
+        g: f64,
+        not_run: Option<&str>,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(t) = poisson::test(p, x, g, &self.params.poisson) else {
+            return;
+        };
+        let Some(severity) = t.verdict else { return };
+        let mut message = format!(
+            "{}本年{}{unit}，上年{}{unit}，按全县趋势（×{:.2}）调整后变化显著（p={:.1e}）",
+            ind.name,
+            fmt_num(x),
+            fmt_num(p),
+            g,
+            t.p,
+            unit = ind.unit,
+        );
+        if let Some(r) = not_run {
+            message.push_str(&format!("（同类单位较少，{r}，未做HB检验）"));
+        }
+        let mut f = self.unit_finding("A02", severity, u, ind, message);
+        f.suspicion = poisson::suspicion(t.p);
+        f.statistic = Some(Statistic::new(
+            "p",
+            t.p,
+            fmt_num(self.params.poisson.p_warn),
+        ));
+        out.push(f);
+    }
+
+    fn ratio_bounds(
+        &self,
+        u: &UnitInput,
+        ind: &Indicator,
+        p: f64,
+        x: f64,
+        g: f64,
+        out: &mut Vec<Finding>,
+    ) {
+        let b = self.params.ratio_bounds.bounds;
+        let (message, suspicion, stat) = match ratio::check(p, x, g, &self.params.ratio_bounds) {
+            ratio::RatioCheck::Ok => return,
+            ratio::RatioCheck::ZeroTransition => (
+                format!(
+                    "{}由上年{}变为本年{}，请核实",
+                    ind.name,
+                    fmt_num(p),
+                    fmt_num(x)
+                ),
+                0.6,
+                None,
+            ),
+            ratio::RatioCheck::OutOfBounds { ratio, suspicion } => (
+                format!(
+                    "{}本年{}，上年{}，按全县趋势调整后为上年的{:.2}倍，超出合理范围",
+                    ind.name,
+                    fmt_num(x),
+                    fmt_num(p),
+                    ratio
+                ),
+                suspicion,
+                Some(Statistic::new(
+                    "adj_ratio",
+                    ratio,
+                    format!("[{:.4}, {}]", b.0, fmt_num(b.1)),
+                )),
+            ),
+        };
+        let mut f = self.unit_finding("A11", Severity::Warning, u, ind, message);
+        f.suspicion = suspicion;
+        f.statistic = stat;
+        f.expected = Some((p * g * b.0, p * g * b.1));
+        out.push(f);
+    }
+
+    /// A09: the county change of one indicator and its main contributors.
+    fn county_change(&self, ind: &Indicator, out: &mut Vec<Finding>) {
+        let code = ind.code.as_str();
+        let rows: Vec<(String, f64, f64)> = self
+            .units
+            .iter()
+            .filter(|u| u.current.contains_key(code) || u.prior.contains_key(code))
+            .map(|u| {
+                (
+                    u.code.clone(),
+                    u.prior.get(code).copied().unwrap_or(0.0),
+                    u.current.get(code).copied().unwrap_or(0.0),
+                )
+            })
+            .collect();
+        let totals = self
+            .input
+            .county
+            .get(code)
+            .and_then(|t| Some((t.prior?, t.current?)));
+        let Some(r) = county::check(&rows, totals, &self.params.county) else {
+            return;
+        };
+        if !r.flagged {
+            return;
+        }
+        let names: Vec<String> = r
+            .contributors
+            .iter()
+            .map(|c| {
+                let name = self
+                    .units
+                    .iter()
+                    .find(|u| u.code == c.unit)
+                    .map_or(c.unit.as_str(), |u| u.name.as_str());
+                let sign = if c.delta >= 0.0 { "+" } else { "" };
+                format!(
+                    "{name}{sign}{}（占{:.1}%）",
+                    fmt_num(c.delta),
+                    c.share * 100.0
+                )
+            })
+            .collect();
+        let mut f = Finding::new(
+            "A09",
+            Severity::Info,
+            format!(
+                "全县{}由上年{}变为本年{}（{:+.1}%），变化主要来自：{}",
+                ind.name,
+                fmt_num(r.prior_total),
+                fmt_num(r.total),
+                r.change * 100.0,
+                names.join("、")
+            ),
+        );
+        f.indicator = Some(ind.code.clone());
+        f.value = Some(r.total);
+        f.prior = Some(r.prior_total);
+        f.statistic = Some(Statistic::new(
+            "change",
+            r.change,
+            format!("±{}", self.params.county.warn_change),
+        ));
+        out.push(f);
+    }
+
+    /// Current and prior vectors of a unit over the numeric indicators.
+    fn vectors(&self, u: &UnitInput) -> (Vec<Option<f64>>, Vec<Option<f64>>) {
+        self.numeric
+            .iter()
+            .map(|i| {
+                (
+                    u.current.get(&i.code).copied(),
+                    u.prior.get(&i.code).copied(),
+                )
+            })
+            .unzip()
+    }
+
+    /// The file part of any origin of the unit (for unit-level findings).
+    fn unit_file(u: &UnitInput) -> String {
+        u.origins
+            .values()
+            .next()
+            .map(|o| o.split('!').next().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    }
+
+    fn unit_level(&self, code: &str, severity: Severity, u: &UnitInput, msg: String) -> Finding {
+        let mut f = Finding::new(code, severity, msg);
+        f.unit = Some(u.code.clone());
+        f.unit_name = Some(u.name.clone());
+        f.location = Self::unit_file(u);
+        f.impact = self.unit_share(u);
+        f
+    }
+
+    /// A05: the unit's current values repeat last year's.
+    fn copies(&self, out: &mut Vec<Finding>) {
+        let p = &self.params.copy_prev;
+        for u in &self.units {
+            if u.prior.is_empty() {
+                continue;
+            }
+            let (cur, prev) = self.vectors(u);
+            let c = copy::compare(&cur, &prev, p.nontrivial_value);
+            if !copy::is_copy(&c, p) {
+                continue;
+            }
+            let msg = format!(
+                "本年{}项非零指标中{}项与上年完全相同（其中{}项不小于{}），疑似照抄上年数据",
+                c.nonzero,
+                c.identical,
+                c.nontrivial,
+                fmt_num(p.nontrivial_value)
+            );
+            let mut f = self.unit_level("A05", Severity::Warning, u, msg);
+            f.suspicion = 0.7;
+            f.statistic = Some(Statistic::new(
+                "相同比例",
+                c.share(),
+                format!("≥{}", p.share),
+            ));
+            out.push(f);
+        }
+    }
+
+    /// A06: two units with identical current values; one finding per unit, naming the other.
+    fn duplicates(&self, out: &mut Vec<Finding>) {
+        let p = &self.params.duplicate;
+        let vecs: Vec<Vec<Option<f64>>> = self.units.iter().map(|u| self.vectors(u).0).collect();
+        for (i, a) in self.units.iter().enumerate() {
+            for (j, b) in self.units.iter().enumerate().skip(i + 1) {
+                let (Some(va), Some(vb)) = (vecs.get(i), vecs.get(j)) else {
+                    continue;
+                };
+                let c = copy::compare(va, vb, 10.0);
+                if !copy::is_duplicate(&c, p) {
+                    continue;
+                }
+                for (me, other) in [(a, b), (b, a)] {
+                    let msg = format!(
+                        "与{}（{}）填报的{}项非零指标完全相同，疑似报送了同一份数据",
+                        other.name, other.code, c.nonzero
+                    );
+                    let mut f = self.unit_level("A06", Severity::Error, me, msg);
+                    f.suspicion = 1.0;
+                    out.push(f);
+                }
+            }
+        }
+    }
+
+    /// A07: heaping per count indicator (across units), per unit (across its counts), and
+    /// very round amounts.
+    fn heaping(&self, out: &mut Vec<Finding>) {
+        let p = &self.params.heaping;
+        let counts: Vec<&&Indicator> = self
+            .numeric
+            .iter()
+            .filter(|i| i.value_type == ValueType::Count)
+            .collect();
+        for ind in &counts {
+            let values: Vec<f64> = self
+                .units
+                .iter()
+                .filter_map(|u| u.current.get(&ind.code).copied())
+                .collect();
+            if let Some(t) = heaping::test(&values, p).filter(|t| t.flagged) {
+                let mut f = Finding::new(
+                    "A07",
+                    Severity::Info,
+                    format!(
+                        "{}：{}个不小于{}的填报值中有{}个是{}的整倍数（p={:.1e}），疑似估算填报",
+                        ind.name,
+                        t.n,
+                        fmt_num(p.min_value),
+                        t.k,
+                        p.base,
+                        t.p
+                    ),
+                );
+                f.indicator = Some(ind.code.clone());
+                f.suspicion = 0.3;
+                f.statistic = Some(Statistic::new("p", t.p, fmt_num(p.p_warn)));
+                out.push(f);
+            }
+        }
+        for u in &self.units {
+            let values: Vec<f64> = counts
+                .iter()
+                .filter_map(|i| u.current.get(&i.code).copied())
+                .collect();
+            if let Some(t) = heaping::test(&values, p).filter(|t| t.flagged) {
+                let msg = format!(
+                    "本单位{}个不小于{}的件数中有{}个是{}的整倍数（p={:.1e}），疑似估算填报",
+                    t.n,
+                    fmt_num(p.min_value),
+                    t.k,
+                    p.base,
+                    t.p
+                );
+                let mut f = self.unit_level("A07", Severity::Info, u, msg);
+                f.suspicion = 0.3;
+                f.statistic = Some(Statistic::new("p", t.p, fmt_num(p.p_warn)));
+                out.push(f);
+            }
+            if !p.round_amounts {
+                continue;
+            }
+            for ind in self
+                .numeric
+                .iter()
+                .filter(|i| i.value_type == ValueType::Amount)
+            {
+                let Some(x) = u.current.get(&ind.code).copied() else {
+                    continue;
+                };
+                if x > 0.0 && heaping::very_round(x) {
+                    let msg = format!(
+                        "{}为{}{}，数值过于整齐，请核实是否为估算数",
+                        ind.name,
+                        fmt_num(x),
+                        ind.unit
+                    );
+                    let mut f = self.unit_finding("A07", Severity::Info, u, ind, msg);
+                    f.suspicion = 0.2;
+                    out.push(f);
+                }
+            }
+        }
+    }
+
+    /// Per-unit numerator and denominator of a rate.
+    fn rate_parts(r: &Rate, u: &UnitInput) -> (Option<f64>, Option<f64>) {
+        let env = UnitEnv(u);
+        (r.numerator.eval(&env), r.denominator.eval(&env))
+    }
+
+    /// Location of a rate finding: the cell of the reported rate, else of its numerator.
+    fn rate_origin(r: &Rate, u: &UnitInput) -> String {
+        u.origins
+            .get(&r.code)
+            .or_else(|| r.numerator.codes().iter().find_map(|c| u.origins.get(c)))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// A04: a rate the unit typed itself (present under the rate code) versus its counts.
+    fn reported_rate(&self, r: &Rate, out: &mut Vec<Finding>) {
+        for u in &self.units {
+            let Some(reported) = u.current.get(&r.code).copied() else {
+                continue;
+            };
+            let (num, den) = Self::rate_parts(r, u);
+            let check = rate::check(num, den, Some(reported), r.decimals, &self.params.rate);
+            let Some(severity) = check.severity() else {
+                continue;
+            };
+            let what = format!(
+                "{}填报{}%（{}={}，{}={}）",
+                r.name,
+                fmt_num(reported),
+                r.numerator_text,
+                num.map_or("—".into(), fmt_num),
+                r.denominator_text,
+                den.map_or("—".into(), fmt_num)
+            );
+            let (detail, imbalance) = match check {
+                rate::RateCheck::Negative => ("分子或分母为负数".to_string(), None),
+                rate::RateCheck::NumAboveDen => ("分子大于分母".to_string(), None),
+                rate::RateCheck::ReportedWithoutCases => ("分母为0时比率应空白".to_string(), None),
+                rate::RateCheck::Blank => ("分母大于0但比率空白".to_string(), None),
+                rate::RateCheck::Fraction { computed } => (
+                    format!(
+                        "疑似按小数填写，应为{computed:.prec$}%",
+                        prec = r.decimals as usize
+                    ),
+                    None,
+                ),
+                rate::RateCheck::Mismatch {
+                    computed,
+                    imbalance,
+                } => (
+                    format!(
+                        "按分子分母计算应为{computed:.prec$}%（差额{imbalance:+.3}）",
+                        prec = r.decimals as usize
+                    ),
+                    Some(imbalance),
+                ),
+                rate::RateCheck::Na | rate::RateCheck::Pass => continue,
+            };
+            let mut f = Finding::new("A04", severity, format!("{what}，{detail}"));
+            f.unit = Some(u.code.clone());
+            f.unit_name = Some(u.name.clone());
+            f.indicator = Some(r.code.clone());
+            f.location = Self::rate_origin(r, u);
+            f.value = Some(reported);
+            f.prior = u.prior.get(&r.code).copied();
+            f.suspicion = if severity == Severity::Error {
+                1.0
+            } else {
+                0.5
+            };
+            f.impact = 1.0;
+            f.statistic = imbalance.map(|i| Statistic::new("imbalance", i, "0"));
+            out.push(f);
+        }
+    }
+
+    /// A08 (and A10 when enabled): each unit's rate against the units of its kind.
+    fn peers(&self, r: &Rate, out: &mut Vec<Finding>) {
+        let p = &self.params.peer;
+        let mut county_num = 0.0;
+        let mut rows: Vec<(&UnitInput, f64, f64)> = Vec::new();
+        for u in &self.units {
+            if let (Some(n), Some(d)) = Self::rate_parts(r, u) {
+                county_num += n.max(0.0);
+                if d > 0.0 && n >= 0.0 && (!p.log || n > 0.0) {
+                    rows.push((*u, n, d));
+                }
+            }
+        }
+        for kind in UnitKind::ALL {
+            if !r.kinds.is_empty() && !r.kinds.contains(&kind) {
+                continue;
+            }
+            let group: Vec<&(&UnitInput, f64, f64)> =
+                rows.iter().filter(|g| g.0.kind == kind).collect();
+            if group.len() < p.min_n.max(3) {
+                continue;
+            }
+            let values: Vec<f64> = group
+                .iter()
+                .map(|g| if p.log { (g.1 / g.2).ln() } else { g.1 / g.2 })
+                .collect();
+            self.modified_z(r, kind, &group, &values, county_num, out);
+            self.sigma_gap(r, &group, out);
+        }
+    }
+
+    fn modified_z(
+        &self,
+        r: &Rate,
+        kind: UnitKind,
+        group: &[&(&UnitInput, f64, f64)],
+        values: &[f64],
+        county_num: f64,
+        out: &mut Vec<Finding>,
+    ) {
+        let p = &self.params.peer;
+        let Some(z) = peer::modified_z(values) else {
+            return;
+        };
+        let back = |v: f64| if p.log { v.exp() } else { v };
+        let typical = back(z.median);
+        let expected = (z.scale == peer::Scale::Mad).then(|| {
+            let half = p.threshold * z.mad / 0.6745;
+            (back(z.median - half), back(z.median + half))
+        });
+        for i in peer::flagged(&z, p.threshold) {
+            let (Some(g), Some(m)) = (group.get(i), z.scores.get(i)) else {
+                continue;
+            };
+            let (u, n, d) = (g.0, g.1, g.2);
+            let msg = format!(
+                "{}为{}，明显偏离{}的一般水平（中位数{}，修正z={:.1}）",
+                r.name,
+                fmt_num(n / d),
+                kind.label(),
+                fmt_num(typical),
+                m
+            );
+            let mut f = Finding::new("A08", p.severity, msg);
+            f.unit = Some(u.code.clone());
+            f.unit_name = Some(u.name.clone());
+            f.indicator = Some(r.code.clone());
+            f.location = Self::rate_origin(r, u);
+            f.value = Some(n / d);
+            f.expected = expected;
+            f.suspicion = peer::suspicion(*m, p.threshold);
+            // What the county numerator would change by if the unit's rate were typical.
+            f.impact = ranking::impact(n, d * typical, county_num, county_num);
+            f.statistic = Some(Statistic::new("M", *m, fmt_num(p.threshold)));
+            out.push(f);
+        }
+    }
+
+    fn sigma_gap(&self, r: &Rate, group: &[&(&UnitInput, f64, f64)], out: &mut Vec<Finding>) {
+        let Some(sp) = &self.params.sigma_gap else {
+            return;
+        };
+        let data: Vec<(String, f64)> = group
+            .iter()
+            .map(|g| (g.0.code.clone(), g.1 / g.2))
+            .collect();
+        let Some(res) = sigma_gap::run(&data, sp) else {
+            return;
+        };
+        for (id, status) in &res.flags {
+            let Some(g) = group.iter().find(|g| &g.0.code == id) else {
+                continue;
+            };
+            let msg = format!(
+                "{}为{}，与同类其他单位之间存在明显断层（{}）",
+                r.name,
+                fmt_num(g.1 / g.2),
+                status.code()
+            );
+            let mut f = Finding::new("A10", Severity::Info, msg);
+            f.unit = Some(g.0.code.clone());
+            f.unit_name = Some(g.0.name.clone());
+            f.indicator = Some(r.code.clone());
+            f.location = Self::rate_origin(r, g.0);
+            f.value = Some(g.1 / g.2);
+            f.suspicion = if status.is_imputation() { 0.9 } else { 0.6 };
+            f.impact = 0.0;
+            f.statistic = Some(Statistic::new("gap", res.gap_exclusion, "β·σ"));
+            out.push(f);
+        }
+    }
+}
