@@ -4,6 +4,7 @@
 //! line and column.
 
 pub mod expr;
+pub mod parser;
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
