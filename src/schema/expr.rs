@@ -291,7 +291,15 @@ mod tests {
             p("sum(ZF06A..ZF06C)"),
             Expr::Call("sum".into(), vec![*id("ZF06A"), *id("ZF06B"), *id("ZF06C")])
         );
-        let e = env(&[("ZF06A", 1.0), ("ZF06B", 2.0), ("ZF06C", 4.0), ("ZF06", 7.0)], &[]);
+        let e = env(
+            &[
+                ("ZF06A", 1.0),
+                ("ZF06B", 2.0),
+                ("ZF06C", 4.0),
+                ("ZF06", 7.0),
+            ],
+            &[],
+        );
         assert_eq!(eval("sum(ZF06A..ZF06C) == ZF06", &e), Some(1.0));
         assert_eq!(eval("sum(ZF06A..ZF06B, 10)", &e), Some(13.0));
     }

@@ -84,13 +84,11 @@ impl Checker<'_> {
             .collect()
     }
 
-    fn indicators(
-        &mut self,
-        raw: &[RawIndicator],
-        sections: &[Section],
-    ) -> Result<Vec<Indicator>> {
+    fn indicators(&mut self, raw: &[RawIndicator], sections: &[Section]) -> Result<Vec<Indicator>> {
         if raw.is_empty() {
-            return Err(self.src.error_at(0, "指标体系中没有任何指标（[[indicators]]）"));
+            return Err(self
+                .src
+                .error_at(0, "指标体系中没有任何指标（[[indicators]]）"));
         }
         let mut out = Vec::new();
         for ind in raw {
@@ -121,15 +119,16 @@ impl Checker<'_> {
             let known: Vec<&str> = sections.iter().map(|s| s.code.as_str()).collect();
             return Err(src.error_span(
                 &ind.section.span(),
-                format!(
-                    "未知的分组“{section}”；已定义的分组：{}",
-                    known.join("、")
-                ),
+                format!("未知的分组“{section}”；已定义的分组：{}", known.join("、")),
             ));
         }
         let value_type = value_type(src, &ind.value_type)?;
         let aggregation = aggregation(src, &ind.aggregation)?;
-        let unit = ind.unit.as_ref().map(|u| u.get_ref().clone()).unwrap_or_default();
+        let unit = ind
+            .unit
+            .as_ref()
+            .map(|u| u.get_ref().clone())
+            .unwrap_or_default();
         check_type_fits(src, ind, value_type, aggregation, &unit)?;
         let reporters = kinds(src, ind.reporters.get_ref())?;
         if reporters.is_empty() {
@@ -272,7 +271,10 @@ impl Checker<'_> {
         let Some(expr_text) = &r.expr else {
             return Err(src.error_span(
                 &r.scope.span(),
-                format!("规则 {} 缺少 expr：只有内置规则可以不写表达式", r.code.get_ref()),
+                format!(
+                    "规则 {} 缺少 expr：只有内置规则可以不写表达式",
+                    r.code.get_ref()
+                ),
             ));
         };
         let mut parsed = Vec::new();
@@ -309,11 +311,7 @@ impl Checker<'_> {
 /// Parses one expression string, positioning a parse error inside it.
 fn expression(src: &Source, text: &Text, codes: &[&str]) -> Result<(Expr, Vec<IdentRef>)> {
     parser::parse(text.get_ref(), codes).map_err(|e| {
-        src.error_in_string(
-            &text.span(),
-            e.offset,
-            format!("表达式有误：{}", e.message),
-        )
+        src.error_in_string(&text.span(), e.offset, format!("表达式有误：{}", e.message))
     })
 }
 
@@ -375,7 +373,9 @@ fn value_type(src: &Source, t: &Text) -> Result<ValueType> {
         "yes_no" => Ok(ValueType::YesNo),
         other => Err(src.error_span(
             &t.span(),
-            format!("未知的取值类型“{other}”；应为 count（计数）、amount（金额）或 yes_no（是/否）"),
+            format!(
+                "未知的取值类型“{other}”；应为 count（计数）、amount（金额）或 yes_no（是/否）"
+            ),
         )),
     }
 }
@@ -389,9 +389,7 @@ fn aggregation(src: &Source, t: &Text) -> Result<Aggregation> {
         "stock" => Ok(Aggregation::Stock),
         other => Err(src.error_span(
             &t.span(),
-            format!(
-                "未知的汇总方式“{other}”；应为 sum、sum_overlap、county、count_yes 或 stock"
-            ),
+            format!("未知的汇总方式“{other}”；应为 sum、sum_overlap、county、count_yes 或 stock"),
         )),
     }
 }

@@ -364,7 +364,10 @@ impl Parser<'_> {
             }
             Some(t) => Err(err(
                 t.offset,
-                format!("prev. 后面应为指标代码（如 prev.GF07），却出现了“{}”", t.kind.text()),
+                format!(
+                    "prev. 后面应为指标代码（如 prev.GF07），却出现了“{}”",
+                    t.kind.text()
+                ),
             )),
             None => Err(err(offset, "prev. 后面缺少指标代码（如 prev.GF07）")),
         }
