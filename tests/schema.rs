@@ -481,3 +481,111 @@ fn documented_example_loads() {
     assert!(!s.sections.is_empty() && !s.indicators.is_empty());
     assert!(!s.rates.is_empty() && !s.rules.is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// The default rules mean what domain.md says
+// ---------------------------------------------------------------------------------------------
+
+struct Vals {
+    cur: std::collections::BTreeMap<String, f64>,
+    prior: std::collections::BTreeMap<String, f64>,
+}
+
+impl huizong::schema::expr::Env for Vals {
+    fn current(&self, code: &str) -> Option<f64> {
+        self.cur.get(code).copied()
+    }
+    fn prior(&self, code: &str) -> Option<f64> {
+        self.prior.get(code).copied()
+    }
+}
+
+fn vals(cur: &[(&str, f64)], prior: &[(&str, f64)]) -> Vals {
+    let map = |v: &[(&str, f64)]| v.iter().map(|(k, x)| (k.to_string(), *x)).collect();
+    Vals {
+        cur: map(cur),
+        prior: map(prior),
+    }
+}
+
+fn holds(rule: &str, env: &Vals) -> Option<bool> {
+    let s = default();
+    let r = s.rule(rule).unwrap();
+    r.expr.as_ref().unwrap().holds(env)
+}
+
+#[test]
+fn v21_fines_need_penalty_decisions() {
+    assert_eq!(
+        holds("V21", &vals(&[("ZF06", 0.0), ("ZF07", 0.0)], &[])),
+        Some(true)
+    );
+    assert_eq!(
+        holds("V21", &vals(&[("ZF06", 0.0), ("ZF07", 50.0)], &[])),
+        Some(false)
+    );
+    assert_eq!(
+        holds("V21", &vals(&[("ZF06", 3.0), ("ZF07", 0.0)], &[])),
+        Some(true)
+    );
+    assert_eq!(
+        holds("V21", &vals(&[("ZF06", 268.0), ("ZF07", 7610.0)], &[])),
+        Some(true)
+    );
+}
+
+#[test]
+fn v25_and_v42_on_fangcheng_like_figures() {
+    let ok = vals(
+        &[("FY02", 70.0), ("FY03", 60.0), ("FY04", 4.0), ("FY05", 6.0)],
+        &[],
+    );
+    assert_eq!(holds("V25", &ok), Some(true));
+    let bad = vals(
+        &[("FY02", 70.0), ("FY03", 60.0), ("FY04", 4.0), ("FY05", 5.0)],
+        &[],
+    );
+    assert_eq!(holds("V25", &bad), Some(false));
+    let prior = [("FY01", 3.0), ("FY03", 20.0), ("FY06", 18.0)];
+    assert_eq!(holds("V42", &vals(&[("FY01", 5.0)], &prior)), Some(true));
+    assert_eq!(holds("V42", &vals(&[("FY01", 4.0)], &prior)), Some(false));
+    assert_eq!(holds("V42", &vals(&[("FY01", 5.0)], &[])), None);
+}
+
+#[test]
+fn v17_checks_each_pair_a_unit_reports() {
+    // A township reports ZF01/ZF02 only: the county-office pairs are skipped, not fatal.
+    assert_eq!(
+        holds("V17", &vals(&[("ZF01", 10.0), ("ZF02", 12.0)], &[])),
+        Some(false)
+    );
+    assert_eq!(
+        holds("V17", &vals(&[("ZF01", 10.0), ("ZF02", 9.0)], &[])),
+        Some(true)
+    );
+    let county = vals(
+        &[
+            ("ZF11", 600.0),
+            ("ZF12", 601.0),
+            ("ZF13", 80.0),
+            ("ZF14", 80.0),
+        ],
+        &[],
+    );
+    assert_eq!(holds("V17", &county), Some(false));
+}
+
+#[test]
+fn v20_partition_of_penalties() {
+    let mut cur: Vec<(&str, f64)> = vec![("ZF06", 10.0)];
+    for c in [
+        "ZF06A", "ZF06B", "ZF06C", "ZF06D", "ZF06E", "ZF06F", "ZF06G", "ZF06H",
+    ] {
+        cur.push((c, 1.0));
+    }
+    cur.push(("ZF06I", 2.0));
+    assert_eq!(holds("V20", &vals(&cur, &[])), Some(true));
+    cur.pop();
+    cur.push(("ZF06I", 3.0));
+    assert_eq!(holds("V20", &vals(&cur, &[])), Some(false));
+}
