@@ -107,6 +107,7 @@ fn default_schema_breakdowns_follow_their_parent() {
 #[test]
 fn default_schema_rates() {
     let s = default();
+    assert_eq!(s.rates.len(), 27, "every rate of domain.md §1.4");
     let rate = |c: &str| s.rates.iter().find(|r| r.code == c).unwrap();
     let ys = rate("RYS02c");
     assert_eq!(
@@ -147,6 +148,7 @@ fn default_schema_rules_have_expressions_unless_builtin() {
             r.code
         );
     }
+    assert_eq!(s.rules.len(), 52);
     assert_eq!(s.rule("V42").unwrap().scope, RuleScope::CrossPeriod);
     assert!(s.rule("V42").unwrap().expr.as_ref().unwrap().uses_prev());
     // The partition rule expands the range over the schema's order.
