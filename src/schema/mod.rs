@@ -4,6 +4,10 @@
 //! line and column.
 
 pub mod expr;
+mod load;
+pub mod parser;
+mod raw;
+mod source;
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -171,8 +175,10 @@ impl Schema {
     }
 
     /// Parses and checks schema text; `path` is only used in error messages.
-    pub fn parse(_text: &str, _path: &Path) -> Result<Schema> {
-        todo!("schema parsing")
+    /// The format is documented in `docs/schema-format.md`; every refusal is a
+    /// [`crate::Error::Schema`] with a 1-based line and column.
+    pub fn parse(text: &str, path: &Path) -> Result<Schema> {
+        load::parse(text, path)
     }
 
     pub fn indicator(&self, code: &str) -> Option<&Indicator> {

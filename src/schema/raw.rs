@@ -1,0 +1,95 @@
+//! The schema file exactly as written (TOML → serde), before any checking. Every field that can
+//! be wrong in a way serde cannot see (codes, enum spellings, expressions) keeps its byte span so
+//! the loader can report the exact line and column. The format is documented in
+//! `docs/schema-format.md`.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A string together with its byte span in the file (quotes included).
+pub type Text = Spanned<String>;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFile {
+    pub schema: RawHeader,
+    #[serde(default)]
+    pub sections: Vec<RawSection>,
+    #[serde(default)]
+    pub indicators: Vec<RawIndicator>,
+    #[serde(default)]
+    pub rates: Vec<RawRate>,
+    #[serde(default)]
+    pub rules: Vec<RawRule>,
+}
+
+/// `[schema]`: identity of the indicator system.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHeader {
+    pub id: String,
+    pub title: String,
+    pub edition: String,
+    pub template_version: String,
+}
+
+/// `[[sections]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSection {
+    pub code: Text,
+    pub name: String,
+}
+
+/// `[[indicators]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIndicator {
+    pub code: Text,
+    pub section: Text,
+    pub name: String,
+    /// Omitted (or empty) for yes/no indicators.
+    #[serde(default)]
+    pub unit: Option<Text>,
+    pub value_type: Text,
+    pub reporters: Spanned<Vec<Text>>,
+    pub aggregation: Text,
+    #[serde(default)]
+    pub parent: Option<Text>,
+    #[serde(default)]
+    pub hint: Option<String>,
+}
+
+/// `[[rates]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRate {
+    pub code: Text,
+    pub name: String,
+    pub numerator: Text,
+    pub denominator: Text,
+    #[serde(default)]
+    pub decimals: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub kinds: Vec<Text>,
+}
+
+/// `[[rules]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub code: Text,
+    pub severity: Text,
+    pub title: String,
+    pub message: Text,
+    pub scope: Text,
+    #[serde(default)]
+    pub expr: Option<Text>,
+    #[serde(default)]
+    pub when: Option<Text>,
+    #[serde(default)]
+    pub kinds: Vec<Text>,
+    #[serde(default)]
+    pub help: Option<String>,
+}
