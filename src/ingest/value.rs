@@ -75,6 +75,10 @@ impl Normalised {
 const PLACEHOLDERS: [&str; 16] = [
     "x", "xx", "xxx", "X", "XX", "XXX", "×", "—", "——", "－", "-", "--", "/", "／", "＊", "*",
 ];
+/// Error values as text (xls formula results and pasted values come back as strings).
+const EXCEL_ERRORS: [&str; 8] = [
+    "#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#DATA!",
+];
 const APPROX_PREFIXES: [&str; 6] = ["大约", "约", "近", "逾", "超过", "超"];
 const APPROX_SUFFIXES: [&str; 4] = ["以上", "左右", "余", "多"];
 
@@ -133,6 +137,12 @@ fn normalise_text(s: &str, vt: ValueType, unit: &str) -> Normalised {
     }
     if t.trim_end_matches(['。', '.']) == "不适用" {
         return Normalised::plain(Value::NotApplicable);
+    }
+    if EXCEL_ERRORS.contains(&t) {
+        return Normalised::bad(
+            "V01",
+            format!("单元格为 Excel 错误值 {t}，请改正公式或直接填写数值"),
+        );
     }
     if PLACEHOLDERS.contains(&t) {
         return Normalised::bad(
