@@ -39,11 +39,35 @@ fn schema() -> Schema {
         template_version: "fazhi-2024.1".into(),
         sections: vec![],
         indicators: vec![
-            indicator("FY02", "被申请行政复议案件数", "件", ValueType::Count, &[Township, Department]),
-            indicator("GF01", "制定印发行政规范性文件件数", "件", ValueType::Count, &[Township]),
+            indicator(
+                "FY02",
+                "被申请行政复议案件数",
+                "件",
+                ValueType::Count,
+                &[Township, Department],
+            ),
+            indicator(
+                "GF01",
+                "制定印发行政规范性文件件数",
+                "件",
+                ValueType::Count,
+                &[Township],
+            ),
             indicator("ZF07", "罚没款金额", "元", ValueType::Amount, &[Township]),
-            indicator("GW01", "是否聘请法律顾问", "", ValueType::YesNo, &[Township]),
-            indicator("JC01", "作出重大行政决策件数", "件", ValueType::Count, &[Department]),
+            indicator(
+                "GW01",
+                "是否聘请法律顾问",
+                "",
+                ValueType::YesNo,
+                &[Township],
+            ),
+            indicator(
+                "JC01",
+                "作出重大行政决策件数",
+                "件",
+                ValueType::Count,
+                &[Department],
+            ),
         ],
         rates: vec![],
         rules: vec![],
@@ -267,7 +291,12 @@ fn only<'a>(diags: &'a [Diagnostic], code: &str) -> &'a Diagnostic {
 }
 
 /// Asserts one finding `code` pointing at `cell` on the data sheet, naming the file and indicator.
-fn assert_cell_finding(diags: &[Diagnostic], code: &str, cell: &str, indicator: &str) -> Diagnostic {
+fn assert_cell_finding(
+    diags: &[Diagnostic],
+    code: &str,
+    cell: &str,
+    indicator: &str,
+) -> Diagnostic {
     let d = only(diags, code);
     let line = d.render_concise();
     assert!(line.contains(FILE), "{line}");
@@ -386,8 +415,13 @@ fn cover_labels_with_colons_and_gaps() {
     ws.write(4, 2, "2024年").expect("w");
     ws.write(5, 1, "统计截止日期").expect("w");
     let dt = ExcelDateTime::from_ymd(2024, 12, 31).expect("d");
-    ws.write_with_format(5, 2, &dt, &Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\""))
-        .expect("w");
+    ws.write_with_format(
+        5,
+        2,
+        &dt,
+        &Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\""),
+    )
+    .expect("w");
     let (sub, diags) = read_raw(wb.save_to_buffer().expect("save"));
     let c = sub.expect("sub").cover;
     assert_eq!(c.unit_code.as_deref(), Some("411321-T03"));
@@ -416,12 +450,19 @@ fn file_finding(bytes: Vec<u8>, code: &str, text: &str) {
     let d = &diags[0];
     assert_eq!(d.code, code);
     assert!(d.message.contains(text), "{}", d.message);
-    assert!(d.render_concise().starts_with(FILE), "{}", d.render_concise());
+    assert!(
+        d.render_concise().starts_with(FILE),
+        "{}",
+        d.render_concise()
+    );
 }
 
 #[test]
 fn s01_word_document() {
-    let b = zip_of(&[("[Content_Types].xml", b"<x/>"), ("word/document.xml", b"<w/>")]);
+    let b = zip_of(&[
+        ("[Content_Types].xml", b"<x/>"),
+        ("word/document.xml", b"<w/>"),
+    ]);
     file_finding(b, "S01", "这是 Word 文档，不是 Excel 工作簿");
 }
 
@@ -436,7 +477,11 @@ fn s01_html_export() {
 
 #[test]
 fn s01_csv_text() {
-    file_finding("代码,本年数\nFY02,12\n".as_bytes().to_vec(), "S01", "文本/CSV");
+    file_finding(
+        "代码,本年数\nFY02,12\n".as_bytes().to_vec(),
+        "S01",
+        "文本/CSV",
+    );
 }
 
 #[test]
@@ -654,14 +699,23 @@ fn number_stored_as_text() {
 
 #[test]
 fn thousands_separator() {
-    value_case("ZF07", In::T("1,234,567.50"), Value::Number(1_234_567.5), None);
+    value_case(
+        "ZF07",
+        In::T("1,234,567.50"),
+        Value::Number(1_234_567.5),
+        None,
+    );
 }
 
 #[test]
 fn full_width_digits_give_n01() {
     let d = value_case("FY02", In::T("１２"), Value::Number(12.0), Some("N01"));
     assert_eq!(d.severity, Severity::Info);
-    assert!(d.message.contains("已将全角数字转换为半角"), "{}", d.message);
+    assert!(
+        d.message.contains("已将全角数字转换为半角"),
+        "{}",
+        d.message
+    );
 }
 
 #[test]
@@ -763,7 +817,9 @@ fn formula_with_empty_cached_value_gives_v01() {
     // As xlwt-style writers leave it: a string result that is empty. rust_xlsxwriter always
     // writes a result, so write a marker and blank it.
     let b = patch(
-        &Book::new().set("FY02", In::F("SUM(E5:E6)", "NORESULT")).bytes(),
+        &Book::new()
+            .set("FY02", In::F("SUM(E5:E6)", "NORESULT"))
+            .bytes(),
         "xl/worksheets/sheet2.xml",
         |x| x.replace("<v>NORESULT</v>", "<v></v>"),
     );
@@ -771,7 +827,8 @@ fn formula_with_empty_cached_value_gives_v01() {
     assert_eq!(sub.expect("sub").values["FY02"].value, Value::Blank);
     let d = assert_cell_finding(&diags, "V01", "D5", "FY02");
     assert!(
-        d.message.contains("没有计算结果，请在 Excel 中重新计算后保存"),
+        d.message
+            .contains("没有计算结果，请在 Excel 中重新计算后保存"),
         "{}",
         d.message
     );
@@ -780,9 +837,11 @@ fn formula_with_empty_cached_value_gives_v01() {
 #[test]
 fn formula_without_value_element_gives_v01() {
     // As openpyxl writes it: <f> and no <v> at all.
-    let b = patch(&Book::new().set("FY02", In::F("SUM(E5:E6)", "7")).bytes(), "xl/worksheets/sheet2.xml", |x| {
-        x.replace("<v>7</v>", "")
-    });
+    let b = patch(
+        &Book::new().set("FY02", In::F("SUM(E5:E6)", "7")).bytes(),
+        "xl/worksheets/sheet2.xml",
+        |x| x.replace("<v>7</v>", ""),
+    );
     let (sub, diags) = read_raw(b);
     assert_eq!(sub.expect("sub").values["FY02"].value, Value::Blank);
     assert_cell_finding(&diags, "V01", "D5", "FY02");
@@ -792,6 +851,32 @@ fn formula_without_value_element_gives_v01() {
 fn excel_error_value_gives_v01() {
     let d = value_case("FY02", In::F("1/0", "#DIV/0!"), Value::Blank, Some("V01"));
     assert!(d.message.contains("#DIV/0!"), "{}", d.message);
+}
+
+#[test]
+fn nan_and_infinity_give_v01() {
+    for bad in ["NaN", "inf"] {
+        let b = patch(&Book::new().bytes(), "xl/worksheets/sheet2.xml", |x| {
+            x.replace("<v>12</v>", &format!("<v>{bad}</v>"))
+        });
+        let (sub, diags) = read_raw(b);
+        let sub = sub.expect("sub");
+        assert_eq!(sub.values["FY02"].value, Value::Blank, "{bad}");
+        assert_cell_finding(&diags, "V01", "D5", "FY02");
+    }
+}
+
+#[test]
+fn guide_sheet_listing_codes_is_not_data() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("填报说明").expect("name");
+    ws.write(0, 0, "代码").expect("w");
+    ws.write(0, 1, "本年数").expect("w");
+    ws.write(1, 0, "FY02").expect("w");
+    let (sub, diags) = read_raw(wb.save_to_buffer().expect("save"));
+    assert!(sub.expect("sub").values.is_empty());
+    assert!(codes(&diags).contains(&"S04"));
 }
 
 #[test]
@@ -811,7 +896,11 @@ fn v05_cutoff_date_not_year_end() {
     assert_eq!(d.severity, Severity::Warning);
     assert_eq!(d.location.render(), format!("{FILE}!封面!B7"));
     assert!(d.message.contains("2024-11-30") && d.message.contains("2024-12-31"));
-    for ok in [In::T("2024.12.31"), In::D(2024, 12, 31), In::T("2024年12月31日")] {
+    for ok in [
+        In::T("2024.12.31"),
+        In::D(2024, 12, 31),
+        In::T("2024年12月31日"),
+    ] {
         let (_, diags) = read(&Book::new().cover_set("统计截止日期", ok));
         assert!(diags.is_empty(), "{diags:#?}");
     }
@@ -840,7 +929,9 @@ fn read_file_hashes_and_sizes() {
     // The reader goes by content: an xlsx named .xls still reads.
     let renamed = dir.path().join("b.xls");
     std::fs::write(&renamed, &bytes).expect("write");
-    assert!(ingest::read_file(&renamed, "b.xls", &schema()).submission.is_some());
+    assert!(ingest::read_file(&renamed, "b.xls", &schema())
+        .submission
+        .is_some());
 }
 
 #[test]
@@ -931,9 +1022,19 @@ fn libreoffice_xls_with_approximate_text_and_formula() {
     let (sub, diags) = fixture("messy.xls");
     assert_eq!(sub.number("FY02"), Some(5000.0));
     assert!(sub.values["FY02"].approximate);
-    assert_eq!(sub.number("GF01"), Some(7.0), "formula 3+4 with LibreOffice's cached value");
-    assert_eq!(only(&diags, "V03").location.cell.map(|p| p.a1()).as_deref(), Some("D5"));
-    assert_eq!(only(&diags, "V02").location.cell.map(|p| p.a1()).as_deref(), Some("D7"));
+    assert_eq!(
+        sub.number("GF01"),
+        Some(7.0),
+        "formula 3+4 with LibreOffice's cached value"
+    );
+    assert_eq!(
+        only(&diags, "V03").location.cell.map(|p| p.a1()).as_deref(),
+        Some("D5")
+    );
+    assert_eq!(
+        only(&diags, "V02").location.cell.map(|p| p.a1()).as_deref(),
+        Some("D7")
+    );
 }
 
 /// Regenerates the LibreOffice sources: `cargo test --test ingest make_fixture_sources -- --ignored`,

@@ -39,7 +39,9 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>> {
 
 /// Whether a directory entry is skipped.
 pub fn skipped(name: &str) -> bool {
-    name.starts_with('.') || name.starts_with("~$") || CLUTTER.contains(&name.to_lowercase().as_str())
+    name.starts_with('.')
+        || name.starts_with("~$")
+        || CLUTTER.contains(&name.to_lowercase().as_str())
 }
 
 fn walk(dir: &Path, display: &str, depth: usize, out: &mut Vec<(PathBuf, String)>) -> Result<()> {
@@ -81,4 +83,19 @@ fn walk(dir: &Path, display: &str, depth: usize, out: &mut Vec<(PathBuf, String)
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_locks_hidden_and_clutter() {
+        assert!(skipped("~$T01.xlsx"));
+        assert!(skipped(".DS_Store"));
+        assert!(skipped("Thumbs.db"));
+        assert!(skipped("desktop.ini"));
+        assert!(!skipped("T01_城关镇.xlsx"));
+        assert!(!skipped("说明.docx"));
+    }
 }

@@ -88,21 +88,19 @@ pub fn load(bytes: Vec<u8>, format: Format, limits: &Limits) -> Result<Vec<Sheet
     match format {
         Format::Xlsx => load_xlsx(bytes, limits),
         Format::Xls => {
-            let wb: Xls<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
-                match e {
+            let wb: Xls<_> =
+                calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| match e {
                     calamine::XlsError::Password => encrypted(),
                     other => corrupt(&other),
-                }
-            })?;
+                })?;
             load_dense(wb, limits)
         }
         Format::Ods => {
-            let wb: Ods<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
-                match e {
+            let wb: Ods<_> =
+                calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| match e {
                     calamine::OdsError::Password => encrypted(),
                     other => corrupt(&other),
-                }
-            })?;
+                })?;
             load_dense(wb, limits)
         }
     }
@@ -113,7 +111,10 @@ fn corrupt(e: &dyn std::fmt::Display) -> Rejection {
 }
 
 fn too_large(sheet: &str, what: String) -> Rejection {
-    Rejection::new("S09", format!("工作表“{sheet}”{what}，超过读取上限，拒绝读取"))
+    Rejection::new(
+        "S09",
+        format!("工作表“{sheet}”{what}，超过读取上限，拒绝读取"),
+    )
 }
 
 /// The worksheets (not chart or macro sheets) with their hidden flag.
@@ -157,7 +158,10 @@ fn load_xlsx(bytes: Vec<u8>, limits: &Limits) -> Result<Vec<Sheet>, Rejection> {
             }
             total += 1;
             if total > limits.max_cells {
-                return Err(too_large(&name, format!("单元格超过 {} 个", limits.max_cells)));
+                return Err(too_large(
+                    &name,
+                    format!("单元格超过 {} 个", limits.max_cells),
+                ));
             }
             sheet.cells.insert((row, col as u16), Cell { raw, formula });
         }

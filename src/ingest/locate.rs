@@ -19,7 +19,7 @@ use crate::diagnostic::{Diagnostic, Location, Pos, Severity};
 use crate::ingest::{CellValue, Cover, Submission, Value};
 use crate::registry::UnitKind;
 use crate::schema::{Schema, ValueType};
-use crate::sheets::{CoverField, COVER_SHEET};
+use crate::sheets::{CoverField, COVER_SHEET, GUIDE_SHEET};
 
 /// Labels accepted for the data columns besides the template's own.
 const CURRENT_LABELS: [&str; 3] = ["本年数", "本年", "本期数"];
@@ -105,6 +105,8 @@ pub fn read_submission(
     };
     let data: Vec<(&Sheet, Columns)> = sheets
         .iter()
+        // The generated 填报说明 sheet lists the codes too; it is never data.
+        .filter(|s| s.name.trim() != GUIDE_SHEET)
         .filter_map(|s| find_columns(s).map(|c| (s, c)))
         .collect();
     if data.is_empty() {
@@ -159,7 +161,13 @@ fn read_cover(sheet: &Sheet, schema: &Schema, file: &str, diags: &mut Vec<Diagno
             cover
                 .cells
                 .insert(label.to_owned(), (sheet.name.clone(), pos));
-            diags.push(cover_missing(field, file, sheet, Some(pos), "封面字段未填写"));
+            diags.push(cover_missing(
+                field,
+                file,
+                sheet,
+                Some(pos),
+                "封面字段未填写",
+            ));
             continue;
         };
         let pos = Pos::new(row, vcol);
@@ -254,10 +262,10 @@ fn parse_year(raw: &Raw) -> Option<i32> {
 pub fn parse_date(raw: &Raw) -> Option<String> {
     let date = match raw {
         Raw::Date(d) => *d,
-        Raw::Number(v) if (20_000.0..80_000.0).contains(v) => chrono::NaiveDate::from_ymd_opt(
-            1899, 12, 30,
-        )
-        .and_then(|d| d.checked_add_days(chrono::Days::new(*v as u64))),
+        Raw::Number(v) if (20_000.0..80_000.0).contains(v) => {
+            chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
+                .and_then(|d| d.checked_add_days(chrono::Days::new(*v as u64)))
+        }
         Raw::Text(t) => parse_date_text(&norm_code(t)),
         _ => None,
     };
@@ -270,7 +278,9 @@ fn parse_date_text(t: &str) -> Option<chrono::NaiveDate> {
         .filter(|p| !p.is_empty())
         .collect();
     match parts.as_slice() {
-        [y, m, d] => chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?),
+        [y, m, d] => {
+            chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+        }
         _ => None,
     }
 }
@@ -401,8 +411,14 @@ fn read_rows(
                 .with_indicator(&ind.code),
             );
         }
-        let prior_shown = cols.prior.and_then(|c| prior_value(sheet, row, c, ind.value_type));
-        if let Some(note) = cols.note.map(|c| sheet.text(row, c)).filter(|t| !t.is_empty()) {
+        let prior_shown = cols
+            .prior
+            .and_then(|c| prior_value(sheet, row, c, ind.value_type));
+        if let Some(note) = cols
+            .note
+            .map(|c| sheet.text(row, c))
+            .filter(|t| !t.is_empty())
+        {
             sub.notes.insert(code.clone(), note);
         }
         sub.values.insert(

@@ -231,7 +231,8 @@ fn sniff_other(bytes: &[u8]) -> Rejection {
     let t = text.trim_start_matches('\u{feff}').trim_start();
     let lower = t.to_lowercase();
     let reason = if lower.starts_with('<') {
-        if lower.contains("urn:schemas-microsoft-com:office:spreadsheet") && !lower.contains("<html")
+        if lower.contains("urn:schemas-microsoft-com:office:spreadsheet")
+            && !lower.contains("<html")
         {
             "这是 Excel 2003 XML 表格，请用 Excel 另存为 .xlsx"
         } else {
@@ -280,7 +281,11 @@ mod tests {
     #[test]
     fn cfb_stream_names_decide() {
         let mut b = CFB_MAGIC.to_vec();
-        b.extend("EncryptedPackage".encode_utf16().flat_map(|u| u.to_le_bytes()));
+        b.extend(
+            "EncryptedPackage"
+                .encode_utf16()
+                .flat_map(|u| u.to_le_bytes()),
+        );
         assert_eq!(code(&b), "S02");
     }
 

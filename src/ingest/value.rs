@@ -95,7 +95,10 @@ pub fn normalise(cell: Option<&Cell>, vt: ValueType, unit: &str) -> Normalised {
     if let (true, Some(f)) = (no_result, &cell.formula) {
         return Normalised::bad(
             "V01",
-            format!("公式 ={} 没有计算结果，请在 Excel 中重新计算后保存", clip(f)),
+            format!(
+                "公式 ={} 没有计算结果，请在 Excel 中重新计算后保存",
+                clip(f)
+            ),
         );
     }
     match &cell.raw {
@@ -171,10 +174,7 @@ fn yes_no_text(t: &str) -> Normalised {
     match t {
         "是" | "Y" | "y" | "√" | "✓" | "✔" => Normalised::ok(1.0),
         "否" | "N" | "n" => Normalised::ok(0.0),
-        _ => Normalised::bad(
-            "V02",
-            format!("应填写“是”或“否”，填写了“{}”", clip(t)),
-        ),
+        _ => Normalised::bad("V02", format!("应填写“是”或“否”，填写了“{}”", clip(t))),
     }
 }
 
@@ -225,13 +225,21 @@ fn parse_number_text(half: &str, original: &str, vt: ValueType, unit: &str) -> N
     if s.ends_with('%') {
         return Normalised::bad(
             "V01",
-            format!("填写了百分比“{}”，此处应填写{}", clip(original), what(vt, unit)),
+            format!(
+                "填写了百分比“{}”，此处应填写{}",
+                clip(original),
+                what(vt, unit)
+            ),
         );
     }
     let Some(base) = parse_plain(s) else {
         return Normalised::bad(
             "V02",
-            format!("填写了文字“{}”，此处应填写{}", clip(original), what(vt, unit)),
+            format!(
+                "填写了文字“{}”，此处应填写{}",
+                clip(original),
+                what(vt, unit)
+            ),
         );
     };
     let v = base * multiplier;
@@ -315,10 +323,7 @@ fn check_number(v: f64, vt: ValueType, unit: &str) -> Normalised {
         return Normalised::bad("V01", "数值无效（非数字或无穷大）".to_owned());
     }
     if v < 0.0 {
-        return Normalised::bad(
-            "V01",
-            format!("填写了负数 {}，指标值不能为负", fmt_num(v)),
-        );
+        return Normalised::bad("V01", format!("填写了负数 {}，指标值不能为负", fmt_num(v)));
     }
     match vt {
         ValueType::Count => {
