@@ -701,6 +701,35 @@ fn summary_is_byte_identical_across_builds() {
     assert!(a == b, "two builds differ");
 }
 
+#[test]
+fn summary_of_nothing_still_has_every_sheet() {
+    let mut fig = figures();
+    fig.indicators.clear();
+    fig.rates.clear();
+    fig.units.clear();
+    fig.coverage = Coverage::default();
+    let (sch, reg) = (schema(), Registry::default());
+    let input = SummaryInput {
+        figures: &fig,
+        schema: &sch,
+        registry: &reg,
+        findings: &[],
+        files: &[],
+        anomalies: &[],
+        meta: RunMeta::default(),
+    };
+    let bytes = build_summary(&input).expect("empty summary builds");
+    let wb = open(&bytes);
+    assert_eq!(wb.sheet_names().len(), 8);
+    let r = range(&bytes, "汇总");
+    assert!(text(&r, 1, 0).contains("本表汇总 0 个单位"));
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+    assert!(
+        zip.by_name("xl/charts/chart1.xml").is_err(),
+        "no chart without data"
+    );
+}
+
 // ---------------------------------------------------------------- LibreOffice
 
 /// Parses a number as LibreOffice formats it: `1,234.00`, `-8`, `204.3%`.

@@ -135,8 +135,8 @@ pub(super) fn units_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
         }
         row += 1;
     }
-    let last_col = UNIT_COLS + codes.len().saturating_sub(1) as ColNum;
-    sh.finish(2, row - 1, last_col.max(UNIT_COLS - 1))
+    let last_col = (UNIT_COLS + codes.len() as ColNum).saturating_sub(1);
+    sh.finish(2, row - 1, last_col)
 }
 
 /// Accepted units in registry order, then units the registry does not list, by code.

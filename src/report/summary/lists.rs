@@ -198,7 +198,7 @@ pub(super) fn files_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
 
 /// How the figures are computed; shown on the 说明 sheet.
 const SEMANTICS: &[&str] = &[
-    "合计：各单位数值相加；县本级口径指标（如行政复议）只取县本级数，不累加。",
+    "合计：各单位数值相加；县本级或法院口径指标（如行政复议、法院审结案件）只取该来源的数，不累加。",
     "比率：Σ分子 ÷ Σ分母（先把各单位的分子、分母分别相加再相除），不是各单位比率的平均数。",
     "同比：（本年 − 上年）÷ 上年；上年为0或无上年数时不计算，留空并在备注中注明。",
     "比率变动：本年比率 − 上年比率，以百分点表示。",

@@ -158,14 +158,14 @@ pub(super) fn remark(f: &IndicatorFigure) -> String {
         }
     }
     if f.change_pct.is_none() && f.value.is_some() {
-        match f.prior {
-            Some(p) if p == 0.0 => parts.push("上年为0，不计算同比".to_string()),
-            None => parts.push("无上年数".to_string()),
-            Some(_) => {}
+        if f.prior == Some(0.0) {
+            parts.push("上年为0，不计算同比".to_string());
+        } else if f.prior.is_none() {
+            parts.push("无上年数".to_string());
         }
     }
     match f.aggregation {
-        Aggregation::County => parts.push("取县本级数，不累加".to_string()),
+        Aggregation::County => parts.push("取县本级（或法院）数，不累加".to_string()),
         Aggregation::SumOverlap => parts.push("各单位相加，可能重复计数".to_string()),
         Aggregation::Stock => parts.push("年末存量".to_string()),
         Aggregation::Sum | Aggregation::CountYes => {}
