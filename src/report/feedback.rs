@@ -35,8 +35,8 @@ pub fn feedback_file_name(unit_code: &str, unit_name: &str, year: i32) -> String
 }
 
 /// Builds the feedback workbook for one unit and returns its bytes (deterministic).
-/// `file` is the submission the findings refer to; `findings` may contain other units' findings
-/// too only if the caller wants them listed (it does not filter by unit).
+/// `file` is the submission the findings refer to. Pass only this unit's findings: they are
+/// not filtered by unit, only by [`Diagnostic::needs_action`].
 pub fn build_feedback(
     unit_code: &str,
     unit_name: &str,

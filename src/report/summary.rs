@@ -124,7 +124,7 @@ pub struct RunMeta {
 type SheetBuilder = fn(&SummaryInput, &Styles) -> Result<Worksheet>;
 
 /// The sheets, in workbook order: name and builder.
-pub const SHEETS: &[(&str, SheetBuilder)] = &[
+pub(crate) const SHEETS: &[(&str, SheetBuilder)] = &[
     (SHEET_TOTALS, totals::totals_sheet),
     ("比率", detail::rates_sheet),
     ("分单位明细", detail::units_sheet),
@@ -139,6 +139,11 @@ pub const SHEETS: &[(&str, SheetBuilder)] = &[
 pub const SHEET_TOTALS: &str = "汇总";
 /// Hidden sheet holding the chart's data range.
 pub const SHEET_CHART_DATA: &str = "图表数据";
+
+/// The sheet names of the summary workbook, in order (the last one is hidden).
+pub fn sheet_names() -> Vec<&'static str> {
+    SHEETS.iter().map(|(name, _)| *name).collect()
+}
 
 /// The summary file name: `汇总_<year>.xlsx`.
 pub fn file_name(year: i32) -> String {
