@@ -470,6 +470,7 @@ fn summary_sheets_in_order_and_chart_data_hidden() {
             "图表数据"
         ]
     );
+    assert_eq!(wb.sheet_names(), huizong::report::summary::sheet_names());
     let hidden: Vec<_> = wb
         .sheets_metadata()
         .iter()
