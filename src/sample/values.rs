@@ -214,7 +214,60 @@ pub fn unit_year(
     litigation(&mut g, prof, year, handed);
     publicity(&mut g, prof);
     openness_and_service(&mut g, prof);
+    dehundred(&mut g.v);
     g.v
+}
+
+/// Values that may go down by one without breaking a rule (each is a subset of another value).
+const DOWN_SAFE: [&str; 9] = [
+    "ZF05", "ZF12", "FW07", "JF02", "GK03", "ZF02", "YS07", "ZF08E", "ZF10",
+];
+
+fn is_round(v: f64) -> bool {
+    v >= 100.0 && v % 100.0 == 0.0
+}
+
+/// Moves derived values off round hundreds (V71) where that keeps every identity: free flows up,
+/// subsets down, and within a partition one unit moves to a neighbouring part.
+fn dehundred(v: &mut Vals) {
+    let codes: Vec<&'static str> = v.keys().copied().collect();
+    for code in codes {
+        if !v.get(code).copied().is_some_and(is_round) {
+            continue;
+        }
+        let neighbour = if code == "ZF06A" { Some("ZF06B") } else { None };
+        if FREE.contains(&code) {
+            add(v, code, 1.0);
+        } else if DOWN_SAFE.contains(&code) {
+            add(v, code, -1.0);
+        } else if ZF06_PARTS.contains(&code) {
+            add(v, code, -1.0);
+            add(v, neighbour.unwrap_or("ZF06A"), 1.0);
+        } else if code == "ZF08B" || code == "ZF08C" {
+            add(v, code, -1.0);
+            clamp_licences(v);
+        }
+    }
+}
+
+fn add(v: &mut Vals, code: &'static str, d: f64) {
+    if let Some(x) = v.get_mut(code) {
+        *x = (*x + d).max(0.0);
+    }
+}
+
+/// Re-establishes C ≤ B, C + D ≤ B, E ≤ C and V19 after ZF08B or ZF08C moved down.
+fn clamp_licences(v: &mut Vals) {
+    let get = |v: &Vals, c: &str| v.get(c).copied().unwrap_or(0.0);
+    let b = get(v, "ZF08B");
+    let c = get(v, "ZF08C").min(b);
+    let d = get(v, "ZF08D").min(b - c);
+    let e = get(v, "ZF08E").min(c);
+    let bound = get(v, "ZF06") + c + get(v, "ZF09");
+    let zf10 = get(v, "ZF10").min(bound);
+    for (k, x) in [("ZF08C", c), ("ZF08D", d), ("ZF08E", e), ("ZF10", zf10)] {
+        v.insert(k, x);
+    }
 }
 
 fn by_kind(kind: UnitKind, t: f64, d: f64, c: f64, x: f64) -> f64 {
@@ -442,7 +495,8 @@ fn licences(g: &mut Gen, p: &Profile) {
     let b_ = (a - (a * g.rng.range(0.0, 0.02)).round()).max(0.0);
     g.set("ZF08B", b_);
     let c = g.share("ZF08C", b_, 0.9, 0.98);
-    let d = ((b_ - c) * g.rng.range(0.0, 0.6)).round();
+    let d = ((b_ - c) * g.rng.range(0.2, 0.6)).round();
+    let d = d.min(super::alloc::v45_cap(g.prev("ZF08D")));
     g.set("ZF08D", d);
     let e = (g.rng.int(0, 1) as f64).min(c);
     g.set("ZF08E", e);
