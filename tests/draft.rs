@@ -37,7 +37,13 @@ fn indicator(code: &str, name: &str, value: Option<f64>, prior: Option<f64>) -> 
     }
 }
 
-fn rate(code: &str, name: &str, num: (&str, f64), den: (&str, f64), prior: Option<(f64, f64)>) -> RateFigure {
+fn rate(
+    code: &str,
+    name: &str,
+    num: (&str, f64),
+    den: (&str, f64),
+    prior: Option<(f64, f64)>,
+) -> RateFigure {
     let value = (den.1 != 0.0).then(|| num.1 / den.1);
     let prior_value = prior.filter(|(_, d)| *d != 0.0).map(|(n, d)| n / d);
     RateFigure {
@@ -96,7 +102,11 @@ fn sample() -> Figures {
             Some((6.0, 48.0)),
         )],
         units: vec![
-            unit("C01", UnitKind::CountyOffice, &[("FY02", 70.0), ("GF01", 5.0)]),
+            unit(
+                "C01",
+                UnitKind::CountyOffice,
+                &[("FY02", 70.0), ("GF01", 5.0)],
+            ),
             unit("D01", UnitKind::Department, &[("GF01", 4.0)]),
             unit(
                 "K01",
@@ -178,7 +188,10 @@ fn command_writes_markdown_and_sources_table() {
     let from = run_folder(&sample());
     let out_dir = tempfile::tempdir().expect("tempdir");
     let out = out_dir.path().join("报告.md");
-    assert_eq!(run_draft(from.path(), &out, None).expect("runs"), Outcome::Clean);
+    assert_eq!(
+        run_draft(from.path(), &out, None).expect("runs"),
+        Outcome::Clean
+    );
     let md = std::fs::read_to_string(&out).expect("md written");
     for s in [FUYI, GUIFAN, SUSONG] {
         assert!(md.contains(s), "missing {s:?}");
@@ -191,10 +204,26 @@ fn command_writes_markdown_and_sources_table() {
         lines.first().map(|l| l.trim_start_matches('\u{feff}')),
         Some("段落,数值,指标代码,指标名称,本年,上年,来源单位")
     );
-    assert!(lines.contains(&"行政复议,70,FY02,收到行政复议申请件数,70,23,C01"), "{csv}");
-    assert!(lines.contains(&"行政复议,增长204%,FY02,收到行政复议申请件数,70,23,C01"), "{csv}");
-    assert!(lines.contains(&"规范性文件,比去年减少8件，同比减少47%,GF01,制定印发行政规范性文件件数,9,17,C01、D01"), "{csv}");
-    assert!(lines.contains(&"行政应诉,8.93%,RYS02c,行政诉讼败诉率(法院口径),8.93%（5/56）,12.50%（6/48）,K01"), "{csv}");
+    assert!(
+        lines.contains(&"行政复议,70,FY02,收到行政复议申请件数,70,23,C01"),
+        "{csv}"
+    );
+    assert!(
+        lines.contains(&"行政复议,增长204%,FY02,收到行政复议申请件数,70,23,C01"),
+        "{csv}"
+    );
+    assert!(
+        lines.contains(
+            &"规范性文件,比去年减少8件，同比减少47%,GF01,制定印发行政规范性文件件数,9,17,C01、D01"
+        ),
+        "{csv}"
+    );
+    assert!(
+        lines.contains(
+            &"行政应诉,8.93%,RYS02c,行政诉讼败诉率(法院口径),8.93%（5/56）,12.50%（6/48）,K01"
+        ),
+        "{csv}"
+    );
 }
 
 #[test]
@@ -209,7 +238,11 @@ fn docx_is_a_valid_package_with_the_sentences() {
     }
     let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).expect("open")).expect("zip");
     let names: Vec<String> = (0..zip.len())
-        .filter_map(|i| zip.by_index(i).ok().and_then(|f| f.name().ok().map(|n| n.to_string())))
+        .filter_map(|i| {
+            zip.by_index(i)
+                .ok()
+                .and_then(|f| f.name().ok().map(|n| n.to_string()))
+        })
         .collect();
     for part in [
         "[Content_Types].xml",
@@ -254,7 +287,10 @@ fn missing_figure_drops_the_sentence_and_lists_it() {
     assert_eq!(o.reason, OmitReason::Missing);
     assert_eq!(o.section, "行政复议");
     assert!(md.contains("## 未生成的句子"));
-    assert!(md.contains("- 行政复议：行政复议收案数（数据缺失：FY02）"), "{md}");
+    assert!(
+        md.contains("- 行政复议：行政复议收案数（数据缺失：FY02）"),
+        "{md}"
+    );
     // The other sentences are still there.
     assert!(md.contains(GUIFAN) && md.contains(SUSONG));
 }
@@ -265,10 +301,17 @@ fn held_back_units_give_the_reason_and_the_note() {
     set_indicator(&mut f, "FY02", None, Some(23.0));
     f.coverage.held_back = vec!["D02".into(), "T07".into()];
     let d = draft::draft(&f, &TemplateSet::defaults()).expect("draft");
-    let o = d.omitted.iter().find(|o| o.codes == ["FY02"]).expect("omitted");
+    let o = d
+        .omitted
+        .iter()
+        .find(|o| o.codes == ["FY02"])
+        .expect("omitted");
     assert_eq!(o.reason, OmitReason::HeldBack);
     let md = markdown::render(&d);
-    assert!(md.contains("注：以下数据覆盖3个单位，另有2个单位因数据错误暂未纳入"), "{md}");
+    assert!(
+        md.contains("注：以下数据覆盖3个单位，另有2个单位因数据错误暂未纳入"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -292,8 +335,14 @@ fn zero_prior_year_says_new_without_percent() {
     set_indicator(&mut f, "FY02", Some(70.0), Some(0.0));
     set_indicator(&mut f, "GF01", Some(9.0), Some(0.0));
     let md = render_md(&f);
-    assert!(md.contains("全年收到行政复议案件70件，上年为0，新增70件。"), "{md}");
-    assert!(md.contains("全年共制定印发规范性文件9件，上年为0，新增9件。"), "{md}");
+    assert!(
+        md.contains("全年收到行政复议案件70件，上年为0，新增70件。"),
+        "{md}"
+    );
+    assert!(
+        md.contains("全年共制定印发规范性文件9件，上年为0，新增9件。"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -302,10 +351,16 @@ fn unchanged_and_increasing_counts() {
     set_indicator(&mut f, "GF01", Some(17.0), Some(17.0));
     set_indicator(&mut f, "FY02", Some(20.0), Some(25.0));
     let md = render_md(&f);
-    assert!(md.contains("全年共制定印发规范性文件17件，与去年持平。"), "{md}");
+    assert!(
+        md.contains("全年共制定印发规范性文件17件，与去年持平。"),
+        "{md}"
+    );
     assert!(md.contains("与去年同期相比收案量减少20%。"), "{md}");
     let text = md.split("## 未生成的句子").next().unwrap_or_default();
-    assert!(!text.contains('-'), "no negative numbers in the text: {text}");
+    assert!(
+        !text.contains('-'),
+        "no negative numbers in the text: {text}"
+    );
 }
 
 #[test]
@@ -318,9 +373,15 @@ fn county_templates_override_one_section() {
     .expect("write template");
     let set = TemplateSet::with_overrides(dir.path()).expect("loads");
     let md = markdown::render(&draft::draft(&sample(), &set).expect("draft"));
-    assert!(md.contains("本年度复议机关收案70件，增加47件，增长204%。"), "{md}");
+    assert!(
+        md.contains("本年度复议机关收案70件，增加47件，增长204%。"),
+        "{md}"
+    );
     assert!(!md.contains(FUYI), "default fy.j2 replaced");
-    assert!(md.contains(GUIFAN), "other sections fall back to the defaults");
+    assert!(
+        md.contains(GUIFAN),
+        "other sections fall back to the defaults"
+    );
 
     // Through the command, too.
     let from = run_folder(&sample());
@@ -337,12 +398,19 @@ fn template_using_a_missing_figure_without_need_is_an_error() {
     let mut f = sample();
     set_indicator(&mut f, "FY02", None, None);
     let set = TemplateSet::with_overrides(dir.path()).expect("loads");
-    let err = draft::draft(&f, &set).expect_err("no placeholder is written").to_string();
-    assert!(err.contains("fy.j2") && err.contains("FY02") && err.contains("need"), "{err}");
+    let err = draft::draft(&f, &set)
+        .expect_err("no placeholder is written")
+        .to_string();
+    assert!(
+        err.contains("fy.j2") && err.contains("FY02") && err.contains("need"),
+        "{err}"
+    );
 
     std::fs::write(dir.path().join("fy.j2"), "{% if need(\"x\", \"FY02\") %}\n").expect("write");
     let set = TemplateSet::with_overrides(dir.path()).expect("loads");
-    let err = draft::draft(&sample(), &set).expect_err("syntax error").to_string();
+    let err = draft::draft(&sample(), &set)
+        .expect_err("syntax error")
+        .to_string();
     assert!(err.contains("措辞模板") && err.contains("fy.j2"), "{err}");
 }
 
@@ -350,7 +418,9 @@ fn template_using_a_missing_figure_without_need_is_an_error() {
 fn missing_figures_file_is_a_clear_error() {
     let empty = tempfile::tempdir().expect("tempdir");
     let out = empty.path().join("a.md");
-    let err = run_draft(empty.path(), &out, None).expect_err("no figures").to_string();
+    let err = run_draft(empty.path(), &out, None)
+        .expect_err("no figures")
+        .to_string();
     assert!(err.contains("找不到 figures_2024.json"), "{err}");
     assert!(!out.exists());
 
@@ -364,7 +434,10 @@ fn missing_figures_file_is_a_clear_error() {
 #[test]
 fn wording_rules_through_the_public_api() {
     assert_eq!(wording::pct_words(70.0, 23.0, "件"), "增长204%");
-    assert_eq!(wording::yoy_clause(9.0, 17.0, "件"), "比去年减少8件，同比减少47%");
+    assert_eq!(
+        wording::yoy_clause(9.0, 17.0, "件"),
+        "比去年减少8件，同比减少47%"
+    );
     assert_eq!(wording::yoy_clause(9.0, 0.0, "件"), "上年为0，新增9件");
     assert_eq!(wording::pct_words(5.0, 5.0, "件"), "持平");
     assert_eq!(wording::pp_words(0.0893, 0.125, 2), "下降3.57个百分点");
@@ -386,7 +459,10 @@ fn libreoffice_reads_the_docx() {
     run_draft(from.path(), &out, None).expect("runs");
     let profile = work.path().join("lo-profile");
     let status = std::process::Command::new("libreoffice")
-        .arg(format!("-env:UserInstallation=file://{}", profile.display()))
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
         .args(["--headless", "--convert-to", "txt:Text", "--outdir"])
         .arg(work.path())
         .arg(&out)
@@ -397,4 +473,72 @@ fn libreoffice_reads_the_docx() {
     for s in [FUYI, GUIFAN, SUSONG] {
         assert!(text.contains(s), "missing {s:?} in {text}");
     }
+}
+
+/// Every code quoted in the default templates (`"FY02"`, `"RYS02c"` …).
+fn template_codes() -> Vec<String> {
+    let mut codes: Vec<String> = draft::SECTIONS
+        .iter()
+        .flat_map(|s| s.default.split('"').skip(1).step_by(2))
+        .filter(|t| {
+            let b = t.as_bytes();
+            b.len() >= 4
+                && (b[..2].iter().all(u8::is_ascii_uppercase) || b.first() == Some(&b'R'))
+                && t.chars().all(|c| c.is_ascii_alphanumeric())
+                && t.chars().any(|c| c.is_ascii_digit())
+        })
+        .map(str::to_string)
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// Figures with every template code filled (counts 10·k, prior 8·k; rates 3/4 vs 1/2; yes 12 of 15).
+fn full() -> Figures {
+    let mut f = sample();
+    for (k, code) in template_codes().into_iter().enumerate() {
+        if f.indicator(&code).is_some() || f.rate(&code).is_some() {
+            continue;
+        }
+        let k = k as f64 + 1.0;
+        if code.starts_with('R') {
+            f.rates
+                .push(rate(&code, &code, ("A", 3.0), ("B", 4.0), Some((1.0, 2.0))));
+        } else {
+            let mut i = indicator(&code, &code, Some(10.0 * k), Some(8.0 * k));
+            i.unit = match code.as_str() {
+                "ZL01" | "ZL02" | "ZL05" | "ZF04" | "ZF05" | "JF03" => "次",
+                "ZF06" | "ZF09" => "宗",
+                "GK01" | "PF04" | "JC08" | "ZF13" | "ZF14" => "条",
+                "ZF07" => "元",
+                _ => "件",
+            }
+            .into();
+            if ["ZL04", "GW01", "GK04"].contains(&code.as_str()) {
+                i.yes = Some(12);
+                i.expected_units = Some(15);
+            }
+            f.indicators.push(i);
+        }
+    }
+    // Large values are written in 万; money in 元.
+    set_indicator(&mut f, "FW05", Some(1_642_345.0), Some(1_500_000.0));
+    f
+}
+
+#[test]
+fn every_default_template_renders_with_full_data() {
+    let codes = template_codes();
+    assert!(codes.len() > 60, "{codes:?}");
+    let d = draft::draft(&full(), &TemplateSet::defaults()).expect("draft");
+    assert!(d.omitted.is_empty(), "{:?}", d.omitted);
+    assert_eq!(d.sections.len(), draft::SECTIONS.len());
+    let md = markdown::render(&d);
+    assert!(md.contains(FUYI) && md.contains(GUIFAN) && md.contains(SUSONG));
+    assert!(
+        md.contains("全年累计办件164.2万件，比去年增加14.2万件，同比增长9%。"),
+        "{md}"
+    );
+    insta::assert_snapshot!(md);
 }

@@ -293,7 +293,11 @@ impl DraftContext {
         if r.value.is_none() {
             return Err(unchecked(code, "分母为0", "need"));
         }
-        let x = if numerator { r.numerator } else { r.denominator };
+        let x = if numerator {
+            r.numerator
+        } else {
+            r.denominator
+        };
         Ok(self.record(code, wording::number(x)))
     }
 
@@ -325,7 +329,9 @@ impl DraftContext {
             matches!(c.fact(code), Some(Fact::Indicator(i)) if i.prior == Some(0.0))
         });
         let c = self.clone();
-        env.add_function("need", move |s: &str, codes: Rest<String>| c.need(s, &codes));
+        env.add_function("need", move |s: &str, codes: Rest<String>| {
+            c.need(s, &codes)
+        });
         let c = self.clone();
         env.add_function("need_prior", move |s: &str, codes: Rest<String>| {
             c.need_prior(s, &codes)
@@ -360,9 +366,15 @@ impl DraftContext {
     }
 
     #[allow(clippy::type_complexity)]
-    fn value_functions(&self) -> Vec<(&'static str, Arc<dyn Fn(&str) -> FnResult<String> + Send + Sync>)> {
+    fn value_functions(
+        &self,
+    ) -> Vec<(
+        &'static str,
+        Arc<dyn Fn(&str) -> FnResult<String> + Send + Sync>,
+    )> {
         let c = self.clone();
-        let v: Arc<dyn Fn(&str) -> FnResult<String> + Send + Sync> = Arc::new(move |code| c.v(code));
+        let v: Arc<dyn Fn(&str) -> FnResult<String> + Send + Sync> =
+            Arc::new(move |code| c.v(code));
         let c = self.clone();
         let change = Arc::new(move |code: &str| {
             let (v, p, u) = c.pair(code)?;

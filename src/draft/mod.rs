@@ -164,7 +164,10 @@ fn template_failure(set: &TemplateSet, file: &str, e: &minijinja::Error) -> Erro
         templates::TemplateOrigin::Default => PathBuf::from(format!("内置模板 {file}")),
     };
     let line = e.line().map(|l| format!("第 {l} 行：")).unwrap_or_default();
-    let detail = e.detail().map(str::to_string).unwrap_or_else(|| e.to_string());
+    let detail = e
+        .detail()
+        .map(str::to_string)
+        .unwrap_or_else(|| e.to_string());
     Error::Other(format!("措辞模板 {} {line}{detail}", shown.display()))
 }
 

@@ -20,17 +20,57 @@ pub struct SectionSpec {
 
 /// The sections in report order (the template's sheet order, domain reference §1.1).
 pub const SECTIONS: [SectionSpec; 11] = [
-    spec("zl.j2", "组织领导与学法", include_str!("../../templates/draft/zl.j2")),
-    spec("gf.j2", "规范性文件", include_str!("../../templates/draft/gf.j2")),
-    spec("jc.j2", "重大行政决策", include_str!("../../templates/draft/jc.j2")),
-    spec("gw.j2", "法律顾问", include_str!("../../templates/draft/gw.j2")),
-    spec("zf.j2", "行政执法", include_str!("../../templates/draft/zf.j2")),
-    spec("fy.j2", "行政复议", include_str!("../../templates/draft/fy.j2")),
-    spec("ys.j2", "行政应诉", include_str!("../../templates/draft/ys.j2")),
+    spec(
+        "zl.j2",
+        "组织领导与学法",
+        include_str!("../../templates/draft/zl.j2"),
+    ),
+    spec(
+        "gf.j2",
+        "规范性文件",
+        include_str!("../../templates/draft/gf.j2"),
+    ),
+    spec(
+        "jc.j2",
+        "重大行政决策",
+        include_str!("../../templates/draft/jc.j2"),
+    ),
+    spec(
+        "gw.j2",
+        "法律顾问",
+        include_str!("../../templates/draft/gw.j2"),
+    ),
+    spec(
+        "zf.j2",
+        "行政执法",
+        include_str!("../../templates/draft/zf.j2"),
+    ),
+    spec(
+        "fy.j2",
+        "行政复议",
+        include_str!("../../templates/draft/fy.j2"),
+    ),
+    spec(
+        "ys.j2",
+        "行政应诉",
+        include_str!("../../templates/draft/ys.j2"),
+    ),
     spec("pf.j2", "普法", include_str!("../../templates/draft/pf.j2")),
-    spec("gk.j2", "政务公开", include_str!("../../templates/draft/gk.j2")),
-    spec("fw.j2", "政务服务", include_str!("../../templates/draft/fw.j2")),
-    spec("jf.j2", "矛盾纠纷化解", include_str!("../../templates/draft/jf.j2")),
+    spec(
+        "gk.j2",
+        "政务公开",
+        include_str!("../../templates/draft/gk.j2"),
+    ),
+    spec(
+        "fw.j2",
+        "政务服务",
+        include_str!("../../templates/draft/fw.j2"),
+    ),
+    spec(
+        "jf.j2",
+        "矛盾纠纷化解",
+        include_str!("../../templates/draft/jf.j2"),
+    ),
 ];
 
 const fn spec(file: &'static str, title: &'static str, default: &'static str) -> SectionSpec {
@@ -82,7 +122,8 @@ impl TemplateSet {
                     path: path.clone(),
                     source: e,
                 })?;
-                set.sources.insert(s.file, (text, TemplateOrigin::Custom(path)));
+                set.sources
+                    .insert(s.file, (text, TemplateOrigin::Custom(path)));
             }
         }
         Ok(set)
@@ -90,7 +131,10 @@ impl TemplateSet {
 
     /// The template text of a section file (empty when the name is not a section).
     pub fn source(&self, file: &str) -> &str {
-        self.sources.get(file).map(|(t, _)| t.as_str()).unwrap_or("")
+        self.sources
+            .get(file)
+            .map(|(t, _)| t.as_str())
+            .unwrap_or("")
     }
 
     /// Where a section file's text came from.
