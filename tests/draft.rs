@@ -542,3 +542,32 @@ fn every_default_template_renders_with_full_data() {
     );
     insta::assert_snapshot!(md);
 }
+
+#[test]
+fn binary_prints_outputs_and_omitted_sentences() {
+    let mut f = sample();
+    set_indicator(&mut f, "FY02", None, None);
+    let from = run_folder(&f);
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let out = out_dir.path().join("数据段落.docx");
+    let assert = assert_cmd::Command::cargo_bin("huizong")
+        .expect("binary")
+        .args(["draft", "--year", "2024", "--from"])
+        .arg(from.path())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let output = assert.get_output();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stdout.contains("数据段落.docx") && stdout.contains("数据段落_数据来源.csv"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("未生成的句子") && stderr.contains("行政复议收案数（数据缺失：FY02）"),
+        "{stderr}"
+    );
+    assert!(out.is_file());
+}
