@@ -301,10 +301,11 @@ impl DraftContext {
         Ok(self.record(code, wording::number(x)))
     }
 
-    fn yes_expected(&self, code: &str) -> FnResult<(u32, u32)> {
+    /// (units answering 是, units whose answer was aggregated, units expected to answer).
+    fn yes_expected(&self, code: &str) -> FnResult<(u32, u32, u32)> {
         let i = self.indicator(code)?;
         match (i.yes, i.expected_units) {
-            (Some(y), Some(e)) => Ok((y, e)),
+            (Some(y), Some(e)) => Ok((y, i.units_reporting, e)),
             _ => Err(unchecked(code, "不是是/否指标或数据缺失", "need")),
         }
     }
@@ -345,17 +346,17 @@ impl DraftContext {
         let c = self.clone();
         env.add_function("yes", move |code: &str| {
             c.yes_expected(code)
-                .map(|(y, _)| c.record(code, y.to_string()))
+                .map(|(y, _, _)| c.record(code, y.to_string()))
         });
         let c = self.clone();
         env.add_function("expected", move |code: &str| {
             c.yes_expected(code)
-                .map(|(_, e)| c.record(code, e.to_string()))
+                .map(|(_, _, e)| c.record(code, e.to_string()))
         });
         let c = self.clone();
         env.add_function("yes_words", move |code: &str| {
             c.yes_expected(code)
-                .map(|(y, e)| c.record(code, wording::yes_words(y, e)))
+                .map(|(y, r, e)| c.record(code, wording::yes_words(y, r, e)))
         });
         // The value and wording functions are also filters: `{{ "FY02"|pct_words }}`.
         for (name, f) in self.value_functions() {

@@ -142,8 +142,14 @@ pub fn pp_words(value: f64, prior: f64, decimals: u8) -> String {
 }
 
 /// "n个单位中有m个": the yes-count of a 是/否 indicator.
-pub fn yes_words(yes: u32, expected: u32) -> String {
-    format!("{expected}个单位中有{yes}个")
+/// "45个单位中有41个"; when some expected units were not aggregated (missing or held back), the
+/// base is the aggregated units, so a unit that did not report is never counted as a 否.
+pub fn yes_words(yes: u32, reporting: u32, expected: u32) -> String {
+    if reporting < expected {
+        format!("已汇总的{reporting}个单位中有{yes}个")
+    } else {
+        format!("{expected}个单位中有{yes}个")
+    }
 }
 
 #[cfg(test)]
@@ -236,6 +242,7 @@ mod tests {
 
     #[test]
     fn yes_counts() {
-        assert_eq!(yes_words(12, 15), "15个单位中有12个");
+        assert_eq!(yes_words(12, 15, 15), "15个单位中有12个");
+        assert_eq!(yes_words(12, 13, 15), "已汇总的13个单位中有12个");
     }
 }
