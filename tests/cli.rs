@@ -189,3 +189,35 @@ fn usage_problems_exit_two_with_a_chinese_message() {
     let out = huizong().args(["rule", "V25"]).assert().code(0).get_output().stdout.clone();
     assert!(String::from_utf8_lossy(&out).contains("FY03"));
 }
+
+/// Every file under `dir`, relative, sorted.
+fn tree(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("readable dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).expect("inside").to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn committed_sample_data_is_what_sample_generates() {
+    let dir = sample(false);
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let generated: Vec<PathBuf> = tree(dir.path());
+    let expected: Vec<PathBuf> = tree(&committed).into_iter().filter(|p| !p.ends_with("README.md")).collect();
+    assert_eq!(generated, expected);
+    for rel in &generated {
+        let a = std::fs::read(dir.path().join(rel)).expect("generated");
+        let b = std::fs::read(committed.join(rel)).expect("committed");
+        assert!(a == b, "{} differs: regenerate with `huizong sample --out sample-data`", rel.display());
+    }
+}
