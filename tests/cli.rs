@@ -41,7 +41,7 @@ fn sheet(path: &Path, name: &str) -> Range<Data> {
 fn totals_row(r: &Range<Data>, code: &str) -> [Option<f64>; 4] {
     let row = r
         .rows()
-        .find(|row| row.first().is_some_and(|c| c.to_string() == code))
+        .find(|row| row.first().is_some_and(|c| *c == code))
         .unwrap_or_else(|| panic!("no row {code}"));
     let num = |i: usize| match row.get(i) {
         Some(Data::Float(f)) => Some(*f),
@@ -66,13 +66,22 @@ fn check_reports_exactly_the_planted_defects() {
     let findings: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
     let codes: Vec<&str> = findings
         .iter()
-        .map(|l| l.split(": ").nth(1).and_then(|s| s.split(' ').next()).unwrap_or(""))
+        .map(|l| {
+            l.split(": ")
+                .nth(1)
+                .and_then(|s| s.split(' ').next())
+                .unwrap_or("")
+        })
         .collect();
     // Two files for one unit (S10 on both), "xx" (V02), closed > received (V28), an approximate
     // value (V03), a full-width digit (N01), and the unit that sent nothing (S11).
     let mut sorted = codes.clone();
     sorted.sort();
-    assert_eq!(sorted, ["N01", "S10", "S10", "S11", "V02", "V03", "V28"], "{text}");
+    assert_eq!(
+        sorted,
+        ["N01", "S10", "S10", "S11", "V02", "V03", "V28"],
+        "{text}"
+    );
     assert!(text.contains("统计表!D"), "findings point at cells: {text}");
 }
 
@@ -113,15 +122,24 @@ fn run_writes_the_seed_figures_and_is_deterministic() {
     let rates = sheet(&summary, "比率");
     let rys02c = rates
         .rows()
-        .find(|r| r.first().is_some_and(|c| c.to_string() == "RYS02c"))
+        .find(|r| r.first().is_some_and(|c| *c == "RYS02c"))
         .expect("RYS02c row");
     let nums: Vec<f64> = rys02c.iter().filter_map(|c| c.as_f64()).collect();
     assert!(nums.contains(&5.0) && nums.contains(&56.0), "{rys02c:?}");
-    assert!(nums.iter().any(|v| (v - 5.0 / 56.0).abs() < 1e-12), "{rys02c:?}");
+    assert!(
+        nums.iter().any(|v| (v - 5.0 / 56.0).abs() < 1e-12),
+        "{rys02c:?}"
+    );
 
     let files = sheet(&summary, "报送情况");
-    let states: Vec<String> = files.rows().filter_map(|r| r.get(3).map(|c| c.to_string())).collect();
-    assert!(states.iter().any(|s| s.contains("退回")), "held-back units are listed: {states:?}");
+    let states: Vec<String> = files
+        .rows()
+        .filter_map(|r| r.get(3).map(|c| c.to_string()))
+        .collect();
+    assert!(
+        states.iter().any(|s| s.contains("退回")),
+        "held-back units are listed: {states:?}"
+    );
     assert!(states.iter().any(|s| s.contains("未报送")), "{states:?}");
 
     for name in ["汇总_2024.xlsx", "figures_2024.json", "history.csv"] {
@@ -153,7 +171,10 @@ fn history_serves_as_next_years_prior() {
         .code(0);
     let a = std::fs::read(first.join("figures_2024.json")).expect("figures");
     let b = std::fs::read(again.join("figures_2024.json")).expect("figures");
-    assert!(a == b, "prior from history.csv equals prior from last year's folder");
+    assert!(
+        a == b,
+        "prior from history.csv equals prior from last year's folder"
+    );
 }
 
 #[test]
@@ -183,10 +204,23 @@ fn draft_from_run_output_has_the_seed_sentences() {
 fn usage_problems_exit_two_with_a_chinese_message() {
     let dir = tempfile::tempdir().expect("temp dir");
     let missing = dir.path().join("没有这个文件夹");
-    let out = huizong().arg("check").arg(&missing).assert().code(2).get_output().stderr.clone();
+    let out = huizong()
+        .arg("check")
+        .arg(&missing)
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
     assert!(String::from_utf8_lossy(&out).contains("错误"));
     huizong().args(["rule", "V99"]).assert().code(2);
-    let out = huizong().args(["rule", "V25"]).assert().code(0).get_output().stdout.clone();
+    let out = huizong()
+        .args(["rule", "V25"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
     assert!(String::from_utf8_lossy(&out).contains("FY03"));
 }
 
@@ -213,11 +247,44 @@ fn committed_sample_data_is_what_sample_generates() {
     let dir = sample(false);
     let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
     let generated: Vec<PathBuf> = tree(dir.path());
-    let expected: Vec<PathBuf> = tree(&committed).into_iter().filter(|p| !p.ends_with("README.md")).collect();
+    let expected: Vec<PathBuf> = tree(&committed)
+        .into_iter()
+        .filter(|p| !p.ends_with("README.md"))
+        .collect();
     assert_eq!(generated, expected);
     for rel in &generated {
         let a = std::fs::read(dir.path().join(rel)).expect("generated");
         let b = std::fs::read(committed.join(rel)).expect("committed");
-        assert!(a == b, "{} differs: regenerate with `huizong sample --out sample-data`", rel.display());
+        assert!(
+            a == b,
+            "{} differs: regenerate with `huizong sample --out sample-data`",
+            rel.display()
+        );
     }
+}
+
+#[test]
+fn check_with_prior_finds_the_unit_slip_and_the_copied_year() {
+    let dir = sample(false);
+    let out = huizong()
+        .arg("check")
+        .arg(dir.path().join("2024"))
+        .arg("--prior")
+        .arg(dir.path().join("2023"))
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).expect("utf-8");
+    let anomalies: Vec<&str> = text.lines().filter(|l| l.contains(": A0")).collect();
+    assert_eq!(anomalies.len(), 2, "{text}");
+    assert!(
+        anomalies[0].contains("411321-D05") && anomalies[0].contains("A03"),
+        "{text}"
+    );
+    assert!(
+        anomalies[1].contains("411321-T06") && anomalies[1].contains("A05"),
+        "{text}"
+    );
 }

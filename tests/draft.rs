@@ -518,6 +518,7 @@ fn full() -> Figures {
             if ["ZL04", "GW01", "GK04"].contains(&code.as_str()) {
                 i.yes = Some(12);
                 i.expected_units = Some(15);
+                i.units_reporting = 15;
             }
             f.indicators.push(i);
         }
