@@ -288,3 +288,47 @@ fn check_with_prior_finds_the_unit_slip_and_the_copied_year() {
         "{text}"
     );
 }
+
+#[test]
+fn template_writes_one_workbook_per_active_unit_and_libreoffice_opens_them_all() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let out = dir.path().join("模板");
+    huizong()
+        .args(["template", "--year", "2024", "--registry"])
+        .arg(root.join("units.csv"))
+        .arg("--prior")
+        .arg(root.join("2023"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let registry = huizong::registry::Registry::load(&root.join("units.csv")).expect("registry");
+    let expected = registry.active_in(2024).count();
+    let files = tree(&out);
+    assert_eq!(files.len(), expected);
+    if std::env::var_os("HUIZONG_SKIP_LIBREOFFICE").is_some() {
+        eprintln!("note: HUIZONG_SKIP_LIBREOFFICE is set, LibreOffice conversion skipped");
+        return;
+    }
+    let csv_dir = dir.path().join("csv");
+    let profile = format!(
+        "-env:UserInstallation=file://{}/lo-profile",
+        dir.path().display()
+    );
+    let status = std::process::Command::new("libreoffice")
+        .arg(profile)
+        .args([
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+        ])
+        .arg(&csv_dir)
+        .args(files.iter().map(|f| out.join(f)))
+        .output()
+        .expect("libreoffice must be installed (set HUIZONG_SKIP_LIBREOFFICE to skip)");
+    assert!(status.status.success(), "{status:?}");
+    // One CSV per workbook: every template opened and converted without a repair prompt.
+    assert_eq!(tree(&csv_dir).len(), expected, "{status:?}");
+}
