@@ -332,3 +332,20 @@ fn template_writes_one_workbook_per_active_unit_and_libreoffice_opens_them_all()
     // One CSV per workbook: every template opened and converted without a repair prompt.
     assert_eq!(tree(&csv_dir).len(), expected, "{status:?}");
 }
+
+/// The rendered findings for the committed sample county, as a user sees them.
+#[test]
+fn check_output_snapshot() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (name, format) in [("check_concise", "concise"), ("check_full", "full")] {
+        let out = huizong()
+            .current_dir(root)
+            .args(["check", "sample-data/2024", "--prior", "sample-data/2023", "--format", format])
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        insta::assert_snapshot!(name, String::from_utf8(out).expect("utf-8"));
+    }
+}
