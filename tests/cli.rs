@@ -21,6 +21,18 @@ fn sample(clean: bool) -> tempfile::TempDir {
     dir
 }
 
+/// Runs `huizong check` on a sample county (optionally with the prior year) and returns stdout,
+/// asserting the exit code.
+fn check_stdout(dir: &Path, prior: bool, code: i32) -> String {
+    let mut cmd = huizong();
+    cmd.arg("check").arg(dir.join("2024"));
+    if prior {
+        cmd.arg("--prior").arg(dir.join("2023"));
+    }
+    let out = cmd.assert().code(code).get_output().stdout.clone();
+    String::from_utf8(out).expect("utf-8")
+}
+
 fn run_county(sample: &Path, out: &Path) -> assert_cmd::assert::Assert {
     huizong()
         .args(["run", "--year", "2024", "--quiet"])
@@ -54,15 +66,7 @@ fn totals_row(r: &Range<Data>, code: &str) -> [Option<f64>; 4] {
 #[test]
 fn check_reports_exactly_the_planted_defects() {
     let dir = sample(false);
-    let out = huizong()
-        .arg("check")
-        .arg(dir.path().join("2024"))
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).expect("utf-8");
+    let text = check_stdout(dir.path(), false, 1);
     let findings: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
     let codes: Vec<&str> = findings
         .iter()
@@ -88,17 +92,7 @@ fn check_reports_exactly_the_planted_defects() {
 #[test]
 fn clean_county_checks_clean_and_exits_zero() {
     let dir = sample(true);
-    let out = huizong()
-        .arg("check")
-        .arg(dir.path().join("2024"))
-        .arg("--prior")
-        .arg(dir.path().join("2023"))
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).expect("utf-8");
+    let text = check_stdout(dir.path(), true, 0);
     assert!(text.contains("错误 0，警告 0，提示 0"), "{text}");
 }
 
@@ -266,17 +260,7 @@ fn committed_sample_data_is_what_sample_generates() {
 #[test]
 fn check_with_prior_finds_the_unit_slip_and_the_copied_year() {
     let dir = sample(false);
-    let out = huizong()
-        .arg("check")
-        .arg(dir.path().join("2024"))
-        .arg("--prior")
-        .arg(dir.path().join("2023"))
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).expect("utf-8");
+    let text = check_stdout(dir.path(), true, 1);
     let anomalies: Vec<&str> = text.lines().filter(|l| l.contains(": A0")).collect();
     assert_eq!(anomalies.len(), 2, "{text}");
     assert!(
@@ -340,7 +324,14 @@ fn check_output_snapshot() {
     for (name, format) in [("check_concise", "concise"), ("check_full", "full")] {
         let out = huizong()
             .current_dir(root)
-            .args(["check", "sample-data/2024", "--prior", "sample-data/2023", "--format", format])
+            .args([
+                "check",
+                "sample-data/2024",
+                "--prior",
+                "sample-data/2023",
+                "--format",
+                format,
+            ])
             .assert()
             .code(1)
             .get_output()
