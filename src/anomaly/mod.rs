@@ -44,6 +44,7 @@ pub mod accept;
 pub mod copy;
 pub mod county;
 mod detect;
+pub mod gate;
 pub mod hb;
 pub mod heaping;
 pub mod peer;
@@ -130,6 +131,9 @@ pub struct Params {
     pub county: county::MacroParams,
     /// Fewer usable pairs than this → the trend `g` is 1.
     pub trend_min_pairs: usize,
+    /// Routing and severity gates of the YoY checks ([`gate`]).
+    #[serde(default)]
+    pub gates: gate::YoyGates,
     /// Acceptances from `accept.toml`.
     pub acceptances: Vec<Acceptance>,
 }
@@ -149,6 +153,7 @@ impl Default for Params {
             sigma_gap: None,
             county: county::MacroParams::default(),
             trend_min_pairs: 5,
+            gates: gate::YoyGates::default(),
             acceptances: Vec::new(),
         }
     }
