@@ -316,10 +316,8 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .filter(|(u, _, _)| slipped.is_none_or(|s| !s.contains(&u.code)))
                 .collect();
-            let is_count = ind.value_type == ValueType::Count;
             let data: Vec<(String, f64, f64)> = rest
                 .iter()
-                .filter(|(_, p, x)| self.params.gates.hb_sized(is_count, *p, *x))
                 .map(|(u, p, x)| (u.code.clone(), *p, *x))
                 .collect();
             let (covered, not_run) = match hb::run(&data, &self.params.hb) {
@@ -391,7 +389,12 @@ impl<'a> Ctx<'a> {
         res: &hb::HbResult,
         out: &mut Vec<Finding>,
     ) -> BTreeSet<String> {
-        let mut covered: BTreeSet<String> = res.units.iter().map(|u| u.id.clone()).collect();
+        // Small counts take part in the group (Banff's group is every unit with both years
+        // > 0) but their verdict is A02's: HB cannot tell chance from change at that size.
+        let is_count = ind.value_type == ValueType::Count;
+        let sized = |h: &&hb::HbUnit| self.params.gates.hb_sized(is_count, h.prev, h.cur);
+        let mut covered: BTreeSet<String> =
+            res.units.iter().filter(sized).map(|u| u.id.clone()).collect();
         if let Some((same, n)) = res.ties_dropped {
             covered.extend(
                 res.excluded
@@ -412,7 +415,7 @@ impl<'a> Ctx<'a> {
             out.push(f);
         }
         let threshold = format!("[{:.3}, {:.3}]", res.exclusion.0, res.exclusion.1);
-        for hu in res.units.iter().filter(|h| h.status.is_outlier()) {
+        for hu in res.units.iter().filter(sized).filter(|h| h.status.is_outlier()) {
             let Some((u, _, _)) = rest.iter().find(|r| r.0.code == hu.id) else {
                 continue;
             };

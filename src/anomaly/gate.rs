@@ -13,8 +13,10 @@
 //! * **HB only for values of reasonable size.** With `U = 0.5` a count going 1 → 3 already has
 //!   `E = 3.5`; in a homogeneous group that is beyond the exclusion bound, although a Poisson
 //!   count of 1 or 3 is pure chance. §2.3 recommends the exact Poisson test for small counts and
-//!   zeros: counts with `max(prev, cur) <` [`YoyGates::hb_min_count`] leave the HB group and go
-//!   to A02, whose effect gate and p thresholds control that noise.
+//!   zeros: counts with `max(prev, cur) <` [`YoyGates::hb_min_count`] still form the HB group
+//!   (Banff's group is every unit with both years > 0, so `r_M`, the quartiles and the `n` of
+//!   HB-min are unchanged) but their verdict is A02's, whose effect gate and p thresholds
+//!   control that noise.
 //! * **Effect gate for HB.** With `U = 0.5`, E grows with `√size`, so the biggest units are
 //!   flagged for a −8 % change (the same overdispersion argument that gives A02 its ×2 gate).
 //!   An HB outlier is a warning only when the change, after the group trend `r_M`, is at least
@@ -46,7 +48,8 @@ use crate::schema::Indicator;
 pub struct YoyGates {
     /// Unit kinds with fewer units than this get no per-unit YoY test (A01, A02, A11).
     pub min_kind_units: usize,
-    /// Counts take part in HB only when `max(prev, cur)` reaches this; smaller ones go to A02.
+    /// A count gets its verdict from HB only when `max(prev, cur)` reaches this; smaller ones
+    /// get it from A02.
     pub hb_min_count: f64,
     /// An HB outlier is a warning when its trend-adjusted ratio is at least this (or at most
     /// its inverse).
