@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::unit_error::UnitErrorVerdict;
 use super::{
-    accept, copy, county, fmt_num, gate, hb, heaping, peer, poisson, ranking, rate, ratio, sigma_gap,
-    stats, unit_error, AnomalyInput, Finding, Params, Statistic, UnitInput,
+    accept, copy, county, fmt_num, gate, hb, heaping, peer, poisson, ranking, rate, ratio,
+    sigma_gap, stats, unit_error, AnomalyInput, Finding, Params, Statistic, UnitInput,
 };
 use crate::diagnostic::Severity;
 use crate::registry::UnitKind;
@@ -393,8 +393,12 @@ impl<'a> Ctx<'a> {
         // > 0) but their verdict is A02's: HB cannot tell chance from change at that size.
         let is_count = ind.value_type == ValueType::Count;
         let sized = |h: &&hb::HbUnit| self.params.gates.hb_sized(is_count, h.prev, h.cur);
-        let mut covered: BTreeSet<String> =
-            res.units.iter().filter(sized).map(|u| u.id.clone()).collect();
+        let mut covered: BTreeSet<String> = res
+            .units
+            .iter()
+            .filter(sized)
+            .map(|u| u.id.clone())
+            .collect();
         if let Some((same, n)) = res.ties_dropped {
             covered.extend(
                 res.excluded
@@ -415,7 +419,12 @@ impl<'a> Ctx<'a> {
             out.push(f);
         }
         let threshold = format!("[{:.3}, {:.3}]", res.exclusion.0, res.exclusion.1);
-        for hu in res.units.iter().filter(sized).filter(|h| h.status.is_outlier()) {
+        for hu in res
+            .units
+            .iter()
+            .filter(sized)
+            .filter(|h| h.status.is_outlier())
+        {
             let Some((u, _, _)) = rest.iter().find(|r| r.0.code == hu.id) else {
                 continue;
             };
