@@ -677,28 +677,62 @@ impl<'a> Ctx<'a> {
     }
 
     /// A06: two units with identical current values; one finding per unit, naming the other.
+    /// Units are first grouped by their non-zero cells (position and value), so only candidates
+    /// are compared: all-pairs comparison is quadratic and took seconds at 10,000 units. A pair
+    /// whose non-zero cells differ only where one side is missing is not reported.
     fn duplicates(&self, out: &mut Vec<Finding>) {
         let p = &self.params.duplicate;
         let vecs: Vec<Vec<Option<f64>>> = self.units.iter().map(|u| self.vectors(u).0).collect();
-        for (i, a) in self.units.iter().enumerate() {
-            for (j, b) in self.units.iter().enumerate().skip(i + 1) {
-                let (Some(va), Some(vb)) = (vecs.get(i), vecs.get(j)) else {
-                    continue;
-                };
-                let c = copy::compare(va, vb, 10.0);
-                if !copy::is_duplicate(&c, p) {
-                    continue;
-                }
-                for (me, other) in [(a, b), (b, a)] {
-                    let msg = format!(
-                        "与{}（{}）填报的{}项非零指标完全相同，疑似报送了同一份数据",
-                        other.name, other.code, c.nonzero
-                    );
-                    let mut f = self.unit_level("A06", Severity::Error, me, msg);
-                    f.suspicion = 1.0;
-                    out.push(f);
+        let mut groups: BTreeMap<Vec<(usize, i64)>, Vec<usize>> = BTreeMap::new();
+        for (i, v) in vecs.iter().enumerate() {
+            let key: Vec<(usize, i64)> = v
+                .iter()
+                .enumerate()
+                .filter_map(|(k, x)| {
+                    x.filter(|x| *x != 0.0)
+                        .map(|x| (k, (x * 1e6).round() as i64))
+                })
+                .collect();
+            if key.len() >= p.min_nonzero {
+                groups.entry(key).or_default().push(i);
+            }
+        }
+        for members in groups.values().filter(|m| m.len() > 1) {
+            for (n, &i) in members.iter().enumerate() {
+                for &j in &members[n + 1..] {
+                    self.duplicate_pair(i, j, &vecs, out);
                 }
             }
+        }
+    }
+
+    fn duplicate_pair(
+        &self,
+        i: usize,
+        j: usize,
+        vecs: &[Vec<Option<f64>>],
+        out: &mut Vec<Finding>,
+    ) {
+        let (Some(a), Some(b), Some(va), Some(vb)) = (
+            self.units.get(i),
+            self.units.get(j),
+            vecs.get(i),
+            vecs.get(j),
+        ) else {
+            return;
+        };
+        let c = copy::compare(va, vb, 10.0);
+        if !copy::is_duplicate(&c, &self.params.duplicate) {
+            return;
+        }
+        for (me, other) in [(a, b), (b, a)] {
+            let msg = format!(
+                "与{}（{}）填报的{}项非零指标完全相同，疑似报送了同一份数据",
+                other.name, other.code, c.nonzero
+            );
+            let mut f = self.unit_level("A06", Severity::Error, me, msg);
+            f.suspicion = 1.0;
+            out.push(f);
         }
     }
 
