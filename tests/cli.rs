@@ -340,3 +340,27 @@ fn check_output_snapshot() {
         insta::assert_snapshot!(name, String::from_utf8(out).expect("utf-8"));
     }
 }
+
+#[test]
+fn check_json_is_machine_readable() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = huizong()
+        .current_dir(root)
+        .args(["check", "sample-data/2024", "--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
+    assert_eq!(doc["year"], 2024);
+    assert_eq!(doc["summary"]["errors"], 4);
+    let findings = doc["findings"].as_array().expect("findings");
+    let v02 = findings
+        .iter()
+        .find(|f| f["code"] == "V02")
+        .expect("V02 finding");
+    assert_eq!(v02["cell"], "D33");
+    assert_eq!(v02["sheet"], "统计表");
+    assert_eq!(v02["indicator"], "ZF03");
+}
