@@ -3,13 +3,28 @@
 //! input; a file that cannot be read is a finding, not an error.
 //!
 //! calamine types stay inside this module.
+//!
+//! Steps for one file: size cap and SHA-256 ([`read_file`]), format by magic bytes and zip
+//! bounds ([`sniff`]), sparse cells with per-sheet bounds ([`grid`]), cover and indicator rows
+//! by label ([`locate`]), value normalisation ([`value`]). The finding codes are in [`codes`].
+//! A panic anywhere inside is caught and becomes a finding.
+
+pub mod codes;
+mod collect;
+pub mod grid;
+pub mod locate;
+pub mod sniff;
+pub mod value;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Pos};
+use crate::diagnostic::{Diagnostic, Location, Pos, Severity};
 use crate::schema::Schema;
+use sniff::{Limits, Rejection};
 
 /// A normalised cell value.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -92,13 +107,140 @@ pub struct FileOutcome {
 
 /// Reads one file. Never panics; unreadable files come back with `submission: None` and a finding
 /// naming the reason.
-pub fn read_file(_path: &Path, _display: &str, _schema: &Schema) -> FileOutcome {
-    todo!("ingest")
+pub fn read_file(path: &Path, display: &str, schema: &Schema) -> FileOutcome {
+    read_file_with_limits(path, display, schema, &Limits::default())
 }
 
-/// Lists the workbook files under the given paths (files are taken as given; folders are walked
-/// recursively), sorted, with their display names. Lock files (`~$x.xlsx`) and hidden files are
-/// skipped.
-pub fn collect_inputs(_paths: &[PathBuf]) -> crate::Result<Vec<(PathBuf, String)>> {
-    todo!("collect inputs")
+/// [`read_file`] with explicit resource bounds.
+pub fn read_file_with_limits(
+    path: &Path,
+    display: &str,
+    schema: &Schema,
+    limits: &Limits,
+) -> FileOutcome {
+    let mut outcome = FileOutcome {
+        path: path.to_path_buf(),
+        display: display.to_owned(),
+        sha256: String::new(),
+        size: 0,
+        submission: None,
+        diagnostics: Vec::new(),
+    };
+    let bytes = match read_capped(path, limits, &mut outcome) {
+        Ok(Some(b)) => b,
+        Ok(None) => return outcome,
+        Err(e) => {
+            outcome.diagnostics.push(rejection_finding(
+                display,
+                Rejection::new("S01", format!("无法打开文件（{e}）")),
+            ));
+            return outcome;
+        }
+    };
+    let (submission, diagnostics) = read_bytes_with_limits(bytes, display, schema, limits);
+    outcome.submission = submission;
+    outcome.diagnostics = diagnostics;
+    outcome
+}
+
+/// Hashes the file and returns its bytes, or `None` (with an S09 finding) when it is over the
+/// size cap; the hash is computed either way so duplicate detection still works.
+fn read_capped(
+    path: &Path,
+    limits: &Limits,
+    outcome: &mut FileOutcome,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut bytes = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size: u64 = 0;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        let chunk = buf.get(..n).unwrap_or_default();
+        hasher.update(chunk);
+        size += n as u64;
+        if size <= limits.max_file_bytes {
+            bytes.extend_from_slice(chunk);
+        }
+    }
+    outcome.sha256 = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    outcome.size = size;
+    if size > limits.max_file_bytes {
+        let r = sniff::too_big_file(size, limits);
+        outcome
+            .diagnostics
+            .push(rejection_finding(&outcome.display, r));
+        return Ok(None);
+    }
+    Ok(Some(bytes))
+}
+
+/// Reads a workbook from memory (the core of [`read_file`]). Never panics.
+pub fn read_bytes(
+    bytes: Vec<u8>,
+    display: &str,
+    schema: &Schema,
+) -> (Option<Submission>, Vec<Diagnostic>) {
+    read_bytes_with_limits(bytes, display, schema, &Limits::default())
+}
+
+fn read_bytes_with_limits(
+    bytes: Vec<u8>,
+    display: &str,
+    schema: &Schema,
+    limits: &Limits,
+) -> (Option<Submission>, Vec<Diagnostic>) {
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let format = sniff::sniff(&bytes, limits)?;
+        let sheets = grid::load(bytes, format, limits)?;
+        Ok::<_, Rejection>(locate::read_submission(&sheets, schema, display))
+    }));
+    let (submission, mut diags) = match caught {
+        Ok(Ok((sub, diags))) => (Some(sub), diags),
+        Ok(Err(r)) => (None, vec![rejection_finding(display, r)]),
+        Err(_) => (
+            None,
+            vec![rejection_finding(
+                display,
+                Rejection::new(
+                    "S01",
+                    "读取时发生内部错误，请用 Excel 打开后另存为 .xlsx 重新报送",
+                ),
+            )],
+        ),
+    };
+    if let Some(unit) = submission
+        .as_ref()
+        .and_then(|s| s.cover.unit_code.clone())
+        .filter(|u| !u.is_empty())
+    {
+        for d in &mut diags {
+            d.unit = Some(unit.clone());
+        }
+    }
+    crate::diagnostic::sort(&mut diags);
+    (submission, diags)
+}
+
+fn rejection_finding(display: &str, r: Rejection) -> Diagnostic {
+    let severity = codes::builtin(r.code)
+        .map(|c| c.severity)
+        .unwrap_or(Severity::Error);
+    Diagnostic::new(r.code, severity, Location::file(display), r.message)
+}
+
+/// Lists the input files under the given paths (files are taken as given; folders are walked
+/// recursively), sorted by display name. Every file in a folder is an input except lock files
+/// (`~$x.xlsx`), hidden files and OS clutter; non-workbooks are rejected later by sniffing with a
+/// clear finding rather than skipped silently. A path that does not exist is an error.
+pub fn collect_inputs(paths: &[PathBuf]) -> crate::Result<Vec<(PathBuf, String)>> {
+    collect::collect(paths)
 }

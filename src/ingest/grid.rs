@@ -1,0 +1,283 @@
+//! Loading a workbook into sparse sheets of raw cells. This is the only file that touches
+//! calamine's reader types; everything after works on [`Sheet`] and [`Raw`].
+//!
+//! xlsx sheets are streamed cell by cell (`worksheet_cells_reader`), so a sheet whose cells sit
+//! far apart never materialises a huge dense range: the declared `<dimension>` and every cell
+//! position are checked against [`Limits`] while reading. xls and ods are read with
+//! `worksheet_range` (xls is bounded by its format, ods repeat counts are capped by calamine).
+//! Positions are stored absolute and 0-based.
+
+use calamine::{Data, DataRef, Ods, Range, Reader, SheetType, SheetVisible, Xls, Xlsx};
+use std::collections::BTreeMap;
+use std::io::Cursor;
+
+use super::sniff::{encrypted, Format, Limits, Rejection};
+
+/// A raw cell value, before normalisation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Raw {
+    Empty,
+    /// Int and Float alike.
+    Number(f64),
+    Text(String),
+    Bool(bool),
+    /// A date-formatted cell: the date when it converts, else `None`.
+    Date(Option<chrono::NaiveDate>),
+    /// An Excel error value, e.g. `#DIV/0!`.
+    Error(String),
+}
+
+/// A cell: its value (the cached one for formulas) and its formula text, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub raw: Raw,
+    pub formula: Option<String>,
+}
+
+/// One worksheet as sparse cells keyed by absolute (row, col).
+#[derive(Debug, Clone, Default)]
+pub struct Sheet {
+    pub name: String,
+    pub hidden: bool,
+    pub cells: BTreeMap<(u32, u16), Cell>,
+}
+
+impl Sheet {
+    pub fn get(&self, row: u32, col: u16) -> Option<&Cell> {
+        self.cells.get(&(row, col))
+    }
+
+    /// The cells of one row, left to right.
+    pub fn row(&self, row: u32) -> impl Iterator<Item = (u16, &Cell)> {
+        self.cells
+            .range((row, 0)..=(row, u16::MAX))
+            .map(|((_, c), cell)| (*c, cell))
+    }
+
+    /// The distinct rows that hold cells, top to bottom.
+    pub fn rows(&self) -> Vec<u32> {
+        let mut rows: Vec<u32> = self.cells.keys().map(|(r, _)| *r).collect();
+        rows.dedup();
+        rows
+    }
+
+    /// The trimmed text of a cell (numbers rendered), empty when blank.
+    pub fn text(&self, row: u32, col: u16) -> String {
+        self.get(row, col).map(|c| c.raw.text()).unwrap_or_default()
+    }
+}
+
+impl Raw {
+    /// A display/text form: strings trimmed, numbers without a needless `.0`.
+    pub fn text(&self) -> String {
+        match self {
+            Raw::Empty => String::new(),
+            Raw::Number(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{}", *v as i64),
+            Raw::Number(v) => v.to_string(),
+            Raw::Text(s) => s.trim().to_owned(),
+            Raw::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+            Raw::Date(Some(d)) => d.format("%Y-%m-%d").to_string(),
+            Raw::Date(None) => String::new(),
+            Raw::Error(e) => e.clone(),
+        }
+    }
+}
+
+/// Opens `bytes` with the reader for `format` and loads every worksheet.
+pub fn load(bytes: Vec<u8>, format: Format, limits: &Limits) -> Result<Vec<Sheet>, Rejection> {
+    match format {
+        Format::Xlsx => load_xlsx(bytes, limits),
+        Format::Xls => {
+            let wb: Xls<_> =
+                calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| match e {
+                    calamine::XlsError::Password => encrypted(),
+                    other => corrupt(&other),
+                })?;
+            load_dense(wb, limits)
+        }
+        Format::Ods => {
+            let wb: Ods<_> =
+                calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| match e {
+                    calamine::OdsError::Password => encrypted(),
+                    other => corrupt(&other),
+                })?;
+            load_dense(wb, limits)
+        }
+    }
+}
+
+fn corrupt(e: &dyn std::fmt::Display) -> Rejection {
+    Rejection::new("S01", format!("工作簿内容已损坏，无法读取（{e}）"))
+}
+
+fn too_large(sheet: &str, what: String) -> Rejection {
+    Rejection::new(
+        "S09",
+        format!("工作表“{sheet}”{what}，超过读取上限，拒绝读取"),
+    )
+}
+
+/// The worksheets (not chart or macro sheets) with their hidden flag.
+fn worksheet_names<R: Reader<Cursor<Vec<u8>>>>(wb: &R) -> Vec<(String, bool)> {
+    wb.sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .map(|s| (s.name.clone(), s.visible != SheetVisible::Visible))
+        .collect()
+}
+
+fn load_xlsx(bytes: Vec<u8>, limits: &Limits) -> Result<Vec<Sheet>, Rejection> {
+    let mut wb: Xlsx<_> =
+        calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| match e {
+            calamine::XlsxError::Password => encrypted(),
+            other => corrupt(&other),
+        })?;
+    let mut sheets = Vec::new();
+    let mut total = 0usize;
+    for (name, hidden) in worksheet_names(&wb) {
+        let mut sheet = Sheet {
+            name: name.clone(),
+            hidden,
+            cells: BTreeMap::new(),
+        };
+        let mut reader = wb.worksheet_cells_reader(&name).map_err(|e| corrupt(&e))?;
+        let dim = reader.dimensions();
+        if dim.end.0 >= limits.max_rows || dim.end.1 >= limits.max_cols {
+            return Err(too_large(
+                &name,
+                format!("声明的范围达 {} 行 {} 列", dim.end.0 + 1, dim.end.1 + 1),
+            ));
+        }
+        while let Some(c) = reader.next_cell_with_formula().map_err(|e| corrupt(&e))? {
+            let (row, col) = c.pos;
+            check_pos(&name, row, col, limits)?;
+            let raw = from_ref(c.value);
+            let formula = c.formula.filter(|f| !f.trim().is_empty());
+            if raw == Raw::Empty && formula.is_none() {
+                continue;
+            }
+            total += 1;
+            if total > limits.max_cells {
+                return Err(too_large(
+                    &name,
+                    format!("单元格超过 {} 个", limits.max_cells),
+                ));
+            }
+            sheet.cells.insert((row, col as u16), Cell { raw, formula });
+        }
+        sheets.push(sheet);
+    }
+    Ok(sheets)
+}
+
+fn check_pos(sheet: &str, row: u32, col: u32, limits: &Limits) -> Result<(), Rejection> {
+    if row >= limits.max_rows || col >= limits.max_cols || col > u16::MAX as u32 {
+        return Err(too_large(
+            sheet,
+            format!("有内容的单元格位于第 {} 行第 {} 列", row + 1, col + 1),
+        ));
+    }
+    Ok(())
+}
+
+fn load_dense<R>(mut wb: R, limits: &Limits) -> Result<Vec<Sheet>, Rejection>
+where
+    R: Reader<Cursor<Vec<u8>>>,
+    R::Error: std::fmt::Display,
+{
+    let mut sheets = Vec::new();
+    for (name, hidden) in worksheet_names(&wb) {
+        let range = wb.worksheet_range(&name).map_err(|e| corrupt(&e))?;
+        // A sheet whose formulas cannot be read still has its values; the missing formula text
+        // only weakens the "no cached value" check.
+        let formulas = wb.worksheet_formula(&name).unwrap_or_default();
+        let mut sheet = Sheet {
+            name: name.clone(),
+            hidden,
+            cells: BTreeMap::new(),
+        };
+        fill_dense(&mut sheet, &range, &formulas, limits)?;
+        sheets.push(sheet);
+    }
+    Ok(sheets)
+}
+
+fn fill_dense(
+    sheet: &mut Sheet,
+    range: &Range<Data>,
+    formulas: &Range<String>,
+    limits: &Limits,
+) -> Result<(), Rejection> {
+    if let Some((r, c)) = range.end() {
+        check_pos(&sheet.name, r, c, limits)?;
+    }
+    for (row, col, v) in absolute_cells(range) {
+        let raw = from_data(v);
+        if raw != Raw::Empty {
+            sheet
+                .cells
+                .insert((row, col as u16), Cell { raw, formula: None });
+        }
+    }
+    for (row, col, f) in absolute_cells(formulas) {
+        if f.trim().is_empty() || check_pos(&sheet.name, row, col, limits).is_err() {
+            continue;
+        }
+        sheet
+            .cells
+            .entry((row, col as u16))
+            .or_insert(Cell {
+                raw: Raw::Empty,
+                formula: None,
+            })
+            .formula = Some(f.clone());
+    }
+    if sheet.cells.len() > limits.max_cells {
+        return Err(too_large(
+            &sheet.name,
+            format!("单元格超过 {} 个", limits.max_cells),
+        ));
+    }
+    Ok(())
+}
+
+/// `used_cells` yields positions relative to `range.start()`; this makes them absolute.
+fn absolute_cells<T: calamine::CellType>(range: &Range<T>) -> impl Iterator<Item = (u32, u32, &T)> {
+    let (r0, c0) = range.start().unwrap_or((0, 0));
+    range
+        .used_cells()
+        .map(move |(r, c, v)| (r0 + r as u32, c0 + c as u32, v))
+}
+
+fn from_data(v: &Data) -> Raw {
+    match v {
+        Data::Int(i) => Raw::Number(*i as f64),
+        Data::Float(f) => Raw::Number(*f),
+        Data::String(s) => Raw::Text(s.clone()),
+        Data::Bool(b) => Raw::Bool(*b),
+        Data::DateTime(dt) => Raw::Date(dt.as_datetime().map(|d| d.date())),
+        Data::DateTimeIso(s) => Raw::Date(parse_iso_date(s)),
+        Data::DurationIso(s) => Raw::Text(s.clone()),
+        Data::Error(e) => Raw::Error(e.to_string()),
+        Data::Empty => Raw::Empty,
+    }
+}
+
+fn from_ref(v: DataRef<'_>) -> Raw {
+    match v {
+        DataRef::Int(i) => Raw::Number(i as f64),
+        DataRef::Float(f) => Raw::Number(f),
+        DataRef::String(s) => Raw::Text(s),
+        DataRef::SharedString(s) => Raw::Text(s.to_owned()),
+        DataRef::Bool(b) => Raw::Bool(b),
+        DataRef::DateTime(dt) => Raw::Date(dt.as_datetime().map(|d| d.date())),
+        DataRef::DateTimeIso(s) => Raw::Date(parse_iso_date(&s)),
+        DataRef::DurationIso(s) => Raw::Text(s),
+        DataRef::Error(e) => Raw::Error(e.to_string()),
+        DataRef::Empty => Raw::Empty,
+    }
+}
+
+fn parse_iso_date(s: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+}

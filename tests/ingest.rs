@@ -1,0 +1,1096 @@
+//! Reading returned workbooks: sniffing, structure findings, value normalisation, real files
+//! written by LibreOffice, and a no-panic property test. Every workbook is built in the test
+//! (rust_xlsxwriter, following `src/sheets.rs`) or read from `tests/fixtures/real/`.
+
+use std::io::{Cursor, Read, Write};
+
+use huizong::diagnostic::{Diagnostic, Severity};
+use huizong::ingest::sniff::Limits;
+use huizong::ingest::{self, Submission, Value};
+use huizong::registry::UnitKind;
+use huizong::schema::{Aggregation, Indicator, Schema, ValueType};
+use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+
+const FILE: &str = "sample-data/2024/T03_城关镇.xlsx";
+
+// ---------------------------------------------------------------------------------------------
+// Inputs built by hand
+
+fn indicator(code: &str, name: &str, unit: &str, vt: ValueType, kinds: &[UnitKind]) -> Indicator {
+    Indicator {
+        code: code.into(),
+        name: name.into(),
+        unit: unit.into(),
+        value_type: vt,
+        section: code[..2].into(),
+        reporters: kinds.to_vec(),
+        aggregation: Aggregation::Sum,
+        parent: None,
+        hint: None,
+    }
+}
+
+fn schema() -> Schema {
+    use UnitKind::*;
+    Schema {
+        id: "fazhi-2024".into(),
+        title: "法治政府建设年度统计".into(),
+        edition: "2024".into(),
+        template_version: "fazhi-2024.1".into(),
+        sections: vec![],
+        indicators: vec![
+            indicator(
+                "FY02",
+                "被申请行政复议案件数",
+                "件",
+                ValueType::Count,
+                &[Township, Department],
+            ),
+            indicator(
+                "GF01",
+                "制定印发行政规范性文件件数",
+                "件",
+                ValueType::Count,
+                &[Township],
+            ),
+            indicator("ZF07", "罚没款金额", "元", ValueType::Amount, &[Township]),
+            indicator(
+                "GW01",
+                "是否聘请法律顾问",
+                "",
+                ValueType::YesNo,
+                &[Township],
+            ),
+            indicator(
+                "JC01",
+                "作出重大行政决策件数",
+                "件",
+                ValueType::Count,
+                &[Department],
+            ),
+        ],
+        rates: vec![],
+        rules: vec![],
+    }
+}
+
+/// What goes into a cell.
+#[derive(Debug, Clone)]
+enum In {
+    N(f64),
+    T(&'static str),
+    /// Formula text and its cached result ("" = none).
+    F(&'static str, &'static str),
+    B(bool),
+    D(u16, u8, u8),
+    Blank,
+}
+
+/// A submission workbook following `src/sheets.rs`, with knobs for the ways units change it.
+#[derive(Debug, Clone)]
+struct Book {
+    cover_name: &'static str,
+    data_name: &'static str,
+    cover: Vec<(&'static str, In)>,
+    rows: Vec<(&'static str, In, Option<In>, &'static str)>,
+    /// Top-left of the data header (the 代码 cell); the template has (2, 0).
+    origin: (u32, u16),
+    /// An extra column inserted between 计量单位 and 本年数.
+    extra_col: bool,
+    /// Blank rows inserted between indicator rows.
+    extra_rows: bool,
+    data_first: bool,
+    hide_data: bool,
+    current_label: &'static str,
+}
+
+impl Book {
+    fn new() -> Self {
+        Book {
+            cover_name: "封面",
+            data_name: "统计表",
+            cover: vec![
+                ("单位代码", In::T("411321-T03")),
+                ("单位名称", In::T("城关镇")),
+                ("单位类型", In::T("乡镇(街道)")),
+                ("统计年度", In::N(2024.0)),
+                ("统计截止日期", In::T("2024-12-31")),
+                ("填报人", In::T("张三")),
+                ("联系电话", In::T("13800000000")),
+                ("单位负责人", In::T("李四")),
+                ("模板版本", In::T("fazhi-2024.1")),
+            ],
+            rows: vec![
+                ("FY02", In::N(12.0), Some(In::N(4.0)), ""),
+                ("GF01", In::N(3.0), None, ""),
+                ("ZF07", In::N(1500.5), None, "专项整治罚没款增加"),
+                ("GW01", In::T("是"), Some(In::T("否")), ""),
+            ],
+            origin: (2, 0),
+            extra_col: false,
+            extra_rows: false,
+            data_first: false,
+            hide_data: false,
+            current_label: "本年数",
+        }
+    }
+
+    /// Replaces the 本年数 of `code`.
+    fn set(mut self, code: &str, v: In) -> Self {
+        for r in &mut self.rows {
+            if r.0 == code {
+                r.1 = v.clone();
+            }
+        }
+        self
+    }
+
+    fn cover_set(mut self, label: &str, v: In) -> Self {
+        for f in &mut self.cover {
+            if f.0 == label {
+                f.1 = v.clone();
+            }
+        }
+        self
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let mut wb = Workbook::new();
+        if self.data_first {
+            self.write_data(&mut wb);
+            self.write_cover(&mut wb);
+        } else {
+            self.write_cover(&mut wb);
+            self.write_data(&mut wb);
+        }
+        wb.save_to_buffer().expect("test workbook")
+    }
+
+    fn write_cover(&self, wb: &mut Workbook) {
+        let ws = wb.add_worksheet();
+        ws.set_name(self.cover_name).expect("name");
+        ws.write(0, 0, "法治政府建设年度统计表").expect("write");
+        for (i, (label, v)) in self.cover.iter().enumerate() {
+            let row = 2 + i as u32;
+            ws.write(row, 0, *label).expect("write");
+            put(ws, row, 1, v);
+        }
+    }
+
+    fn write_data(&self, wb: &mut Workbook) {
+        let ws = wb.add_worksheet();
+        ws.set_name(self.data_name).expect("name");
+        if self.hide_data {
+            ws.set_hidden(true);
+        }
+        let (r0, c0) = self.origin;
+        let shift = u16::from(self.extra_col);
+        let title = Format::new().set_bold();
+        if r0 >= 1 && c0 + 5 > c0 {
+            ws.merge_range(0, c0, 0, c0 + 5 + shift, "法治政府建设统计表", &title)
+                .expect("merge");
+        }
+        let mut headers = vec![(0, "代码"), (1, "指标名称"), (2, "计量单位")];
+        if self.extra_col {
+            headers.push((3, "备用"));
+        }
+        headers.extend([
+            (3 + shift, self.current_label),
+            (4 + shift, "上年数"),
+            (5 + shift, "说明"),
+        ]);
+        for (c, h) in headers {
+            ws.write(r0, c0 + c, h).expect("write");
+        }
+        let mut row = r0 + 1;
+        ws.write(row, c0 + 1, "一、行政复议").expect("write");
+        row += 1;
+        for (code, cur, prior, note) in &self.rows {
+            ws.write(row, c0, *code).expect("write");
+            ws.write(row, c0 + 1, "指标").expect("write");
+            put(ws, row, c0 + 3 + shift, cur);
+            if let Some(p) = prior {
+                put(ws, row, c0 + 4 + shift, p);
+            }
+            if !note.is_empty() {
+                ws.write(row, c0 + 5 + shift, *note).expect("write");
+            }
+            row += if self.extra_rows { 2 } else { 1 };
+        }
+    }
+}
+
+fn put(ws: &mut rust_xlsxwriter::Worksheet, row: u32, col: u16, v: &In) {
+    match v {
+        In::N(n) => {
+            ws.write(row, col, *n).expect("write");
+        }
+        In::T(t) => {
+            ws.write(row, col, *t).expect("write");
+        }
+        In::F(f, r) => {
+            ws.write_formula(row, col, Formula::new(*f).set_result(*r))
+                .expect("write");
+        }
+        In::B(b) => {
+            ws.write(row, col, *b).expect("write");
+        }
+        In::D(y, m, d) => {
+            let dt = ExcelDateTime::from_ymd(*y, *m, *d).expect("date");
+            ws.write_with_format(row, col, &dt, &Format::new().set_num_format("yyyy-mm-dd"))
+                .expect("write");
+        }
+        In::Blank => {}
+    }
+}
+
+/// Rewrites one entry of a zip (e.g. a sheet's XML).
+fn patch(bytes: &[u8], entry: &str, f: impl Fn(String) -> String) -> Vec<u8> {
+    let mut zin = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..zin.len() {
+        let mut file = zin.by_index(i).expect("entry");
+        let name = file.name().expect("name").into_owned();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).expect("read");
+        if name == entry {
+            data = f(String::from_utf8(data).expect("utf8")).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("start");
+        out.write_all(&data).expect("write");
+    }
+    out.finish().expect("finish").into_inner()
+}
+
+/// A zip holding the given entries.
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, data) in entries {
+        out.start_file(*name, zip::write::SimpleFileOptions::default())
+            .expect("start");
+        out.write_all(data).expect("write");
+    }
+    out.finish().expect("finish").into_inner()
+}
+
+fn read_raw(bytes: Vec<u8>) -> (Option<Submission>, Vec<Diagnostic>) {
+    ingest::read_bytes(bytes, FILE, &schema())
+}
+
+fn read(b: &Book) -> (Submission, Vec<Diagnostic>) {
+    let (s, d) = read_raw(b.bytes());
+    (s.expect("a submission"), d)
+}
+
+/// The one finding with `code`; fails when there is none or more than one.
+fn only<'a>(diags: &'a [Diagnostic], code: &str) -> &'a Diagnostic {
+    let hits: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == code).collect();
+    assert_eq!(hits.len(), 1, "expected one {code} in {diags:#?}");
+    hits[0]
+}
+
+/// Asserts one finding `code` pointing at `cell` on the data sheet, naming the file and indicator.
+fn assert_cell_finding(
+    diags: &[Diagnostic],
+    code: &str,
+    cell: &str,
+    indicator: &str,
+) -> Diagnostic {
+    let d = only(diags, code);
+    let line = d.render_concise();
+    assert!(line.contains(FILE), "{line}");
+    assert!(line.ends_with_cell(cell), "{line} should point at {cell}");
+    assert_eq!(d.indicator.as_deref(), Some(indicator), "{line}");
+    assert_eq!(d.unit.as_deref(), Some("411321-T03"));
+    d.clone()
+}
+
+trait CellRef {
+    fn ends_with_cell(&self, cell: &str) -> bool;
+}
+
+impl CellRef for String {
+    fn ends_with_cell(&self, cell: &str) -> bool {
+        self.contains(&format!("!{cell}:"))
+    }
+}
+
+fn codes(diags: &[Diagnostic]) -> Vec<&str> {
+    diags.iter().map(|d| d.code.as_str()).collect()
+}
+
+/// Checks one value case: the value read for `code` and the one finding expected (if any).
+fn value_case(code: &str, input: In, want: Value, finding: Option<&str>) -> Diagnostic {
+    let cell = match code {
+        "FY02" => "D5",
+        "GF01" => "D6",
+        "ZF07" => "D7",
+        _ => "D8",
+    };
+    let (sub, diags) = read(&Book::new().set(code, input));
+    assert_eq!(sub.values[code].value, want, "{diags:#?}");
+    match finding {
+        Some(f) => assert_cell_finding(&diags, f, cell, code),
+        None => {
+            assert!(diags.is_empty(), "{diags:#?}");
+            Diagnostic::new("", Severity::Info, Default::default(), "")
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A clean workbook and its layout variants
+
+#[test]
+fn clean_template_reads_every_value() {
+    let (sub, diags) = read(&Book::new());
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(sub.number("FY02"), Some(12.0));
+    assert_eq!(sub.number("GF01"), Some(3.0));
+    assert_eq!(sub.number("ZF07"), Some(1500.5));
+    assert_eq!(sub.number("GW01"), Some(1.0));
+    assert_eq!(sub.values["FY02"].prior_shown, Some(4.0));
+    assert_eq!(sub.values["GW01"].prior_shown, Some(0.0));
+    assert_eq!(sub.values["FY02"].pos.a1(), "D5");
+    assert_eq!(sub.values["FY02"].sheet, "统计表");
+    assert_eq!(sub.notes["ZF07"], "专项整治罚没款增加");
+    let c = &sub.cover;
+    assert_eq!(c.unit_code.as_deref(), Some("411321-T03"));
+    assert_eq!(c.unit_kind.as_deref(), Some("乡镇(街道)"));
+    assert_eq!(c.year, Some(2024));
+    assert_eq!(c.cutoff_date.as_deref(), Some("2024-12-31"));
+    assert_eq!(c.template_version.as_deref(), Some("fazhi-2024.1"));
+    assert_eq!(c.cells["单位代码"].1.a1(), "B3");
+}
+
+#[test]
+fn data_starting_at_b3_is_found() {
+    let mut b = Book::new();
+    b.origin = (2, 1);
+    let (sub, diags) = read(&b);
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(sub.values["FY02"].pos.a1(), "E5");
+    assert_eq!(sub.number("ZF07"), Some(1500.5));
+}
+
+#[test]
+fn inserted_rows_columns_and_title_rows_are_tolerated() {
+    let mut b = Book::new();
+    b.origin = (5, 2);
+    b.extra_col = true;
+    b.extra_rows = true;
+    let (sub, diags) = read(&b);
+    assert!(diags.is_empty(), "{diags:#?}");
+    // Header at row 6 (0-based 5), code in C, 本年数 shifted to G by the extra column.
+    assert_eq!(sub.values["FY02"].pos.a1(), "G8");
+    assert_eq!(sub.values["GF01"].pos.a1(), "G10");
+    assert_eq!(sub.number("GW01"), Some(1.0));
+    assert_eq!(sub.values["FY02"].prior_shown, Some(4.0));
+}
+
+#[test]
+fn renamed_reordered_hidden_sheets_and_header_variants() {
+    let mut b = Book::new();
+    b.data_name = "Sheet1";
+    b.cover_name = "基本情况";
+    b.data_first = true;
+    b.hide_data = true;
+    b.current_label = "本期数（件）";
+    let (sub, diags) = read(&b);
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(sub.values["FY02"].sheet, "Sheet1");
+    assert_eq!(sub.number("FY02"), Some(12.0));
+    assert_eq!(sub.cover.unit_name.as_deref(), Some("城关镇"));
+}
+
+#[test]
+fn cover_labels_with_colons_and_gaps() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("封面").expect("name");
+    ws.write(3, 1, " 单位代码： ").expect("w");
+    ws.write(3, 4, "411321-T03").expect("w"); // two empty cells in between
+    ws.write(4, 1, "统计年度:").expect("w");
+    ws.write(4, 2, "2024年").expect("w");
+    ws.write(5, 1, "统计截止日期").expect("w");
+    let dt = ExcelDateTime::from_ymd(2024, 12, 31).expect("d");
+    ws.write_with_format(
+        5,
+        2,
+        &dt,
+        &Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\""),
+    )
+    .expect("w");
+    let (sub, diags) = read_raw(wb.save_to_buffer().expect("save"));
+    let c = sub.expect("sub").cover;
+    assert_eq!(c.unit_code.as_deref(), Some("411321-T03"));
+    assert_eq!(c.cells["单位代码"].1.a1(), "E4");
+    assert_eq!(c.year, Some(2024));
+    assert_eq!(c.cutoff_date.as_deref(), Some("2024-12-31"));
+    assert!(!codes(&diags).contains(&"V05"), "{diags:#?}");
+}
+
+#[test]
+fn full_width_codes_match() {
+    let mut b = Book::new();
+    b.rows[0].0 = " ｆｙ０２ ";
+    let (sub, diags) = read(&b);
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(sub.number("FY02"), Some(12.0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Structure findings
+
+fn file_finding(bytes: Vec<u8>, code: &str, text: &str) {
+    let (sub, diags) = read_raw(bytes);
+    assert!(sub.is_none());
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    let d = &diags[0];
+    assert_eq!(d.code, code);
+    assert!(d.message.contains(text), "{}", d.message);
+    assert!(
+        d.render_concise().starts_with(FILE),
+        "{}",
+        d.render_concise()
+    );
+}
+
+#[test]
+fn s01_word_document() {
+    let b = zip_of(&[
+        ("[Content_Types].xml", b"<x/>"),
+        ("word/document.xml", b"<w/>"),
+    ]);
+    file_finding(b, "S01", "这是 Word 文档，不是 Excel 工作簿");
+}
+
+#[test]
+fn s01_html_export() {
+    file_finding(
+        b"<html><body><table><tr><td>1</td></tr></table></body></html>".to_vec(),
+        "S01",
+        "这是网页(HTML)导出的文件，请用 Excel 另存为 .xlsx",
+    );
+}
+
+#[test]
+fn s01_csv_text() {
+    file_finding(
+        "代码,本年数\nFY02,12\n".as_bytes().to_vec(),
+        "S01",
+        "文本/CSV",
+    );
+}
+
+#[test]
+fn s01_empty_file() {
+    file_finding(Vec::new(), "S01", "文件为空");
+}
+
+#[test]
+fn s01_truncated_zip() {
+    let mut b = Book::new().bytes();
+    b.truncate(b.len() / 2);
+    file_finding(b, "S01", "损坏或不完整");
+}
+
+#[test]
+fn s01_plain_zip_and_xlsb() {
+    file_finding(zip_of(&[("a.txt", b"x")]), "S01", "普通压缩包");
+    file_finding(zip_of(&[("xl/workbook.bin", b"x")]), "S01", ".xlsb");
+}
+
+fn cfb_with(stream: &str) -> Vec<u8> {
+    let mut b = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    b.resize(512, 0);
+    b.extend(stream.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    b.resize(1024, 0);
+    b
+}
+
+#[test]
+fn s01_word_97_document() {
+    file_finding(cfb_with("WordDocument"), "S01", "Word 文档(.doc)");
+}
+
+#[test]
+fn s02_encrypted_ooxml() {
+    file_finding(
+        cfb_with("EncryptedPackage"),
+        "S02",
+        "文件设有打开密码，请去除密码后重新报送",
+    );
+}
+
+#[test]
+fn s01_corrupt_xls_body() {
+    // Claims to hold a Workbook stream but is not a valid compound file.
+    file_finding(cfb_with("Workbook"), "S01", "损坏");
+}
+
+#[test]
+fn s03_cover_missing() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write(0, 0, "代码").expect("w");
+    ws.write(0, 1, "本年数").expect("w");
+    ws.write(1, 0, "FY02").expect("w");
+    ws.write(1, 1, 3).expect("w");
+    let (sub, diags) = read_raw(wb.save_to_buffer().expect("save"));
+    assert_eq!(sub.expect("sub").number("FY02"), Some(3.0));
+    let d = only(&diags, "S03");
+    assert_eq!(d.severity, Severity::Error);
+    assert!(d.message.contains("找不到封面"));
+    // No 单位类型: S06 is skipped.
+    assert_eq!(codes(&diags), ["S03"]);
+}
+
+#[test]
+fn s03_cover_field_missing_or_empty() {
+    let (_, diags) = read(&Book::new().cover_set("单位代码", In::Blank));
+    let d = only(&diags, "S03");
+    assert_eq!(d.severity, Severity::Error);
+    assert_eq!(d.location.render(), format!("{FILE}!封面!B3"));
+    assert!(d.message.contains("单位代码"));
+
+    let mut b = Book::new();
+    b.cover.retain(|f| f.0 != "填报人");
+    let (_, diags) = read(&b);
+    let d = only(&diags, "S03");
+    assert_eq!(d.severity, Severity::Warning);
+    assert!(d.message.contains("封面缺少字段“填报人”"), "{}", d.message);
+}
+
+#[test]
+fn s04_no_data_table() {
+    let mut b = Book::new();
+    b.current_label = "数量";
+    let (sub, diags) = read(&b);
+    assert!(sub.values.is_empty());
+    let d = only(&diags, "S04");
+    assert!(d.render_concise().starts_with(FILE));
+    assert_eq!(codes(&diags), ["S04"]);
+}
+
+#[test]
+fn s05_template_version_mismatch() {
+    let (_, diags) = read(&Book::new().cover_set("模板版本", In::T("fazhi-2023.2")));
+    let d = only(&diags, "S05");
+    assert_eq!(d.location.render(), format!("{FILE}!封面!B11"));
+    assert!(d.message.contains("fazhi-2023.2") && d.message.contains("fazhi-2024.1"));
+}
+
+#[test]
+fn s06_missing_indicator_rows_for_the_unit_kind() {
+    let mut b = Book::new();
+    b.rows.retain(|r| r.0 != "GF01");
+    let (_, diags) = read(&b);
+    let d = only(&diags, "S06");
+    assert_eq!(d.indicator.as_deref(), Some("GF01"));
+    assert!(d.render_concise().contains(&format!("{FILE}!统计表")));
+    // JC01 is a department indicator: not required from a township.
+    assert!(!diags.iter().any(|d| d.indicator.as_deref() == Some("JC01")));
+
+    // Unknown unit kind: the check is skipped.
+    let (_, diags) = read(&b.clone().cover_set("单位类型", In::T("其他")));
+    assert!(!codes(&diags).contains(&"S06"), "{diags:#?}");
+}
+
+#[test]
+fn s07_duplicate_code_keeps_the_first() {
+    let mut b = Book::new();
+    b.rows.push(("FY02", In::N(99.0), None, ""));
+    let (sub, diags) = read(&b);
+    assert_eq!(sub.number("FY02"), Some(12.0));
+    let d = only(&diags, "S07");
+    assert_eq!(d.location.render(), format!("{FILE}!统计表!A9"));
+    assert!(d.message.contains("统计表!D5"), "{}", d.message);
+}
+
+#[test]
+fn s08_unknown_code() {
+    let mut b = Book::new();
+    b.rows.push(("ZZ99", In::N(1.0), None, ""));
+    let (sub, diags) = read(&b);
+    assert!(!sub.values.contains_key("ZZ99"));
+    let d = only(&diags, "S08");
+    assert_eq!(d.severity, Severity::Warning);
+    assert_eq!(d.location.render(), format!("{FILE}!统计表!A9"));
+}
+
+#[test]
+fn s09_file_over_size_cap() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("big.xlsx");
+    let bytes = Book::new().bytes();
+    std::fs::write(&path, &bytes).expect("write");
+    let limits = Limits {
+        max_file_bytes: 1000,
+        ..Limits::default()
+    };
+    let out = ingest::read_file_with_limits(&path, FILE, &schema(), &limits);
+    assert!(out.submission.is_none());
+    assert_eq!(codes(&out.diagnostics), ["S09"]);
+    assert_eq!(out.size, bytes.len() as u64);
+    assert_eq!(out.sha256.len(), 64);
+}
+
+#[test]
+fn s09_declared_dimension_too_large() {
+    let b = patch(&Book::new().bytes(), "xl/worksheets/sheet2.xml", |x| {
+        let start = x.find("<dimension ref=\"").expect("dimension") + 16;
+        let end = start + x[start..].find('"').expect("end");
+        format!("{}A1:XFD1048576{}", &x[..start], &x[end..])
+    });
+    file_finding(b, "S09", "1048576 行");
+}
+
+#[test]
+fn s09_far_away_cell() {
+    let b = patch(&Book::new().bytes(), "xl/worksheets/sheet2.xml", |x| {
+        x.replace("<dimension ref=\"A1:F8\"/>", "")
+            .replace("r=\"D5\"", "r=\"D900000\"")
+    });
+    file_finding(b, "S09", "超过读取上限");
+}
+
+#[test]
+fn s09_zip_bomb() {
+    let zeros = vec![0u8; 4 * 1024 * 1024];
+    let b = zip_of(&[("xl/workbook.xml", b"<workbook/>"), ("xl/big.xml", &zeros)]);
+    file_finding(b, "S09", "压缩比");
+}
+
+#[test]
+fn billion_laughs_is_refused_quickly() {
+    let start = std::time::Instant::now();
+    let b = patch(&Book::new().bytes(), "xl/worksheets/sheet2.xml", |x| {
+        let dtd = "<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\"><!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\"><!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\"><!ENTITY lol9 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">]>";
+        let x = x.replacen("?>", &format!("?>{dtd}"), 1);
+        x.replace(
+            "<c r=\"F7\"",
+            "<c r=\"G7\" t=\"inlineStr\"><is><t>&lol9;</t></is></c><c r=\"F7\"",
+        )
+    });
+    let (sub, diags) = read_raw(b);
+    assert!(start.elapsed().as_secs() < 5);
+    // Either refused as corrupt or read with the entity left unexpanded.
+    match sub {
+        None => assert_eq!(codes(&diags), ["S01"]),
+        Some(s) => assert!(s.notes.values().all(|n| n.len() < 1000)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value normalisation: one test per case
+
+#[test]
+fn number_int_and_float_alike() {
+    value_case("FY02", In::N(7.0), Value::Number(7.0), None);
+    value_case("ZF07", In::N(12.25), Value::Number(12.25), None);
+}
+
+#[test]
+fn number_stored_as_text() {
+    value_case("FY02", In::T(" 12 "), Value::Number(12.0), None);
+}
+
+#[test]
+fn thousands_separator() {
+    value_case(
+        "ZF07",
+        In::T("1,234,567.50"),
+        Value::Number(1_234_567.5),
+        None,
+    );
+}
+
+#[test]
+fn full_width_digits_give_n01() {
+    let d = value_case("FY02", In::T("１２"), Value::Number(12.0), Some("N01"));
+    assert_eq!(d.severity, Severity::Info);
+    assert!(
+        d.message.contains("已将全角数字转换为半角"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn unit_suffix_gives_n01() {
+    value_case("FY02", In::T("12件"), Value::Number(12.0), Some("N01"));
+}
+
+#[test]
+fn blank_is_not_zero() {
+    value_case("FY02", In::Blank, Value::Blank, None);
+    value_case("FY02", In::T("   "), Value::Blank, None);
+    value_case("FY02", In::N(0.0), Value::Number(0.0), None);
+}
+
+#[test]
+fn not_applicable() {
+    value_case("FY02", In::T("不适用"), Value::NotApplicable, None);
+}
+
+#[test]
+fn approximate_values_give_v03() {
+    for s in ["5000余", "约20", "逾610", "200多", "近30", "100以上"] {
+        let (sub, diags) = read(&Book::new().set("FY02", In::T(s)));
+        assert!(sub.values["FY02"].approximate, "{s}");
+        let d = assert_cell_finding(&diags, "V03", "D5", "FY02");
+        assert_eq!(d.severity, Severity::Warning);
+        assert!(d.message.contains("请填写准确数字"), "{}", d.message);
+    }
+}
+
+#[test]
+fn wan_multiplier_gives_v03() {
+    let d = value_case("ZF07", In::T("3.5万"), Value::Number(35000.0), Some("V03"));
+    assert!(d.message.contains("35000"), "{}", d.message);
+}
+
+#[test]
+fn placeholders_give_v02() {
+    for s in ["x", "xx", "XX", "×", "—", "－", "/", "＊"] {
+        let (sub, diags) = read(&Book::new().set("FY02", In::T(s)));
+        assert_eq!(sub.values["FY02"].value, Value::Blank, "{s}");
+        let d = assert_cell_finding(&diags, "V02", "D5", "FY02");
+        assert!(d.message.contains("填写了占位符"), "{}", d.message);
+    }
+}
+
+#[test]
+fn free_text_gives_v02() {
+    value_case("FY02", In::T("见附件"), Value::Blank, Some("V02"));
+}
+
+#[test]
+fn percentage_text_gives_v01() {
+    let d = value_case("FY02", In::T("92%"), Value::Blank, Some("V01"));
+    assert!(d.message.contains("百分比"), "{}", d.message);
+}
+
+#[test]
+fn percentage_formatted_fraction_in_count_gives_v01() {
+    value_case("FY02", In::N(0.92), Value::Blank, Some("V01"));
+}
+
+#[test]
+fn negative_gives_v01() {
+    let d = value_case("FY02", In::N(-3.0), Value::Blank, Some("V01"));
+    assert_eq!(d.severity, Severity::Error);
+}
+
+#[test]
+fn fractional_count_gives_v01() {
+    value_case("FY02", In::N(2.5), Value::Blank, Some("V01"));
+}
+
+#[test]
+fn amount_with_three_decimals_gives_v01() {
+    value_case("ZF07", In::N(12.345), Value::Blank, Some("V01"));
+}
+
+#[test]
+fn yes_no_forms() {
+    for (s, v) in [("是", 1.0), ("否", 0.0), ("Y", 1.0), ("N", 0.0), ("√", 1.0)] {
+        value_case("GW01", In::T(s), Value::Number(v), None);
+    }
+    value_case("GW01", In::B(true), Value::Number(1.0), None);
+}
+
+#[test]
+fn number_in_yes_no_row_gives_v01() {
+    value_case("GW01", In::N(1.0), Value::Blank, Some("V01"));
+}
+
+#[test]
+fn formula_with_cached_value_is_read() {
+    value_case("FY02", In::F("2+3", "5"), Value::Number(5.0), None);
+}
+
+#[test]
+fn formula_with_empty_cached_value_gives_v01() {
+    // As xlwt-style writers leave it: a string result that is empty. rust_xlsxwriter always
+    // writes a result, so write a marker and blank it.
+    let b = patch(
+        &Book::new()
+            .set("FY02", In::F("SUM(E5:E6)", "NORESULT"))
+            .bytes(),
+        "xl/worksheets/sheet2.xml",
+        |x| x.replace("<v>NORESULT</v>", "<v></v>"),
+    );
+    let (sub, diags) = read_raw(b);
+    assert_eq!(sub.expect("sub").values["FY02"].value, Value::Blank);
+    let d = assert_cell_finding(&diags, "V01", "D5", "FY02");
+    assert!(
+        d.message
+            .contains("没有计算结果，请在 Excel 中重新计算后保存"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn formula_without_value_element_gives_v01() {
+    // As openpyxl writes it: <f> and no <v> at all.
+    let b = patch(
+        &Book::new().set("FY02", In::F("SUM(E5:E6)", "7")).bytes(),
+        "xl/worksheets/sheet2.xml",
+        |x| x.replace("<v>7</v>", ""),
+    );
+    let (sub, diags) = read_raw(b);
+    assert_eq!(sub.expect("sub").values["FY02"].value, Value::Blank);
+    assert_cell_finding(&diags, "V01", "D5", "FY02");
+}
+
+#[test]
+fn excel_error_value_gives_v01() {
+    let d = value_case("FY02", In::F("1/0", "#DIV/0!"), Value::Blank, Some("V01"));
+    assert!(d.message.contains("#DIV/0!"), "{}", d.message);
+}
+
+#[test]
+fn nan_and_infinity_give_v01() {
+    for bad in ["NaN", "inf"] {
+        let b = patch(&Book::new().bytes(), "xl/worksheets/sheet2.xml", |x| {
+            x.replace("<v>12</v>", &format!("<v>{bad}</v>"))
+        });
+        let (sub, diags) = read_raw(b);
+        let sub = sub.expect("sub");
+        assert_eq!(sub.values["FY02"].value, Value::Blank, "{bad}");
+        assert_cell_finding(&diags, "V01", "D5", "FY02");
+    }
+}
+
+#[test]
+fn guide_sheet_listing_codes_is_not_data() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("填报说明").expect("name");
+    ws.write(0, 0, "代码").expect("w");
+    ws.write(0, 1, "本年数").expect("w");
+    ws.write(1, 0, "FY02").expect("w");
+    let (sub, diags) = read_raw(wb.save_to_buffer().expect("save"));
+    assert!(sub.expect("sub").values.is_empty());
+    assert!(codes(&diags).contains(&"S04"));
+}
+
+#[test]
+fn date_in_number_cell_gives_v01() {
+    value_case("FY02", In::D(2024, 3, 1), Value::Blank, Some("V01"));
+}
+
+#[test]
+fn boolean_in_count_cell_gives_v01() {
+    value_case("FY02", In::B(true), Value::Blank, Some("V01"));
+}
+
+#[test]
+fn v05_cutoff_date_not_year_end() {
+    let (_, diags) = read(&Book::new().cover_set("统计截止日期", In::T("2024年11月30日")));
+    let d = only(&diags, "V05");
+    assert_eq!(d.severity, Severity::Warning);
+    assert_eq!(d.location.render(), format!("{FILE}!封面!B7"));
+    assert!(d.message.contains("2024-11-30") && d.message.contains("2024-12-31"));
+    for ok in [
+        In::T("2024.12.31"),
+        In::D(2024, 12, 31),
+        In::T("2024年12月31日"),
+    ] {
+        let (_, diags) = read(&Book::new().cover_set("统计截止日期", ok));
+        assert!(diags.is_empty(), "{diags:#?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files and folders
+
+#[test]
+fn read_file_hashes_and_sizes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("a.xlsx");
+    let bytes = Book::new().bytes();
+    std::fs::write(&path, &bytes).expect("write");
+    let out = ingest::read_file(&path, "a.xlsx", &schema());
+    assert_eq!(out.size, bytes.len() as u64);
+    use sha2::Digest;
+    let want: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(out.sha256, want);
+    assert_eq!(out.display, "a.xlsx");
+    assert!(out.submission.is_some());
+
+    // The reader goes by content: an xlsx named .xls still reads.
+    let renamed = dir.path().join("b.xls");
+    std::fs::write(&renamed, &bytes).expect("write");
+    assert!(ingest::read_file(&renamed, "b.xls", &schema())
+        .submission
+        .is_some());
+}
+
+#[test]
+fn collect_walks_folders_and_keeps_non_workbooks() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path().join("sample-data");
+    std::fs::create_dir_all(root.join("2024/乡镇")).expect("mkdir");
+    std::fs::create_dir_all(root.join(".git")).expect("mkdir");
+    for f in [
+        "2024/T01_x.xlsx",
+        "2024/乡镇/T02_y.XLS",
+        "2024/~$T01_x.xlsx",
+        "2024/.hidden.xlsx",
+        "2024/说明.docx",
+        "2024/Thumbs.db",
+        ".git/config",
+        "a.ods",
+    ] {
+        std::fs::write(root.join(f), b"x").expect("write");
+    }
+    let single = dir.path().join("single.xlsx");
+    std::fs::write(&single, b"x").expect("write");
+    let typed = format!("{}/", root.display());
+    let got = ingest::collect_inputs(&[std::path::PathBuf::from(&typed), single.clone()])
+        .expect("collect");
+    let shown: Vec<String> = got.iter().map(|(_, d)| d.clone()).collect();
+    let base = root.display().to_string();
+    let mut want = vec![
+        format!("{base}/2024/T01_x.xlsx"),
+        format!("{base}/2024/乡镇/T02_y.XLS"),
+        format!("{base}/2024/说明.docx"),
+        format!("{base}/a.ods"),
+        single.display().to_string(),
+    ];
+    want.sort();
+    assert_eq!(shown, want);
+    assert!(got.iter().all(|(p, _)| p.exists()));
+}
+
+#[test]
+fn collect_missing_path_is_a_read_error() {
+    let err = ingest::collect_inputs(&["/nonexistent/huizong".into()]).expect_err("missing");
+    assert!(matches!(err, huizong::Error::Read { .. }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real files written by LibreOffice (see tests/fixtures/real/README.md)
+
+fn fixture(name: &str) -> (Submission, Vec<Diagnostic>) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/real")
+        .join(name);
+    let out = ingest::read_file(&path, name, &schema());
+    (out.submission.expect(name), out.diagnostics)
+}
+
+fn assert_fixture_values(name: &str) {
+    let (sub, diags) = fixture(name);
+    assert!(diags.is_empty(), "{name}: {diags:#?}");
+    assert_eq!(sub.number("FY02"), Some(12.0), "{name}");
+    assert_eq!(sub.number("GF01"), Some(3.0), "{name}");
+    assert_eq!(sub.number("ZF07"), Some(1500.5), "{name}");
+    assert_eq!(sub.number("GW01"), Some(1.0), "{name}");
+    assert_eq!(sub.values["FY02"].pos.a1(), "D5", "{name}");
+    assert_eq!(sub.values["FY02"].prior_shown, Some(4.0), "{name}");
+    assert_eq!(sub.notes["ZF07"], "专项整治罚没款增加", "{name}");
+    assert_eq!(sub.cover.unit_code.as_deref(), Some("411321-T03"), "{name}");
+    assert_eq!(sub.cover.year, Some(2024), "{name}");
+}
+
+#[test]
+fn libreoffice_xls_reads_back() {
+    assert_fixture_values("submission.xls");
+}
+
+#[test]
+fn libreoffice_ods_reads_back() {
+    assert_fixture_values("submission.ods");
+}
+
+#[test]
+fn libreoffice_xlsx_reads_back() {
+    assert_fixture_values("submission-lo.xlsx");
+}
+
+#[test]
+fn libreoffice_xls_with_approximate_text_and_formula() {
+    let (sub, diags) = fixture("messy.xls");
+    assert_eq!(sub.number("FY02"), Some(5000.0));
+    assert!(sub.values["FY02"].approximate);
+    assert_eq!(
+        sub.number("GF01"),
+        Some(7.0),
+        "formula 3+4 with LibreOffice's cached value"
+    );
+    assert_eq!(
+        only(&diags, "V03").location.cell.map(|p| p.a1()).as_deref(),
+        Some("D5")
+    );
+    assert_eq!(
+        only(&diags, "V02").location.cell.map(|p| p.a1()).as_deref(),
+        Some("D7")
+    );
+}
+
+/// Regenerates the LibreOffice sources: `cargo test --test ingest make_fixture_sources -- --ignored`,
+/// then convert as the README says.
+#[test]
+#[ignore]
+fn make_fixture_sources() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real");
+    std::fs::write(dir.join("source.xlsx"), Book::new().bytes()).expect("write");
+    let messy = Book::new()
+        .set("FY02", In::T("5000余"))
+        .set("GF01", In::F("3+4", "7"))
+        .set("ZF07", In::T("xx"));
+    std::fs::write(dir.join("messy-source.xlsx"), messy.bytes()).expect("write");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Never panics
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let (_, diags) = read_raw(bytes);
+            prop_assert!(diags.iter().all(|d| !d.message.is_empty()));
+        }
+
+        #[test]
+        fn mutated_xlsx_never_panics(edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..16)) {
+            let mut bytes = Book::new().bytes();
+            let len = bytes.len();
+            for (i, b) in edits {
+                bytes[i % len] = b;
+            }
+            let (sub, diags) = read_raw(bytes);
+            prop_assert!(sub.is_some() || !diags.is_empty());
+        }
+
+        #[test]
+        fn mutated_sheet_xml_never_panics(edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8)) {
+            // Mutate the XML itself (inside the zip), so the damage reaches calamine's parser.
+            let bytes = patch(&Book::new().bytes(), "xl/worksheets/sheet2.xml", |x| {
+                let mut b = x.into_bytes();
+                let len = b.len();
+                for (i, v) in &edits {
+                    b[i % len] = *v & 0x7f;
+                }
+                String::from_utf8(b).unwrap_or_default()
+            });
+            let (sub, diags) = read_raw(bytes);
+            prop_assert!(sub.is_some() || !diags.is_empty());
+        }
+    }
+}
