@@ -26,8 +26,18 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         }
         _ => BTreeMap::new(),
     };
-    let batch = common::validate_all(&mut outcomes, &schema, registry.as_ref(), year, &prior, &pool);
-    let mut all: Vec<Diagnostic> = outcomes.iter().flat_map(|o| o.diagnostics.clone()).collect();
+    let batch = common::validate_all(
+        &mut outcomes,
+        &schema,
+        registry.as_ref(),
+        year,
+        &prior,
+        &pool,
+    );
+    let mut all: Vec<Diagnostic> = outcomes
+        .iter()
+        .flat_map(|o| o.diagnostics.clone())
+        .collect();
     all.extend(batch);
     crate::diagnostic::sort(&mut all);
     let text = match args.format {

@@ -25,13 +25,25 @@ pub struct LoadedRegistry {
 }
 
 /// Loads `--registry`, or else `units.csv` in the first input folder or its parent.
-pub fn find_registry(explicit: Option<&Path>, inputs: &[PathBuf]) -> Result<Option<LoadedRegistry>> {
+pub fn find_registry(
+    explicit: Option<&Path>,
+    inputs: &[PathBuf],
+) -> Result<Option<LoadedRegistry>> {
     let path = match explicit {
         Some(p) => Some(p.to_path_buf()),
         None => inputs.first().and_then(|first| {
-            let dir = if first.is_dir() { Some(first.as_path()) } else { first.parent() };
-            let candidates = dir.into_iter().flat_map(|d| [Some(d), d.parent()]).flatten();
-            candidates.map(|d| d.join(REGISTRY_FILE)).find(|p| p.is_file())
+            let dir = if first.is_dir() {
+                Some(first.as_path())
+            } else {
+                first.parent()
+            };
+            let candidates = dir
+                .into_iter()
+                .flat_map(|d| [Some(d), d.parent()])
+                .flatten();
+            candidates
+                .map(|d| d.join(REGISTRY_FILE))
+                .find(|p| p.is_file())
         }),
     };
     path.map(|p| {
@@ -60,7 +72,8 @@ pub fn read_all(
 ) -> Vec<FileOutcome> {
     let bar = if progress && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(files.len() as u64);
-        if let Ok(style) = ProgressStyle::with_template("读取报表 {bar:30} {pos}/{len} {elapsed}") {
+        if let Ok(style) = ProgressStyle::with_template("读取报表 {bar:30} {pos}/{len} {elapsed}")
+        {
             bar.set_style(style);
         }
         bar
@@ -84,10 +97,16 @@ pub fn read_all(
 /// The statistical year of a batch when the user did not give one: the most common cover year.
 pub fn batch_year(outcomes: &[FileOutcome]) -> Option<i32> {
     let mut count: BTreeMap<i32, usize> = BTreeMap::new();
-    for y in outcomes.iter().filter_map(|o| o.submission.as_ref()?.cover.year) {
+    for y in outcomes
+        .iter()
+        .filter_map(|o| o.submission.as_ref()?.cover.year)
+    {
         *count.entry(y).or_default() += 1;
     }
-    count.into_iter().max_by_key(|(y, n)| (*n, -*y)).map(|(y, _)| y)
+    count
+        .into_iter()
+        .max_by_key(|(y, n)| (*n, -*y))
+        .map(|(y, _)| y)
 }
 
 /// Validates every file and the batch. Returns the batch-level findings (missing units).
@@ -102,7 +121,10 @@ pub fn validate_all(
     let reg = registry.map(|r| &r.registry);
     pool.install(|| {
         outcomes.par_iter_mut().for_each(|o| {
-            let unit = o.submission.as_ref().and_then(|s| s.cover.unit_code.clone());
+            let unit = o
+                .submission
+                .as_ref()
+                .and_then(|s| s.cover.unit_code.clone());
             let p = unit.and_then(|u| prior.get(&u));
             validate::check_file(o, schema, reg, year, p);
         })
@@ -133,8 +155,12 @@ pub fn records_of(outcome: &FileOutcome, registry: Option<&Registry>, year: i32)
                 kind,
                 indicator: ind.clone(),
                 value: v,
-                origin: crate::diagnostic::Location::cell(&outcome.display, cell.sheet.clone(), cell.pos)
-                    .render(),
+                origin: crate::diagnostic::Location::cell(
+                    &outcome.display,
+                    cell.sheet.clone(),
+                    cell.pos,
+                )
+                .render(),
             }),
             _ => None,
         })
@@ -164,7 +190,14 @@ pub fn load_prior(
     let files = ingest::collect_inputs(&[path.to_path_buf()])?;
     let mut outcomes = read_all(&files, schema, pool, false);
     let prior_year = year - 1;
-    validate_all(&mut outcomes, schema, registry, Some(prior_year), &BTreeMap::new(), pool);
+    validate_all(
+        &mut outcomes,
+        schema,
+        registry,
+        Some(prior_year),
+        &BTreeMap::new(),
+        pool,
+    );
     let reg = registry.map(|r| &r.registry);
     Ok(accepted(&outcomes)
         .flat_map(|o| records_of(o, reg, prior_year))
@@ -173,7 +206,11 @@ pub fn load_prior(
 
 /// Whether a path names a workbook by its extension.
 fn is_workbook(path: &Path) -> bool {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "ods")
 }
 
@@ -183,14 +220,22 @@ pub fn prior_by_unit(
     registry: Option<&Registry>,
     year: i32,
 ) -> (Vec<Record>, BTreeMap<String, PriorValues>, bool) {
-    let last: Vec<Record> = records.iter().filter(|r| r.year == year - 1).cloned().collect();
+    let last: Vec<Record> = records
+        .iter()
+        .filter(|r| r.year == year - 1)
+        .cloned()
+        .collect();
     let (mapped, changed) = match registry {
         Some(reg) => map_prior(&last, reg, year),
         None => (last, false),
     };
     let mut by_unit: BTreeMap<String, PriorValues> = BTreeMap::new();
     for r in &mapped {
-        *by_unit.entry(r.unit.clone()).or_default().entry(r.indicator.clone()).or_default() += r.value;
+        *by_unit
+            .entry(r.unit.clone())
+            .or_default()
+            .entry(r.indicator.clone())
+            .or_default() += r.value;
     }
     (mapped, by_unit, changed)
 }

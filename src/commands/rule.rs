@@ -25,13 +25,24 @@ pub fn run(args: &RuleArgs) -> Result<Outcome> {
         }
         (Some(code), false) => {
             let want = code.trim().to_ascii_uppercase();
-            let e = entries
-                .iter()
-                .find(|e| e.code == want)
-                .ok_or_else(|| Error::Usage(format!("没有规则 {code}；用 huizong rule --all 查看全部规则")))?;
-            println!("{} {}（{}）\n\n{}", e.code, e.title, e.severity.label(), e.detail.trim_end());
+            let e = entries.iter().find(|e| e.code == want).ok_or_else(|| {
+                Error::Usage(format!(
+                    "没有规则 {code}；用 huizong rule --all 查看全部规则"
+                ))
+            })?;
+            println!(
+                "{} {}（{}）\n\n{}",
+                e.code,
+                e.title,
+                e.severity.label(),
+                e.detail.trim_end()
+            );
         }
-        (None, false) => return Err(Error::Usage("请给出规则代码（如 V25），或用 --all 列出全部规则".into())),
+        (None, false) => {
+            return Err(Error::Usage(
+                "请给出规则代码（如 V25），或用 --all 列出全部规则".into(),
+            ))
+        }
     }
     Ok(Outcome::Clean)
 }
@@ -66,12 +77,20 @@ fn all_entries(schema: &Schema) -> Vec<Entry> {
             }
         })
         .collect();
-    let builtin = crate::validate::BatchCodes::ALL.iter();
+    let builtin = crate::validate::BatchCodes::ALL
+        .iter()
+        .chain(crate::anomaly::codes());
     out.extend(builtin.map(|(code, severity, title, help)| Entry {
         code: code.to_string(),
         severity: *severity,
         title: title.to_string(),
         detail: help.to_string(),
+    }));
+    out.extend(crate::ingest::codes::BUILTIN.iter().map(|c| Entry {
+        code: c.code.to_string(),
+        severity: c.severity,
+        title: c.title.to_string(),
+        detail: c.help.to_string(),
     }));
     out.sort_by(|a, b| a.code.cmp(&b.code));
     out.dedup_by(|a, b| a.code == b.code);

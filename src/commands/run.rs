@@ -1,8 +1,400 @@
-//! `huizong run`.
+//! `huizong run`: the main job. Read and validate every submission, aggregate the accepted ones
+//! into county figures with year-on-year change, rank anomalies, and write the summary workbook,
+//! `figures_<year>.json`, the history file and one feedback workbook per unit with findings.
 
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::common::{self, LoadedRegistry};
+use crate::aggregate::{self, history, Coverage, Figures, Record};
+use crate::anomaly::{self, AnomalyInput, CountyTotal, Finding, UnitInput};
 use crate::cli::{Outcome, RunArgs};
-use crate::Result;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::ingest::{self, FileOutcome};
+use crate::report::summary::{self, AnomalyRow, FileState, FileStatus, RunMeta, SummaryInput};
+use crate::report::{feedback, write_atomic};
+use crate::schema::Schema;
+use crate::validate;
+use crate::{Error, Result};
 
-pub fn run(_args: &RunArgs) -> Result<Outcome> {
-    todo!("run command")
+/// The history file every run writes, to be given as `--prior` next year.
+pub const HISTORY_FILE: &str = "history.csv";
+/// The folder of feedback workbooks inside the output folder.
+pub const FEEDBACK_DIR: &str = "退回";
+
+pub fn run(args: &RunArgs) -> Result<Outcome> {
+    let schema = Schema::load(args.schema.schema.as_deref())?;
+    let registry = common::find_registry(args.registry.as_deref(), &args.paths)?.ok_or_else(|| {
+        Error::Usage("需要单位名册：请用 --registry 指定 units.csv，或把 units.csv 放在报表文件夹或其上级".into())
+    })?;
+    let reg = &registry.registry;
+    let year = args.year;
+    let pool = common::pool(args.threads)?;
+    let files = ingest::collect_inputs(&args.paths)?;
+    let mut outcomes = common::read_all(&files, &schema, &pool, !args.quiet);
+
+    let prior_records = match &args.prior {
+        Some(p) => common::load_prior(p, &schema, Some(&registry), year, &pool)?,
+        None => Vec::new(),
+    };
+    let (prior_mapped, prior_by_unit, units_changed) =
+        common::prior_by_unit(&prior_records, Some(reg), year);
+    let batch = common::validate_all(
+        &mut outcomes,
+        &schema,
+        Some(&registry),
+        Some(year),
+        &prior_by_unit,
+        &pool,
+    );
+
+    let current: Vec<Record> = common::accepted(&outcomes)
+        .flat_map(|o| common::records_of(o, Some(reg), year))
+        .collect();
+    let coverage = coverage(&outcomes, &registry, year, &prior_mapped, units_changed);
+    let figures = aggregate::aggregate(&schema, reg, year, &current, &prior_mapped, coverage)?;
+
+    let mut params = anomaly::Params::default();
+    if let Some(path) = &args.accept {
+        params.acceptances = load_acceptances(path)?;
+    }
+    let anomalies = anomaly::detect(&anomaly_input(&schema, &figures), &params);
+
+    let mut findings: Vec<Diagnostic> = outcomes
+        .iter()
+        .flat_map(|o| o.diagnostics.clone())
+        .collect();
+    findings.extend(batch);
+    crate::diagnostic::sort(&mut findings);
+
+    let out = Outputs {
+        schema: &schema,
+        registry: &registry,
+        year,
+        outcomes: &outcomes,
+        findings: &findings,
+        figures: &figures,
+        anomalies: &anomalies,
+    };
+    out.write_all(args, &prior_records, current)?;
+    print_summary(&out, &args.out);
+    let any_error = findings.iter().any(|d| d.severity == Severity::Error)
+        || anomalies
+            .iter()
+            .any(|a| a.severity == Severity::Error && !a.accepted);
+    Ok(if any_error {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// Who was expected, received, accepted and held back.
+fn coverage(
+    outcomes: &[FileOutcome],
+    registry: &LoadedRegistry,
+    year: i32,
+    prior: &[Record],
+    units_changed: bool,
+) -> Coverage {
+    let units = |it: &mut dyn Iterator<Item = &FileOutcome>| -> Vec<String> {
+        let set: BTreeSet<String> = it
+            .filter_map(|o| o.submission.as_ref()?.cover.unit_code.clone())
+            .collect();
+        set.into_iter().collect()
+    };
+    let expected: Vec<String> = registry
+        .registry
+        .active_in(year)
+        .map(|u| u.code.clone())
+        .collect();
+    let received = units(&mut outcomes.iter());
+    let accepted = units(&mut common::accepted(outcomes));
+    let held_back: Vec<String> = received
+        .iter()
+        .filter(|u| !accepted.contains(u))
+        .cloned()
+        .collect();
+    let missing: Vec<String> = expected
+        .iter()
+        .filter(|u| !received.contains(u))
+        .cloned()
+        .collect();
+    let prior_units: BTreeSet<String> = prior.iter().map(|r| r.unit.clone()).collect();
+    let changed =
+        units_changed || (!prior.is_empty() && prior_units.iter().any(|u| !accepted.contains(u)));
+    Coverage {
+        expected,
+        received,
+        accepted,
+        held_back,
+        missing,
+        prior_units: prior_units.into_iter().collect(),
+        units_changed: changed,
+    }
+}
+
+fn load_acceptances(path: &Path) -> Result<Vec<anomaly::Acceptance>> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    anomaly::accept::parse(&text)
+        .map_err(|m| Error::Other(format!("审核确认文件 {}：{m}", path.display())))
+}
+
+/// The anomaly module's view of the aggregated data.
+fn anomaly_input<'a>(schema: &'a Schema, figures: &Figures) -> AnomalyInput<'a> {
+    let county = figures
+        .indicators
+        .iter()
+        .map(|f| {
+            let total = CountyTotal {
+                current: f.value,
+                prior: f.prior,
+            };
+            (f.code.clone(), total)
+        })
+        .collect();
+    AnomalyInput {
+        schema,
+        year: Some(figures.year),
+        units: figures.units.iter().map(UnitInput::from).collect(),
+        county,
+    }
+}
+
+/// Everything a run writes, computed once.
+struct Outputs<'a> {
+    schema: &'a Schema,
+    registry: &'a LoadedRegistry,
+    year: i32,
+    outcomes: &'a [FileOutcome],
+    findings: &'a [Diagnostic],
+    figures: &'a Figures,
+    anomalies: &'a [Finding],
+}
+
+impl Outputs<'_> {
+    fn write_all(
+        &self,
+        args: &RunArgs,
+        prior_records: &[Record],
+        current: Vec<Record>,
+    ) -> Result<()> {
+        let dir = &args.out;
+        let files = self.file_statuses();
+        let rows = self.anomaly_rows();
+        let meta = RunMeta {
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            schema_id: self.schema.id.clone(),
+            schema_edition: self.schema.edition.clone(),
+            inputs: args.paths.iter().map(|p| p.display().to_string()).collect(),
+            prior_source: args.prior.as_ref().map(|p| p.display().to_string()),
+            registry: Some(self.registry.display.clone()),
+            run_time: None,
+        };
+        let input = SummaryInput {
+            figures: self.figures,
+            schema: self.schema,
+            registry: &self.registry.registry,
+            findings: self.findings,
+            files: &files,
+            anomalies: &rows,
+            meta,
+        };
+        write_atomic(
+            &dir.join(summary::file_name(self.year)),
+            &summary::build_summary(&input)?,
+        )?;
+        let json = figures_json(self.figures, self.anomalies);
+        write_atomic(
+            &dir.join(format!("figures_{}.json", self.year)),
+            json.as_bytes(),
+        )?;
+        let all = history::merge(prior_records.to_vec(), current);
+        history::write(&dir.join(HISTORY_FILE), &all)?;
+        self.write_feedback(&dir.join(FEEDBACK_DIR))
+    }
+
+    /// One 退回 workbook per file with something the unit must act on.
+    fn write_feedback(&self, dir: &Path) -> Result<()> {
+        for o in self.outcomes {
+            let todo: Vec<Diagnostic> = o
+                .diagnostics
+                .iter()
+                .filter(|d| d.needs_action())
+                .cloned()
+                .collect();
+            if todo.is_empty() {
+                continue;
+            }
+            let code = unit_code(o).unwrap_or_else(|| "未识别".to_string());
+            let name = self
+                .unit_name(&code)
+                .unwrap_or_else(|| file_stem(&o.display));
+            let bytes = feedback::build_feedback(&code, &name, self.year, Some(&o.display), &todo)?;
+            let mut file = feedback::feedback_file_name(&code, &name, self.year);
+            if code == "未识别"
+                || self
+                    .outcomes
+                    .iter()
+                    .filter(|x| unit_code(x) == unit_code(o))
+                    .count()
+                    > 1
+            {
+                // several files for one unit (or unidentified files) must not overwrite each other
+                file = format!("{}_{}", file_stem(&o.display), file);
+            }
+            write_atomic(&dir.join(file), &bytes)?;
+        }
+        Ok(())
+    }
+
+    fn unit_name(&self, code: &str) -> Option<String> {
+        self.registry.registry.get(code).map(|u| u.name.clone())
+    }
+
+    /// Every input file plus every expected unit that sent nothing.
+    fn file_statuses(&self) -> Vec<FileStatus> {
+        let reg = &self.registry.registry;
+        let mut out: Vec<FileStatus> = self
+            .outcomes
+            .iter()
+            .map(|o| {
+                let code = unit_code(o);
+                let unit = code.as_deref().and_then(|c| reg.get(c));
+                let (errors, warnings, _) = validate::counts(&o.diagnostics);
+                let status = if o.submission.is_none() {
+                    FileState::Unreadable
+                } else if o.diagnostics.iter().any(|d| d.code == "S10") {
+                    FileState::Duplicate
+                } else if unit.is_none() {
+                    FileState::Unregistered
+                } else if validate::has_errors(o) {
+                    FileState::Returned
+                } else {
+                    FileState::Aggregated
+                };
+                FileStatus {
+                    unit: code.clone(),
+                    unit_name: unit.map(|u| u.name.clone()).unwrap_or_else(|| {
+                        o.submission
+                            .as_ref()
+                            .and_then(|s| s.cover.unit_name.clone())
+                            .unwrap_or_default()
+                    }),
+                    kind: unit.map(|u| u.kind),
+                    status,
+                    file: Some(o.display.clone()),
+                    sha256: Some(o.sha256.clone()),
+                    errors: errors as u32,
+                    warnings: warnings as u32,
+                }
+            })
+            .collect();
+        for code in &self.figures.coverage.missing {
+            let unit = reg.get(code);
+            out.push(FileStatus {
+                unit: Some(code.clone()),
+                unit_name: unit.map(|u| u.name.clone()).unwrap_or_default(),
+                kind: unit.map(|u| u.kind),
+                status: FileState::Missing,
+                file: None,
+                sha256: None,
+                errors: 0,
+                warnings: 0,
+            });
+        }
+        out
+    }
+
+    fn anomaly_rows(&self) -> Vec<AnomalyRow> {
+        self.anomalies
+            .iter()
+            .map(|a| {
+                let unit = a.unit.clone().unwrap_or_else(|| "全县".to_string());
+                let indicator = a.indicator.clone().unwrap_or_default();
+                AnomalyRow {
+                    rank: a.rank as u32,
+                    severity: a.severity,
+                    unit_name: a.unit_name.clone().unwrap_or_else(|| unit.clone()),
+                    unit,
+                    indicator_name: self
+                        .schema
+                        .indicator(&indicator)
+                        .map(|i| i.name.clone())
+                        .unwrap_or_default(),
+                    indicator,
+                    location: a.location.clone(),
+                    value: a.value,
+                    prior: a.prior,
+                    expected: a.expected,
+                    statistic: a
+                        .statistic
+                        .as_ref()
+                        .map(|s| {
+                            format!("{}={} ({})", s.name, anomaly::fmt_num(s.value), s.threshold)
+                        })
+                        .unwrap_or_default(),
+                    score: a.score,
+                    message: match &a.suggestion {
+                        Some(s) => format!("{}；{s}", a.message),
+                        None => a.message.clone(),
+                    },
+                    accepted: a.accepted,
+                    accept_reason: a.accept_reason.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
+fn unit_code(o: &FileOutcome) -> Option<String> {
+    o.submission.as_ref()?.cover.unit_code.clone()
+}
+
+fn file_stem(display: &str) -> String {
+    Path::new(display)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| display.to_string())
+}
+
+/// `figures_<year>.json`: the county figures plus the ranked anomalies.
+fn figures_json(figures: &Figures, anomalies: &[Finding]) -> String {
+    let mut value = serde_json::to_value(figures).unwrap_or_default();
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert(
+            "anomalies".into(),
+            serde_json::to_value(anomalies).unwrap_or_default(),
+        );
+    }
+    serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+}
+
+/// The short end-of-run report on stdout.
+fn print_summary(out: &Outputs, dir: &Path) {
+    let c = &out.figures.coverage;
+    let (e, w, _) = validate::counts(out.findings);
+    println!(
+        "{} 年度：应报 {} 个单位，收到 {}，已汇总 {}，退回 {}，未报 {}",
+        out.year,
+        c.expected.len(),
+        c.received.len(),
+        c.accepted.len(),
+        c.held_back.len(),
+        c.missing.len()
+    );
+    println!(
+        "校验问题：错误 {e}，警告 {w}；异常提示 {} 条",
+        out.anomalies.len()
+    );
+    for a in out.anomalies.iter().filter(|a| !a.accepted).take(5) {
+        println!("  {}. {}", a.rank, a.message);
+    }
+    if c.units_changed {
+        println!("注意：本年与上年的报送单位不完全相同，同比请结合单位变化解读");
+    }
+    println!("输出：{}", dir.display());
 }

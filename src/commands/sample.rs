@@ -1,8 +1,29 @@
-//! `huizong sample`.
+//! `huizong sample`: writes the sample county (registry + filled workbooks) to a folder.
 
 use crate::cli::{Outcome, SampleArgs};
+use crate::sample::{self, SampleOptions};
+use crate::schema::Schema;
 use crate::Result;
 
-pub fn run(_args: &SampleArgs) -> Result<Outcome> {
-    todo!("sample command")
+pub fn run(args: &SampleArgs) -> Result<Outcome> {
+    let opts = SampleOptions::from_args(args);
+    if opts.years.is_empty() {
+        return Err(crate::Error::Usage("--years 至少需要一个年度".into()));
+    }
+    if args.units.is_some_and(|n| n < 4) {
+        return Err(crate::Error::Usage(
+            "--units 至少为 4（乡镇、部门、县本级、县法院各一）".into(),
+        ));
+    }
+    let schema = Schema::load(args.schema.schema.as_deref())?;
+    let county = sample::generate(&schema, &opts);
+    let files = sample::write(&schema, &county, opts.seed, &args.out)?;
+    println!(
+        "已生成示例县：{} 个单位，{} 份报表，植入典型错误 {} 处，输出到 {}",
+        county.registry.units.len(),
+        files,
+        county.defects.len(),
+        args.out.display()
+    );
+    Ok(Outcome::Clean)
 }

@@ -1,6 +1,9 @@
 //! Workbook writing (rust_xlsxwriter types stay inside this module): the blank templates handed
 //! to units, the county summary workbook and the per-unit feedback workbooks.
 
+pub mod feedback;
+mod styles;
+pub mod summary;
 pub mod template;
 
 use std::path::Path;

@@ -40,7 +40,11 @@ pub fn check_batch(
 ) -> Vec<Diagnostic> {
     let mut by_unit: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, o) in outcomes.iter().enumerate() {
-        if let Some(code) = o.submission.as_ref().and_then(|s| s.cover.unit_code.clone()) {
+        if let Some(code) = o
+            .submission
+            .as_ref()
+            .and_then(|s| s.cover.unit_code.clone())
+        {
             by_unit.entry(code).or_default().push(i);
         }
     }
@@ -56,7 +60,10 @@ pub fn check_batch(
                 "S10",
                 Severity::Error,
                 Location::file(outcomes[i].display.clone()),
-                format!("单位 {code} 还报送了 {}，多份文件均暂不汇总，请确认最终版本", others.join("、")),
+                format!(
+                    "单位 {code} 还报送了 {}，多份文件均暂不汇总，请确认最终版本",
+                    others.join("、")
+                ),
             )
             .with_unit(code.clone());
             outcomes[i].diagnostics.push(d);
@@ -73,7 +80,12 @@ pub fn check_batch(
                 "S11",
                 Severity::Warning,
                 Location::file(registry_display),
-                format!("{}（{}，{}）未报送 {year} 年度报表", u.name, u.code, u.kind.label()),
+                format!(
+                    "{}（{}，{}）未报送 {year} 年度报表",
+                    u.name,
+                    u.code,
+                    u.kind.label()
+                ),
             )
             .with_unit(u.code.clone())
         })

@@ -47,11 +47,18 @@ pub(super) fn check(
                 if !unit.active_in(y) {
                     push(
                         at(CoverField::UnitCode),
-                        format!("单位“{}”（{code}）在名册中 {y} 年度不需报送（已撤并或尚未设立）", unit.name),
+                        format!(
+                            "单位“{}”（{code}）在名册中 {y} 年度不需报送（已撤并或尚未设立）",
+                            unit.name
+                        ),
                     );
                 }
             }
-            let declared = sub.cover.unit_kind.as_deref().map(|k| (k, UnitKind::parse(k)));
+            let declared = sub
+                .cover
+                .unit_kind
+                .as_deref()
+                .map(|k| (k, UnitKind::parse(k)));
             if let Some((text, parsed)) = declared {
                 if parsed != Some(unit.kind) {
                     push(

@@ -40,7 +40,14 @@ pub fn check_file(
         .and_then(|c| registry.and_then(|r| r.get(c)))
         .map(|u| u.villages);
     if let Some(kind) = kind {
-        rules::required(sub, &outcome.display, schema, kind, &outcome.diagnostics, &mut found);
+        rules::required(
+            sub,
+            &outcome.display,
+            schema,
+            kind,
+            &outcome.diagnostics,
+            &mut found,
+        );
         rules::applicability(sub, &outcome.display, schema, kind, &mut found);
         let ctx = rules::Context {
             sub,
@@ -70,14 +77,19 @@ pub fn unit_kind(sub: &crate::ingest::Submission, registry: Option<&Registry>) -
 
 /// Whether the file's findings hold its data back from aggregation (any error).
 pub fn has_errors(outcome: &FileOutcome) -> bool {
-    outcome.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    outcome
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error)
 }
 
 /// Counts (errors, warnings, infos) of a list of findings.
 pub fn counts(diags: &[Diagnostic]) -> (usize, usize, usize) {
-    diags.iter().fold((0, 0, 0), |(e, w, i), d| match d.severity {
-        Severity::Error => (e + 1, w, i),
-        Severity::Warning => (e, w + 1, i),
-        Severity::Info => (e, w, i + 1),
-    })
+    diags
+        .iter()
+        .fold((0, 0, 0), |(e, w, i), d| match d.severity {
+            Severity::Error => (e + 1, w, i),
+            Severity::Warning => (e, w + 1, i),
+            Severity::Info => (e, w, i + 1),
+        })
 }

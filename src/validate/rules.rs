@@ -55,9 +55,9 @@ pub(super) fn required(
             .parent
             .as_deref()
             .is_some_and(|p| sub.number(p).unwrap_or(0.0) == 0.0);
-        let already = earlier
-            .iter()
-            .any(|d| d.location.sheet.as_deref() == Some(&cell.sheet) && d.location.cell == Some(cell.pos));
+        let already = earlier.iter().any(|d| {
+            d.location.sheet.as_deref() == Some(&cell.sheet) && d.location.cell == Some(cell.pos)
+        });
         if parent_empty || already {
             continue;
         }
@@ -134,12 +134,19 @@ fn evaluate_one(ctx: &Context, rule: &Rule) -> Option<Diagnostic> {
         return None; // holds, or could not be decided because an input is missing
     }
     let codes = codes_in_order(expr);
-    let anchor = codes.iter().find_map(|c| ctx.sub.values.get(c).map(|cell| (c, cell)));
+    let anchor = codes
+        .iter()
+        .find_map(|c| ctx.sub.values.get(c).map(|cell| (c, cell)));
     let location = match anchor {
         Some((_, cell)) => Location::cell(ctx.file, cell.sheet.clone(), cell.pos),
         None => Location::file(ctx.file),
     };
-    let mut d = Diagnostic::new(&rule.code, rule.severity, location, render_message(&rule.message, ctx));
+    let mut d = Diagnostic::new(
+        &rule.code,
+        rule.severity,
+        location,
+        render_message(&rule.message, ctx),
+    );
     if let Some((code, _)) = anchor {
         d = d.with_indicator(code.clone());
     }
@@ -228,7 +235,10 @@ mod tests {
     fn message_placeholders() {
         let env = Map(BTreeMap::from([("FY06", 12.0), ("FY03", 10.5)]));
         assert_eq!(
-            render_message("审结 {FY06} 件超过受理 {FY03}，上年 {prev.FY06}，{XX}", &env),
+            render_message(
+                "审结 {FY06} 件超过受理 {FY03}，上年 {prev.FY06}，{XX}",
+                &env
+            ),
             "审结 12 件超过受理 10.5，上年 11，空"
         );
         assert_eq!(render_message("未闭合 {FY06", &env), "未闭合 {FY06");

@@ -1,0 +1,185 @@
+//! The per-unit feedback workbook (退回清单): what is wrong in a unit's submission, where, and
+//! how to fix it, in words a township clerk can act on.
+//!
+//! Only findings the unit must act on are listed ([`Diagnostic::needs_action`]): errors, and
+//! warnings without an accepted explanation. Hints and explained warnings are settled.
+
+use rust_xlsxwriter::{DocProperties, Workbook};
+
+use super::styles::{xlsx_err, Sheet, Styles, FILL_ERROR, FILL_WARNING};
+use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::Result;
+
+/// The sheet name of the feedback workbook.
+pub const SHEET_FEEDBACK: &str = "退回清单";
+
+const HEADERS: [&str; 6] = ["序号", "位置", "指标", "级别", "问题", "怎么改"];
+
+/// Rows above the table: title, source file, three instruction lines, blank.
+const TOP_ROWS: u32 = 6;
+
+/// The file name for a unit's feedback: `退回_<code>_<name>_<year>.xlsx`, with characters that
+/// file systems refuse replaced by `_`.
+pub fn feedback_file_name(unit_code: &str, unit_name: &str, year: i32) -> String {
+    let clean = |s: &str| {
+        s.trim()
+            .chars()
+            .map(|c| match c {
+                '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+                c if c.is_control() => '_',
+                c => c,
+            })
+            .collect::<String>()
+    };
+    format!("退回_{}_{}_{year}.xlsx", clean(unit_code), clean(unit_name))
+}
+
+/// Builds the feedback workbook for one unit and returns its bytes (deterministic).
+/// `file` is the submission the findings refer to. Pass only this unit's findings: they are
+/// not filtered by unit, only by [`Diagnostic::needs_action`].
+pub fn build_feedback(
+    unit_code: &str,
+    unit_name: &str,
+    year: i32,
+    file: Option<&str>,
+    findings: &[Diagnostic],
+) -> Result<Vec<u8>> {
+    let st = Styles::default();
+    let mut rows: Vec<Diagnostic> = findings
+        .iter()
+        .filter(|d| d.needs_action())
+        .cloned()
+        .collect();
+    diagnostic::sort(&mut rows);
+    // Errors first: they block aggregation; within a severity keep the sheet order.
+    rows.sort_by_key(|d| d.severity);
+
+    let mut sh = Sheet::new(SHEET_FEEDBACK)?;
+    let errors = rows
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = rows.len() - errors;
+    sh.long_text(
+        0,
+        0,
+        &format!("{unit_name}（{unit_code}）{year}年报表退回修改清单"),
+        &st.title,
+    )?;
+    sh.long_text(
+        1,
+        0,
+        &format!(
+            "报送文件：{}。共 {} 个问题：错误 {} 个，需核实 {} 个。",
+            file.unwrap_or("（未知）"),
+            rows.len(),
+            errors,
+            warnings
+        ),
+        &st.note,
+    )?;
+    for (row, line) in (2..).zip(INSTRUCTIONS) {
+        sh.long_text(row, 0, line, &st.note)?;
+    }
+    sh.header(TOP_ROWS, &HEADERS, &st.header)?;
+    let mut row = TOP_ROWS + 1;
+    for (n, d) in (1..).zip(&rows) {
+        let sev_fmt = match d.severity {
+            Severity::Error => st.text.clone().set_background_color(FILL_ERROR),
+            _ => st.text.clone().set_background_color(FILL_WARNING),
+        };
+        sh.number(row, 0, Some(f64::from(n)), &st.count)?;
+        sh.text(row, 1, &position(d), &st.text)?;
+        sh.text(row, 2, d.indicator.as_deref().unwrap_or(""), &st.text)?;
+        sh.text(row, 3, d.severity.label(), &sev_fmt)?;
+        sh.text(row, 4, &d.message, &st.wrap)?;
+        sh.text(row, 5, how_to_fix(d), &st.wrap)?;
+        row += 1;
+    }
+    sh.min_width(0, 5.0);
+    sh.min_width(3, 6.0);
+    let ws = sh.finish(TOP_ROWS + 1, row - 1, (HEADERS.len() - 1) as u16)?;
+
+    let mut wb = Workbook::new();
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(format!("{unit_name}{year}年报表退回清单"))
+            .set_author("huizong")
+            .set_creation_datetime(&super::summary::fixed_datetime()?),
+    );
+    wb.push_worksheet(ws);
+    wb.save_to_buffer().map_err(xlsx_err)
+}
+
+/// What to do with this list, printed above the table.
+const INSTRUCTIONS: [&str; 3] = [
+    "请在原报表中逐条修改后重新报送（不要改动表格结构）。",
+    "“错误”必须改正，否则本单位数据不能汇总；",
+    "“警告”请核实：确有错误的改正，确实无误的在该行“说明”栏写明具体原因（不少于6个字，不能只写“核实无误”）。",
+];
+
+/// `工作表!单元格`, or the part that is known.
+fn position(d: &Diagnostic) -> String {
+    let loc = &d.location;
+    match (&loc.sheet, loc.cell) {
+        (Some(s), Some(c)) => format!("{s}!{}", c.a1()),
+        (Some(s), None) => s.clone(),
+        (None, _) => "整个文件".to_string(),
+    }
+}
+
+/// A short instruction chosen by the finding's code prefix and severity.
+fn how_to_fix(d: &Diagnostic) -> &'static str {
+    let prefix = d.code.chars().next().unwrap_or(' ');
+    match (prefix, d.severity) {
+        ('S', _) => "请使用本年度下发的模板重新填报，不要增删行列、改动表头或工作表名称。",
+        ('N', Severity::Error) => {
+            "请只填阿拉伯数字（不带单位、文字或“余”“约”等字样）；是否类填“是”或“否”；不适用的留空。"
+        }
+        ('N', _) => "请核实该单元格的写法，改为纯数字；确实无误请在“说明”栏写明原因。",
+        ('A', _) => {
+            "数值明显异常（如单位、年份或位数填错），请核实改正；确实无误请在“说明”栏写明具体原因（不少于6个字）。"
+        }
+        (_, Severity::Error) => "必须改正：请核对相关数据使其符合校验要求后重新报送。",
+        _ => "请核实：有误的改正；无误的在“说明”栏写明具体原因（不少于6个字，不能只写“核实无误”）。",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{Location, Pos};
+
+    #[test]
+    fn file_name_is_safe() {
+        assert_eq!(
+            feedback_file_name("411321-T03", "城关镇", 2024),
+            "退回_411321-T03_城关镇_2024.xlsx"
+        );
+        assert_eq!(
+            feedback_file_name("X1", "a/b:c", 2024),
+            "退回_X1_a_b_c_2024.xlsx"
+        );
+    }
+
+    #[test]
+    fn instructions_follow_code_and_severity() {
+        let loc = Location::cell("a.xlsx", "统计表", Pos::new(4, 3));
+        let e = Diagnostic::new("V25", Severity::Error, loc.clone(), "x");
+        let w = Diagnostic::new("V62", Severity::Warning, loc.clone(), "x");
+        let n = Diagnostic::new("N01", Severity::Error, loc.clone(), "x");
+        assert!(how_to_fix(&e).starts_with("必须改正"));
+        assert!(how_to_fix(&w).contains("核实无误"));
+        assert!(how_to_fix(&n).contains("阿拉伯数字"));
+        assert_eq!(position(&e), "统计表!D5");
+        assert_eq!(
+            position(&Diagnostic::new(
+                "S01",
+                Severity::Error,
+                Location::file("a.xlsx"),
+                "x"
+            )),
+            "整个文件"
+        );
+    }
+}

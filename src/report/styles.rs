@@ -1,0 +1,253 @@
+//! Shared look of the summary and feedback workbooks: cell formats, CJK-aware column widths and
+//! a small worksheet wrapper that remembers how wide each column needs to be.
+//!
+//! `Worksheet::autofit()` under-sizes Chinese text (tech notes §3.3), so widths are estimated
+//! here from the text actually written: a CJK character counts about two Latin characters.
+
+use rust_xlsxwriter::{ColNum, Format, FormatAlign, FormatBorder, RowNum, Worksheet, XlsxError};
+use std::collections::BTreeMap;
+
+use crate::schema::ValueType;
+
+/// Number format for counts (件, 次, 人 …).
+pub const NUM_COUNT: &str = "#,##0";
+/// Number format for amounts in 元.
+pub const NUM_AMOUNT: &str = "#,##0.00";
+/// Percent with one decimal (同比).
+pub const NUM_PCT1: &str = "0.0%";
+/// Fill for cells with an error (Excel's light red).
+pub const FILL_ERROR: &str = "#FFC7CE";
+/// Fill for cells with a warning or an anomaly (Excel's light yellow).
+pub const FILL_WARNING: &str = "#FFEB9C";
+/// Fill of header rows.
+const FILL_HEADER: &str = "#DDEBF7";
+/// Fill of section rows in the 汇总 sheet.
+const FILL_SECTION: &str = "#F2F2F2";
+
+/// Narrowest and widest column we set, in Excel character units.
+const MIN_WIDTH: f64 = 6.0;
+const MAX_WIDTH: f64 = 60.0;
+
+/// Turns a rust_xlsxwriter failure into the tool's error type.
+pub fn xlsx_err(e: XlsxError) -> crate::Error {
+    crate::Error::Other(format!("生成 Excel 工作簿失败：{e}"))
+}
+
+/// Every format the report workbooks use, built once per workbook.
+#[derive(Debug, Clone)]
+pub struct Styles {
+    pub title: Format,
+    pub note: Format,
+    pub header: Format,
+    pub section: Format,
+    pub text: Format,
+    pub wrap: Format,
+    pub count: Format,
+    pub amount: Format,
+    pub pct1: Format,
+    /// 百分点 with two decimals.
+    pub pp: Format,
+    /// Plain decimal for statistics and scores.
+    pub decimal: Format,
+}
+
+impl Default for Styles {
+    fn default() -> Self {
+        let border = |f: Format| f.set_border(FormatBorder::Thin);
+        Styles {
+            title: Format::new().set_bold().set_font_size(14),
+            note: Format::new().set_font_color("#595959"),
+            header: border(
+                Format::new()
+                    .set_bold()
+                    .set_background_color(FILL_HEADER)
+                    .set_align(FormatAlign::Center)
+                    .set_align(FormatAlign::VerticalCenter)
+                    .set_text_wrap(),
+            ),
+            section: border(Format::new().set_bold().set_background_color(FILL_SECTION)),
+            text: border(Format::new()),
+            wrap: border(Format::new().set_text_wrap()),
+            count: border(Format::new().set_num_format(NUM_COUNT)),
+            amount: border(Format::new().set_num_format(NUM_AMOUNT)),
+            pct1: border(Format::new().set_num_format(NUM_PCT1)),
+            pp: border(Format::new().set_num_format("0.00")),
+            decimal: border(Format::new().set_num_format("0.00")),
+        }
+    }
+}
+
+impl Styles {
+    /// The number format for an indicator's values.
+    pub fn for_value(&self, value_type: ValueType) -> &Format {
+        match value_type {
+            ValueType::Amount => &self.amount,
+            ValueType::Count | ValueType::YesNo => &self.count,
+        }
+    }
+
+    /// A percent format with `decimals` places (`0%`, `0.0%`, `0.00%` …).
+    pub fn pct(&self, decimals: u8) -> Format {
+        let places = "0".repeat(usize::from(decimals.min(6)));
+        let code = if places.is_empty() {
+            "0%".to_string()
+        } else {
+            format!("0.{places}%")
+        };
+        self.text.clone().set_num_format(code)
+    }
+}
+
+/// Estimated display width of `s` in Excel character units: wide (CJK, full-width) characters
+/// count about two.
+pub fn text_width(s: &str) -> f64 {
+    s.lines()
+        .map(|line| line.chars().map(char_width).sum::<f64>())
+        .fold(0.0, f64::max)
+}
+
+fn char_width(c: char) -> f64 {
+    let wide = matches!(u32::from(c),
+        0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD);
+    if wide {
+        2.1
+    } else {
+        1.1
+    }
+}
+
+/// A worksheet being written, with the widest text seen in each column.
+pub struct Sheet {
+    pub ws: Worksheet,
+    /// Columns kept visible when scrolling right (e.g. unit code and name).
+    pub freeze_cols: ColNum,
+    widths: BTreeMap<ColNum, f64>,
+}
+
+impl Sheet {
+    /// A new, named worksheet with the house print setup (landscape, one page wide).
+    pub fn new(name: &str) -> crate::Result<Sheet> {
+        let mut ws = Worksheet::new();
+        ws.set_name(name).map_err(xlsx_err)?;
+        ws.set_landscape();
+        ws.set_paper_size(9); // A4
+        ws.set_print_fit_to_pages(1, 0);
+        Ok(Sheet {
+            ws,
+            freeze_cols: 0,
+            widths: BTreeMap::new(),
+        })
+    }
+
+    fn widen(&mut self, col: ColNum, width: f64) {
+        let w = self.widths.entry(col).or_insert(0.0);
+        *w = w.max(width);
+    }
+
+    /// Writes text and counts it towards the column width.
+    pub fn text(&mut self, row: RowNum, col: ColNum, s: &str, f: &Format) -> crate::Result<()> {
+        self.widen(col, text_width(s));
+        self.ws
+            .write_string_with_format(row, col, s, f)
+            .map_err(xlsx_err)?;
+        Ok(())
+    }
+
+    /// Writes text that may be long (titles, notes): it does not widen its column.
+    pub fn long_text(
+        &mut self,
+        row: RowNum,
+        col: ColNum,
+        s: &str,
+        f: &Format,
+    ) -> crate::Result<()> {
+        self.ws
+            .write_string_with_format(row, col, s, f)
+            .map_err(xlsx_err)?;
+        Ok(())
+    }
+
+    /// Writes a number; `None` leaves a formatted blank cell.
+    pub fn number(
+        &mut self,
+        row: RowNum,
+        col: ColNum,
+        v: Option<f64>,
+        f: &Format,
+    ) -> crate::Result<()> {
+        match v.filter(|v| v.is_finite()) {
+            Some(v) => {
+                // Room for grouping separators and two decimals.
+                self.widen(col, format!("{:.2}", v.abs()).len() as f64 * 1.3 + 1.0);
+                self.ws
+                    .write_number_with_format(row, col, v, f)
+                    .map_err(xlsx_err)?;
+            }
+            None => {
+                self.ws.write_blank(row, col, f).map_err(xlsx_err)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one header row starting at column 0.
+    pub fn header(&mut self, row: RowNum, labels: &[&str], f: &Format) -> crate::Result<()> {
+        for (col, label) in (0..).zip(labels) {
+            self.text(row, col, label, f)?;
+        }
+        Ok(())
+    }
+
+    /// Sets a minimum width for a column (e.g. a narrow number under a wide header).
+    pub fn min_width(&mut self, col: ColNum, width: f64) {
+        self.widen(col, width);
+    }
+
+    /// Applies column widths, freezes and repeats the header rows (`0..header_rows`), adds an
+    /// autofilter over the table whose header is the last header row, and returns the sheet.
+    pub fn finish(
+        mut self,
+        header_rows: RowNum,
+        last_row: RowNum,
+        last_col: ColNum,
+    ) -> crate::Result<Worksheet> {
+        for (&col, &w) in &self.widths {
+            let width = (w + 1.5).clamp(MIN_WIDTH, MAX_WIDTH);
+            self.ws.set_column_width(col, width).map_err(xlsx_err)?;
+        }
+        if header_rows > 0 {
+            self.ws
+                .set_freeze_panes(header_rows, self.freeze_cols)
+                .map_err(xlsx_err)?;
+            self.ws
+                .set_repeat_rows(0, header_rows - 1)
+                .map_err(xlsx_err)?;
+            let filter_row = header_rows - 1;
+            self.ws
+                .autofilter(filter_row, 0, last_row.max(filter_row), last_col)
+                .map_err(xlsx_err)?;
+        }
+        Ok(self.ws)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cjk_counts_double() {
+        assert!((text_width("abc") - 3.3).abs() < 1e-9);
+        assert!((text_width("汇总") - 4.2).abs() < 1e-9);
+        assert!((text_width("（）") - 4.2).abs() < 1e-9);
+        assert!((text_width("ab\n汇总表") - 6.3).abs() < 1e-9);
+    }
+
+    #[test]
+    fn percent_formats_follow_decimals() {
+        let s = Styles::default();
+        assert_eq!(s.pct(2), s.text.clone().set_num_format("0.00%"));
+        assert_eq!(s.pct(0), s.text.clone().set_num_format("0%"));
+    }
+}

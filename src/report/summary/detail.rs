@@ -1,0 +1,215 @@
+//! The 比率 sheet (rates recomputed as Σ分子/Σ分母) and the 分单位明细 sheet (units × indicators,
+//! with cells that have findings or anomalies filled in colour).
+
+use rust_xlsxwriter::{ColNum, Format, FormatBorder, RowNum, Worksheet};
+use std::collections::BTreeMap;
+
+use super::SummaryInput;
+use crate::aggregate::{RateFigure, UnitRow};
+use crate::diagnostic::Severity;
+use crate::report::styles::{xlsx_err, Sheet, Styles, FILL_ERROR, FILL_WARNING};
+use crate::schema::ValueType;
+use crate::Result;
+
+const RATE_HEADERS: [&str; 11] = [
+    "代码",
+    "比率名称",
+    "分子",
+    "分子数值",
+    "分母",
+    "分母数值",
+    "本年",
+    "上年",
+    "变动(百分点)",
+    "参与单位数",
+    "备注",
+];
+
+/// Builds the 比率 sheet.
+pub(super) fn rates_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet> {
+    let mut sh = Sheet::new("比率")?;
+    sh.header(0, &RATE_HEADERS, &st.header)?;
+    let mut row = 1;
+    for r in &input.figures.rates {
+        rate_row(&mut sh, st, row, r)?;
+        row += 1;
+    }
+    sh.min_width(6, 9.0);
+    sh.min_width(7, 9.0);
+    sh.finish(1, row - 1, (RATE_HEADERS.len() - 1) as ColNum)
+}
+
+fn rate_row(sh: &mut Sheet, st: &Styles, row: RowNum, r: &RateFigure) -> Result<()> {
+    let pct = st.pct(r.decimals);
+    sh.text(row, 0, &r.code, &st.text)?;
+    sh.text(row, 1, &r.name, &st.text)?;
+    sh.text(row, 2, &r.numerator_text, &st.text)?;
+    sh.number(row, 3, Some(r.numerator), &st.amount_or_count(r.numerator))?;
+    sh.text(row, 4, &r.denominator_text, &st.text)?;
+    sh.number(
+        row,
+        5,
+        Some(r.denominator),
+        &st.amount_or_count(r.denominator),
+    )?;
+    sh.number(row, 6, r.value, &pct)?;
+    sh.number(row, 7, r.prior_value, &pct)?;
+    sh.number(row, 8, change_pp(r), &st.pp)?;
+    sh.number(row, 9, Some(f64::from(r.units)), &st.count)?;
+    sh.text(row, 10, &rate_remark(r), &st.text)?;
+    Ok(())
+}
+
+/// 本年 − 上年 in percentage points, computed from the two shown values so the sheet is
+/// self-consistent.
+fn change_pp(r: &RateFigure) -> Option<f64> {
+    match (r.value, r.prior_value) {
+        (Some(v), Some(p)) => Some((v - p) * 100.0),
+        _ => None,
+    }
+}
+
+fn rate_remark(r: &RateFigure) -> String {
+    let mut parts = Vec::new();
+    if r.value.is_none() {
+        parts.push("分母为0，不计算");
+    }
+    if r.prior_value.is_none() {
+        parts.push("无上年比率");
+    }
+    parts.join("；")
+}
+
+impl Styles {
+    /// Count format for whole numbers, amount format otherwise (rate inputs may be either).
+    fn amount_or_count(&self, v: f64) -> Format {
+        if v.fract() == 0.0 {
+            self.count.clone()
+        } else {
+            self.amount.clone()
+        }
+    }
+}
+
+/// Columns before the indicator columns: 单位代码, 单位名称, 类型.
+const UNIT_COLS: ColNum = 3;
+
+/// Builds the 分单位明细 sheet: row 0 indicator codes, row 1 indicator names, then one row per
+/// accepted unit in registry order (units unknown to the registry last, by code).
+pub(super) fn units_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet> {
+    let mut sh = Sheet::new("分单位明细")?;
+    sh.freeze_cols = UNIT_COLS;
+    sh.header(0, &["单位代码", "单位名称", "类型"], &st.header)?;
+    for col in 0..UNIT_COLS {
+        sh.ws.write_blank(1, col, &st.header).map_err(xlsx_err)?;
+    }
+    let codes: Vec<&str> = input
+        .figures
+        .indicators
+        .iter()
+        .map(|f| f.code.as_str())
+        .collect();
+    for (col, f) in (UNIT_COLS..).zip(&input.figures.indicators) {
+        sh.text(0, col, &f.code, &st.header)?;
+        sh.long_text(1, col, &f.name, &st.header)?;
+        sh.min_width(col, 10.0);
+    }
+    sh.ws.set_row_height(1, 60).map_err(xlsx_err)?;
+
+    let flags = flagged_cells(input);
+    let formats = CellFormats::new(st);
+    let mut row = 2;
+    for unit in ordered_units(input) {
+        sh.text(row, 0, &unit.code, &st.text)?;
+        sh.text(row, 1, &unit.name, &st.text)?;
+        sh.text(row, 2, unit.kind.label(), &st.text)?;
+        for (col, code) in (UNIT_COLS..).zip(&codes) {
+            let vt = input
+                .schema
+                .indicator(code)
+                .map(|i| i.value_type)
+                .unwrap_or(ValueType::Count);
+            let flag = flags.get(&(unit.code.as_str(), *code)).copied();
+            let value = unit.values.get(*code).copied();
+            sh.number(row, col, value, formats.get(vt, flag))?;
+        }
+        row += 1;
+    }
+    let last_col = (UNIT_COLS + codes.len() as ColNum).saturating_sub(1);
+    sh.finish(2, row - 1, last_col)
+}
+
+/// Accepted units in registry order, then units the registry does not list, by code.
+fn ordered_units<'a>(input: &SummaryInput<'a>) -> Vec<&'a UnitRow> {
+    let units = &input.figures.units;
+    let mut out: Vec<&UnitRow> = input
+        .registry
+        .units
+        .iter()
+        .filter_map(|r| units.iter().find(|u| u.code == r.code))
+        .collect();
+    let mut rest: Vec<&UnitRow> = units
+        .iter()
+        .filter(|u| input.registry.get(&u.code).is_none())
+        .collect();
+    rest.sort_by(|a, b| a.code.cmp(&b.code));
+    out.extend(rest);
+    out
+}
+
+/// (unit, indicator) → the most serious flag: errors and warnings from findings, and anomalies
+/// not yet accepted (shown as warnings).
+fn flagged_cells<'a>(input: &SummaryInput<'a>) -> BTreeMap<(&'a str, &'a str), Severity> {
+    let mut flags: BTreeMap<(&str, &str), Severity> = BTreeMap::new();
+    let mut flag = |unit: &'a str, ind: &'a str, sev: Severity| {
+        let e = flags.entry((unit, ind)).or_insert(sev);
+        *e = (*e).min(sev);
+    };
+    for d in input.findings {
+        if let (Some(u), Some(i), Severity::Error | Severity::Warning) =
+            (&d.unit, &d.indicator, d.severity)
+        {
+            flag(u, i, d.severity);
+        }
+    }
+    for a in input.anomalies.iter().filter(|a| !a.accepted) {
+        flag(&a.unit, &a.indicator, a.severity.min(Severity::Warning));
+    }
+    flags
+}
+
+/// Value formats × highlight fills for the detail cells.
+struct CellFormats {
+    plain: [Format; 3],
+    error: [Format; 3],
+    warning: [Format; 3],
+}
+
+impl CellFormats {
+    fn new(st: &Styles) -> Self {
+        let yes_no = Format::new()
+            .set_border(FormatBorder::Thin)
+            .set_num_format("[=1]\"是\";[=0]\"否\";General");
+        let base = [st.count.clone(), st.amount.clone(), yes_no];
+        let fill = |c: &str| base.clone().map(|f| f.set_background_color(c));
+        CellFormats {
+            error: fill(FILL_ERROR),
+            warning: fill(FILL_WARNING),
+            plain: base,
+        }
+    }
+
+    fn get(&self, vt: ValueType, flag: Option<Severity>) -> &Format {
+        let i = match vt {
+            ValueType::Count => 0,
+            ValueType::Amount => 1,
+            ValueType::YesNo => 2,
+        };
+        let set = match flag {
+            Some(Severity::Error) => &self.error,
+            Some(Severity::Warning) => &self.warning,
+            _ => &self.plain,
+        };
+        &set[i]
+    }
+}

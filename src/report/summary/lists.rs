@@ -1,0 +1,289 @@
+//! The list sheets of the summary: 校验问题 (every finding), 异常提示 (ranked anomalies),
+//! 报送情况 (one row per unit/file) and 说明 (what the figures mean and where they came from).
+
+use rust_xlsxwriter::{ColNum, Format, Worksheet};
+
+use super::{fmt_num, unit_name, AnomalyRow, FileState, SummaryInput};
+use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::report::styles::{Sheet, Styles, FILL_ERROR, FILL_WARNING};
+use crate::schema::ValueType;
+use crate::Result;
+
+const FINDING_HEADERS: [&str; 9] = [
+    "文件",
+    "工作表",
+    "单元格",
+    "单位",
+    "指标",
+    "代码",
+    "级别",
+    "消息",
+    "单位说明",
+];
+
+/// The severity cell, filled red for errors and yellow for warnings.
+fn severity_format(st: &Styles, sev: Severity) -> Format {
+    match sev {
+        Severity::Error => st.text.clone().set_background_color(FILL_ERROR),
+        Severity::Warning => st.text.clone().set_background_color(FILL_WARNING),
+        Severity::Info => st.text.clone(),
+    }
+}
+
+/// Builds the 校验问题 sheet: every finding, in the stable diagnostic order.
+pub(super) fn findings_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet> {
+    let mut sh = Sheet::new("校验问题")?;
+    sh.header(0, &FINDING_HEADERS, &st.header)?;
+    let mut sorted: Vec<Diagnostic> = input.findings.to_vec();
+    diagnostic::sort(&mut sorted);
+    let mut row = 1;
+    for d in &sorted {
+        let loc = &d.location;
+        sh.text(row, 0, &loc.file, &st.text)?;
+        sh.text(row, 1, loc.sheet.as_deref().unwrap_or(""), &st.text)?;
+        let cell = loc.cell.map(|c| c.a1()).unwrap_or_default();
+        sh.text(row, 2, &cell, &st.text)?;
+        let unit = d
+            .unit
+            .as_deref()
+            .map(|u| unit_label(input, u))
+            .unwrap_or_default();
+        sh.text(row, 3, &unit, &st.text)?;
+        let ind = d
+            .indicator
+            .as_deref()
+            .map(|i| indicator_label(input, i))
+            .unwrap_or_default();
+        sh.text(row, 4, &ind, &st.text)?;
+        sh.text(row, 5, &d.code, &st.text)?;
+        sh.text(row, 6, d.severity.label(), &severity_format(st, d.severity))?;
+        sh.text(row, 7, &d.message, &st.text)?;
+        sh.text(row, 8, d.explanation.as_deref().unwrap_or(""), &st.text)?;
+        row += 1;
+    }
+    sh.finish(1, row - 1, (FINDING_HEADERS.len() - 1) as ColNum)
+}
+
+/// `名称（代码）` when the registry knows the unit, else the code.
+fn unit_label(input: &SummaryInput, code: &str) -> String {
+    match input.registry.get(code) {
+        Some(u) => format!("{}（{}）", u.name, u.code),
+        None => code.to_string(),
+    }
+}
+
+/// `代码 名称` when the schema knows the indicator, else the code.
+fn indicator_label(input: &SummaryInput, code: &str) -> String {
+    match input.schema.indicator(code) {
+        Some(i) => format!("{} {}", i.code, i.name),
+        None => code.to_string(),
+    }
+}
+
+const ANOMALY_HEADERS: [&str; 12] = [
+    "排名",
+    "级别",
+    "单位",
+    "指标",
+    "位置",
+    "本年",
+    "上年",
+    "预期区间",
+    "统计量",
+    "得分",
+    "说明",
+    "已确认/理由",
+];
+
+/// Builds the 异常提示 sheet, by rank.
+pub(super) fn anomalies_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet> {
+    let mut sh = Sheet::new("异常提示")?;
+    sh.header(0, &ANOMALY_HEADERS, &st.header)?;
+    let mut rows: Vec<&AnomalyRow> = input.anomalies.iter().collect();
+    rows.sort_by(|a, b| {
+        (a.rank, &a.unit, &a.indicator, &a.location).cmp(&(
+            b.rank,
+            &b.unit,
+            &b.indicator,
+            &b.location,
+        ))
+    });
+    let mut row = 1;
+    for a in rows {
+        let num = match input.schema.indicator(&a.indicator).map(|i| i.value_type) {
+            Some(ValueType::Amount) => st.amount.clone(),
+            _ => st.decimal_or_count(a.value, a.prior),
+        };
+        let num = &num;
+        sh.number(row, 0, Some(f64::from(a.rank)), &st.count)?;
+        sh.text(row, 1, a.severity.label(), &severity_format(st, a.severity))?;
+        sh.text(row, 2, &format!("{}（{}）", a.unit_name, a.unit), &st.text)?;
+        sh.text(
+            row,
+            3,
+            &format!("{} {}", a.indicator, a.indicator_name),
+            &st.text,
+        )?;
+        sh.text(row, 4, &a.location, &st.text)?;
+        sh.number(row, 5, a.value, num)?;
+        sh.number(row, 6, a.prior, num)?;
+        let expected = a
+            .expected
+            .map(|(lo, hi)| format!("{} ~ {}", fmt_num(lo), fmt_num(hi)))
+            .unwrap_or_default();
+        sh.text(row, 7, &expected, &st.text)?;
+        sh.text(row, 8, &a.statistic, &st.text)?;
+        sh.number(row, 9, Some(a.score), &st.decimal)?;
+        sh.text(row, 10, &a.message, &st.text)?;
+        sh.text(row, 11, &accepted_text(a), &st.text)?;
+        row += 1;
+    }
+    sh.finish(1, row - 1, (ANOMALY_HEADERS.len() - 1) as ColNum)
+}
+
+fn accepted_text(a: &AnomalyRow) -> String {
+    match (a.accepted, a.accept_reason.as_deref()) {
+        (true, Some(r)) => format!("已确认：{r}"),
+        (true, None) => "已确认".to_string(),
+        (false, _) => "待核实".to_string(),
+    }
+}
+
+impl Styles {
+    /// Count format when both values are whole numbers, two decimals otherwise.
+    fn decimal_or_count(&self, a: Option<f64>, b: Option<f64>) -> Format {
+        let whole = [a, b].iter().flatten().all(|v| v.fract() == 0.0);
+        if whole {
+            self.count.clone()
+        } else {
+            self.amount.clone()
+        }
+    }
+}
+
+const FILE_HEADERS: [&str; 8] = [
+    "单位代码",
+    "单位名称",
+    "类型",
+    "状态",
+    "文件",
+    "SHA-256",
+    "错误数",
+    "警告数",
+];
+
+/// Builds the 报送情况 sheet: every row the caller gave, in that order.
+pub(super) fn files_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet> {
+    let mut sh = Sheet::new("报送情况")?;
+    sh.header(0, &FILE_HEADERS, &st.header)?;
+    let mut row = 1;
+    for f in input.files {
+        let status_fmt = match f.status {
+            FileState::Aggregated => st.text.clone(),
+            FileState::Returned => st.text.clone().set_background_color(FILL_ERROR),
+            _ => st.text.clone().set_background_color(FILL_WARNING),
+        };
+        sh.text(row, 0, f.unit.as_deref().unwrap_or(""), &st.text)?;
+        sh.text(row, 1, &f.unit_name, &st.text)?;
+        sh.text(row, 2, f.kind.map(|k| k.label()).unwrap_or(""), &st.text)?;
+        sh.text(row, 3, f.status.label(), &status_fmt)?;
+        sh.text(row, 4, f.file.as_deref().unwrap_or(""), &st.text)?;
+        sh.text(row, 5, f.sha256.as_deref().unwrap_or(""), &st.text)?;
+        sh.number(row, 6, Some(f64::from(f.errors)), &st.count)?;
+        sh.number(row, 7, Some(f64::from(f.warnings)), &st.count)?;
+        row += 1;
+    }
+    sh.finish(1, row - 1, (FILE_HEADERS.len() - 1) as ColNum)
+}
+
+/// How the figures are computed; shown on the 说明 sheet.
+const SEMANTICS: &[&str] = &[
+    "合计：各单位数值相加；县本级或法院口径指标（如行政复议、法院审结案件）只取该来源的数，不累加。",
+    "比率：Σ分子 ÷ Σ分母（先把各单位的分子、分母分别相加再相除），不是各单位比率的平均数。",
+    "同比：（本年 − 上年）÷ 上年；上年为0或无上年数时不计算，留空并在备注中注明。",
+    "比率变动：本年比率 − 上年比率，以百分点表示。",
+    "年末存量指标（如现行有效规范性文件数）比较两年的年末数，不跨年相加。",
+    "是/否类指标：显示回答“是”的单位数 n 与应报单位数 N（n/N）。",
+    "可能重复计数的指标（如共同被告案件）各单位分别计数后相加，合计可能大于实际件数。",
+    "有错误的单位数据暂不汇总；改正后重新报送、重新运行即可纳入。",
+    "分单位明细中，红色底纹为有错误的单元格，黄色底纹为需核实（警告或异常提示）的单元格。",
+];
+
+/// Builds the 说明 sheet: 项目 / 内容 pairs.
+pub(super) fn notes_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet> {
+    let mut sh = Sheet::new("说明")?;
+    sh.header(0, &["项目", "内容"], &st.header)?;
+    let mut row = 1;
+    for (key, value) in note_rows(input) {
+        sh.text(row, 0, &key, &st.text)?;
+        sh.text(row, 1, &value, &st.wrap)?;
+        row += 1;
+    }
+    sh.finish(1, row - 1, 1)
+}
+
+/// The (项目, 内容) rows of the 说明 sheet.
+fn note_rows(input: &SummaryInput) -> Vec<(String, String)> {
+    let (fig, meta, cov) = (input.figures, &input.meta, &input.figures.coverage);
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut add = |k: &str, v: String| rows.push((k.to_string(), v));
+    add(
+        "指标体系",
+        format!(
+            "{}（{}，{}版）",
+            input.schema.title, meta.schema_id, meta.schema_edition
+        ),
+    );
+    add(
+        "统计年度",
+        format!("{}年（对比{}年）", fig.year, fig.prior_year),
+    );
+    add("工具版本", format!("huizong {}", meta.tool_version));
+    if let Some(t) = &meta.run_time {
+        add("运行时间", t.clone());
+    }
+    for i in &meta.inputs {
+        add("输入", i.clone());
+    }
+    add(
+        "上年数据来源",
+        meta.prior_source
+            .clone()
+            .unwrap_or_else(|| "无（不计算同比）".to_string()),
+    );
+    add(
+        "单位名册",
+        meta.registry
+            .clone()
+            .unwrap_or_else(|| "未指定".to_string()),
+    );
+    add("应报单位数", cov.expected.len().to_string());
+    add("收到报表单位数", cov.received.len().to_string());
+    add("已汇总单位数", cov.accepted.len().to_string());
+    add("暂缓汇总单位数(有错误)", cov.held_back.len().to_string());
+    add("未报送单位数", cov.missing.len().to_string());
+    add("上年有数据单位数", cov.prior_units.len().to_string());
+    let names = |codes: &[String]| {
+        codes
+            .iter()
+            .map(|c| unit_name(input.registry, c))
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    if !cov.held_back.is_empty() {
+        add("暂缓汇总单位", names(&cov.held_back));
+    }
+    if !cov.missing.is_empty() {
+        add("未报送单位", names(&cov.missing));
+    }
+    if cov.units_changed {
+        add(
+            "单位变动",
+            "两年报送单位范围不同（合并、撤销或新增单位），同比仅供参考".to_string(),
+        );
+    }
+    for s in SEMANTICS {
+        add("口径说明", (*s).to_string());
+    }
+    rows
+}

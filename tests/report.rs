@@ -1,0 +1,910 @@
+//! Summary and feedback workbooks: written to bytes, read back with calamine (and LibreOffice),
+//! checked cell by cell. Inputs are built by hand so these tests depend on no other module.
+
+use calamine::{open_workbook_from_rs, Data, Range, Reader, SheetVisible, Xlsx};
+use std::collections::BTreeMap;
+use std::io::Cursor;
+use std::path::Path;
+use std::process::Command;
+
+use huizong::aggregate::{Coverage, Figures, IndicatorFigure, RateFigure, UnitRow};
+use huizong::diagnostic::{Diagnostic, Location, Pos, Severity};
+use huizong::registry::{Registry, Unit, UnitKind};
+use huizong::report::feedback::{build_feedback, feedback_file_name, SHEET_FEEDBACK};
+use huizong::report::summary::{
+    build_summary, AnomalyRow, FileState, FileStatus, RunMeta, SummaryInput,
+};
+use huizong::schema::{Aggregation, Expr, Indicator, Rate, Schema, Section, ValueType};
+
+// ---------------------------------------------------------------- inputs
+
+fn indicator(code: &str, name: &str, section: &str, vt: ValueType, agg: Aggregation) -> Indicator {
+    Indicator {
+        code: code.into(),
+        name: name.into(),
+        unit: if vt == ValueType::YesNo { "" } else { "件" }.into(),
+        value_type: vt,
+        section: section.into(),
+        reporters: UnitKind::ALL.to_vec(),
+        aggregation: agg,
+        parent: None,
+        hint: None,
+    }
+}
+
+fn schema() -> Schema {
+    Schema {
+        id: "fazhi-2024".into(),
+        title: "法治政府建设年度统计".into(),
+        edition: "2024".into(),
+        template_version: "2024.1".into(),
+        sections: vec![
+            Section {
+                code: "ZL".into(),
+                name: "一、组织领导与学法".into(),
+            },
+            Section {
+                code: "GF".into(),
+                name: "二、规范性文件".into(),
+            },
+            Section {
+                code: "FY".into(),
+                name: "三、行政复议".into(),
+            },
+            Section {
+                code: "YS".into(),
+                name: "四、行政应诉".into(),
+            },
+        ],
+        indicators: vec![
+            indicator(
+                "ZL01",
+                "是否召开常务会议专题学法",
+                "ZL",
+                ValueType::YesNo,
+                Aggregation::CountYes,
+            ),
+            indicator(
+                "GF01",
+                "制定印发行政规范性文件件数",
+                "GF",
+                ValueType::Count,
+                Aggregation::Sum,
+            ),
+            indicator(
+                "FY02",
+                "收到行政复议申请件数",
+                "FY",
+                ValueType::Count,
+                Aggregation::County,
+            ),
+            indicator(
+                "YS09",
+                "一审行政诉讼审结件数",
+                "YS",
+                ValueType::Count,
+                Aggregation::County,
+            ),
+            indicator(
+                "YS10",
+                "行政败诉件数",
+                "YS",
+                ValueType::Count,
+                Aggregation::County,
+            ),
+        ],
+        rates: vec![Rate {
+            code: "RYS02c".into(),
+            name: "行政诉讼败诉率(法院口径)".into(),
+            numerator: Expr::Ident("YS10".into()),
+            denominator: Expr::Ident("YS09".into()),
+            numerator_text: "YS10".into(),
+            denominator_text: "YS09".into(),
+            decimals: 2,
+            kinds: vec![],
+        }],
+        rules: vec![],
+    }
+}
+
+fn unit(code: &str, name: &str, kind: UnitKind) -> Unit {
+    Unit {
+        code: code.into(),
+        name: name.into(),
+        kind,
+        parent: None,
+        active_from: 2020,
+        active_to: None,
+        predecessors: vec![],
+        villages: 0,
+    }
+}
+
+fn registry() -> Registry {
+    Registry {
+        units: vec![
+            unit("T01", "城关镇", UnitKind::Township),
+            unit("T02", "北关镇", UnitKind::Township),
+            unit("D01", "县财政局", UnitKind::Department),
+            unit("C01", "县司法局", UnitKind::CountyOffice),
+        ],
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn figure(
+    code: &str,
+    name: &str,
+    section: &str,
+    agg: Aggregation,
+    value: f64,
+    prior: f64,
+    subtotals: &[(UnitKind, f64)],
+    units: u32,
+) -> IndicatorFigure {
+    let pct = (prior != 0.0).then(|| (value - prior) / prior);
+    IndicatorFigure {
+        code: code.into(),
+        name: name.into(),
+        unit: "件".into(),
+        section: section.into(),
+        aggregation: agg,
+        value: Some(value),
+        prior: Some(prior),
+        change: Some(value - prior),
+        change_pct: pct,
+        subtotals: subtotals.iter().copied().collect(),
+        units_reporting: units,
+        yes: None,
+        expected_units: None,
+    }
+}
+
+fn unit_row(code: &str, name: &str, kind: UnitKind, values: &[(&str, f64)]) -> UnitRow {
+    UnitRow {
+        code: code.into(),
+        name: name.into(),
+        kind,
+        values: values.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        prior: BTreeMap::new(),
+        origins: BTreeMap::new(),
+    }
+}
+
+fn figures() -> Figures {
+    let strs = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let mut yes = figure(
+        "ZL01",
+        "是否召开常务会议专题学法",
+        "ZL",
+        Aggregation::CountYes,
+        3.0,
+        2.0,
+        &[],
+        3,
+    );
+    yes.unit = String::new();
+    yes.yes = Some(3);
+    yes.expected_units = Some(4);
+    let mut new_in_year = figure(
+        "YS10",
+        "行政败诉件数",
+        "YS",
+        Aggregation::County,
+        5.0,
+        0.0,
+        &[(UnitKind::External, 5.0)],
+        1,
+    );
+    new_in_year.change_pct = None;
+    Figures {
+        year: 2024,
+        prior_year: 2023,
+        schema_id: "fazhi-2024".into(),
+        schema_edition: "2024".into(),
+        coverage: Coverage {
+            expected: strs(&["T01", "T02", "D01", "C01"]),
+            received: strs(&["T01", "T02", "D01"]),
+            accepted: strs(&["T01", "D01"]),
+            held_back: strs(&["T02"]),
+            missing: strs(&["C01"]),
+            prior_units: strs(&["T01", "T02", "D01", "C01"]),
+            units_changed: false,
+        },
+        indicators: vec![
+            yes,
+            figure(
+                "GF01",
+                "制定印发行政规范性文件件数",
+                "GF",
+                Aggregation::Sum,
+                9.0,
+                17.0,
+                &[(UnitKind::Township, 4.0), (UnitKind::Department, 5.0)],
+                2,
+            ),
+            figure(
+                "FY02",
+                "收到行政复议申请件数",
+                "FY",
+                Aggregation::County,
+                70.0,
+                23.0,
+                &[(UnitKind::CountyOffice, 70.0)],
+                1,
+            ),
+            figure(
+                "YS09",
+                "一审行政诉讼审结件数",
+                "YS",
+                Aggregation::County,
+                56.0,
+                50.0,
+                &[(UnitKind::External, 56.0)],
+                1,
+            ),
+            new_in_year,
+        ],
+        rates: vec![RateFigure {
+            code: "RYS02c".into(),
+            name: "行政诉讼败诉率(法院口径)".into(),
+            numerator_text: "YS10".into(),
+            denominator_text: "YS09".into(),
+            numerator: 5.0,
+            denominator: 56.0,
+            value: Some(5.0 / 56.0),
+            prior_numerator: Some(4.0),
+            prior_denominator: Some(50.0),
+            prior_value: Some(0.08),
+            change_pp: Some((5.0 / 56.0 - 0.08) * 100.0),
+            decimals: 2,
+            units: 1,
+        }],
+        // Deliberately not in registry order: the sheet must follow the registry.
+        units: vec![
+            unit_row(
+                "D01",
+                "县财政局",
+                UnitKind::Department,
+                &[("GF01", 5.0), ("ZL01", 1.0)],
+            ),
+            unit_row(
+                "T01",
+                "城关镇",
+                UnitKind::Township,
+                &[("GF01", 4.0), ("ZL01", 1.0)],
+            ),
+        ],
+    }
+}
+
+fn findings() -> Vec<Diagnostic> {
+    vec![
+        Diagnostic::new(
+            "V62",
+            Severity::Warning,
+            Location::cell("T01_城关镇_2024.xlsx", "统计表", Pos::new(6, 3)),
+            "合法性审核件数少于印发件数，请核实",
+        )
+        .with_unit("T01")
+        .with_indicator("GF01"),
+        Diagnostic::new(
+            "V25",
+            Severity::Error,
+            Location::cell("T02_北关镇_2024.xlsx", "统计表", Pos::new(12, 3)),
+            "受理、不予受理、其他处理件数之和(9)不等于收到申请件数(10)",
+        )
+        .with_unit("T02")
+        .with_indicator("FY02"),
+        Diagnostic::new(
+            "A03",
+            Severity::Warning,
+            Location::cell("D01_县财政局_2024.xlsx", "统计表", Pos::new(5, 3)),
+            "与上年相同",
+        )
+        .with_unit("D01")
+        .with_indicator("ZL01"),
+    ]
+}
+
+fn anomalies() -> Vec<AnomalyRow> {
+    vec![AnomalyRow {
+        rank: 1,
+        severity: Severity::Warning,
+        unit: "D01".into(),
+        unit_name: "县财政局".into(),
+        indicator: "GF01".into(),
+        indicator_name: "制定印发行政规范性文件件数".into(),
+        location: "D01_县财政局_2024.xlsx!统计表!D7".into(),
+        value: Some(5.0),
+        prior: Some(50.0),
+        expected: Some((30.0, 70.0)),
+        statistic: "对数同比 = -2.30".into(),
+        score: 4.5,
+        message: "比上年减少90%，可能少填一位".into(),
+        accepted: false,
+        accept_reason: None,
+    }]
+}
+
+fn files() -> Vec<FileStatus> {
+    let row = |code: &str, name: &str, kind, status, file: Option<&str>, e, w| FileStatus {
+        unit: Some(code.into()),
+        unit_name: name.into(),
+        kind: Some(kind),
+        status,
+        file: file.map(String::from),
+        sha256: file.map(|_| "ab".repeat(32)),
+        errors: e,
+        warnings: w,
+    };
+    vec![
+        row(
+            "T01",
+            "城关镇",
+            UnitKind::Township,
+            FileState::Aggregated,
+            Some("T01_城关镇_2024.xlsx"),
+            0,
+            1,
+        ),
+        row(
+            "T02",
+            "北关镇",
+            UnitKind::Township,
+            FileState::Returned,
+            Some("T02_北关镇_2024.xlsx"),
+            1,
+            0,
+        ),
+        row(
+            "D01",
+            "县财政局",
+            UnitKind::Department,
+            FileState::Aggregated,
+            Some("D01_县财政局_2024.xlsx"),
+            0,
+            1,
+        ),
+        row(
+            "C01",
+            "县司法局",
+            UnitKind::CountyOffice,
+            FileState::Missing,
+            None,
+            0,
+            0,
+        ),
+    ]
+}
+
+fn meta() -> RunMeta {
+    RunMeta {
+        tool_version: "0.1.0".into(),
+        schema_id: "fazhi-2024".into(),
+        schema_edition: "2024".into(),
+        inputs: vec!["returns/".into()],
+        prior_source: Some("history.csv".into()),
+        registry: Some("units.csv".into()),
+        run_time: None,
+    }
+}
+
+/// Builds the summary workbook from the fixtures above.
+fn summary_bytes() -> Vec<u8> {
+    let (fig, sch, reg) = (figures(), schema(), registry());
+    let (fnd, fls, anm) = (findings(), files(), anomalies());
+    let input = SummaryInput {
+        figures: &fig,
+        schema: &sch,
+        registry: &reg,
+        findings: &fnd,
+        files: &fls,
+        anomalies: &anm,
+        meta: meta(),
+    };
+    build_summary(&input).expect("summary builds")
+}
+
+// ---------------------------------------------------------------- reading back
+
+fn open(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
+    open_workbook_from_rs::<Xlsx<_>, _>(Cursor::new(bytes.to_vec())).expect("valid xlsx")
+}
+
+fn range(bytes: &[u8], sheet: &str) -> Range<Data> {
+    open(bytes).worksheet_range(sheet).expect("sheet exists")
+}
+
+fn text(r: &Range<Data>, row: u32, col: u32) -> String {
+    match r.get_value((row, col)) {
+        Some(Data::String(s)) => s.clone(),
+        Some(Data::Empty) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn num(r: &Range<Data>, row: u32, col: u32) -> Option<f64> {
+    match r.get_value((row, col)) {
+        Some(Data::Float(f)) => Some(*f),
+        Some(Data::Int(i)) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+/// The row whose column 0 holds `key`.
+fn row_of(r: &Range<Data>, key: &str) -> u32 {
+    (0..=r.end().map(|e| e.0).unwrap_or(0))
+        .find(|&row| text(r, row, 0) == key)
+        .unwrap_or_else(|| panic!("no row {key}"))
+}
+
+fn header(r: &Range<Data>, row: u32) -> Vec<String> {
+    let last = r.end().map(|e| e.1).unwrap_or(0);
+    (0..=last)
+        .map(|c| text(r, row, c))
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn close(a: Option<f64>, b: f64) -> bool {
+    a.is_some_and(|a| (a - b).abs() < 1e-9)
+}
+
+// ---------------------------------------------------------------- summary tests
+
+#[test]
+fn summary_sheets_in_order_and_chart_data_hidden() {
+    let bytes = summary_bytes();
+    let wb = open(&bytes);
+    assert_eq!(
+        wb.sheet_names(),
+        [
+            "汇总",
+            "比率",
+            "分单位明细",
+            "校验问题",
+            "异常提示",
+            "报送情况",
+            "说明",
+            "图表数据"
+        ]
+    );
+    assert_eq!(wb.sheet_names(), huizong::report::summary::sheet_names());
+    let hidden: Vec<_> = wb
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.visible != SheetVisible::Visible)
+        .map(|s| s.name.clone())
+        .collect();
+    assert_eq!(hidden, ["图表数据"]);
+    // The chart exists and reads the hidden sheet.
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+    let mut xml = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/charts/chart1.xml").expect("chart"),
+        &mut xml,
+    )
+    .expect("utf-8");
+    assert!(xml.contains("图表数据"), "{xml}");
+    assert!(xml.contains("<c:barChart>"));
+}
+
+#[test]
+fn summary_totals_sheet_values() {
+    let r = range(&summary_bytes(), "汇总");
+    assert_eq!(text(&r, 0, 0), "2024年法治政府建设年度统计汇总表");
+    let note = text(&r, 1, 0);
+    assert!(note.contains("本表汇总 2 个单位"), "{note}");
+    assert!(note.contains("1 个单位因有错误暂未汇总"), "{note}");
+    assert_eq!(
+        header(&r, 2),
+        [
+            "代码",
+            "指标名称",
+            "计量单位",
+            "本年",
+            "上年",
+            "增减",
+            "同比",
+            "乡镇小计",
+            "部门小计",
+            "县本级",
+            "外部来源",
+            "报送单位数",
+            "备注"
+        ]
+    );
+    // Section rows come before their indicators, in schema order.
+    assert_eq!(text(&r, 3, 0), "一、组织领导与学法");
+    assert_eq!(text(&r, 4, 0), "ZL01");
+
+    let fy = row_of(&r, "FY02");
+    assert_eq!(text(&r, fy, 1), "收到行政复议申请件数");
+    assert!(close(num(&r, fy, 3), 70.0));
+    assert!(close(num(&r, fy, 4), 23.0));
+    assert!(close(num(&r, fy, 5), 47.0));
+    let pct = num(&r, fy, 6).expect("同比");
+    assert!((pct - 2.0435).abs() < 1e-4, "{pct}");
+    assert!(close(num(&r, fy, 9), 70.0), "县本级 subtotal");
+    assert!(num(&r, fy, 7).is_none(), "no township subtotal");
+
+    let gf = row_of(&r, "GF01");
+    assert!(close(num(&r, gf, 3), 9.0));
+    assert!(close(num(&r, gf, 4), 17.0));
+    assert!(close(num(&r, gf, 5), -8.0));
+    assert!((num(&r, gf, 6).expect("同比") + 0.470588).abs() < 1e-6);
+    assert!(close(num(&r, gf, 7), 4.0));
+    assert!(close(num(&r, gf, 8), 5.0));
+    assert!(close(num(&r, gf, 11), 2.0));
+
+    let yn = row_of(&r, "ZL01");
+    assert!(close(num(&r, yn, 3), 3.0));
+    assert!(text(&r, yn, 12).contains("3/4"), "{}", text(&r, yn, 12));
+
+    let zero = row_of(&r, "YS10");
+    assert!(num(&r, zero, 6).is_none(), "同比 blank when prior is 0");
+    assert!(text(&r, zero, 12).contains("上年为0"));
+}
+
+#[test]
+fn summary_rates_sheet() {
+    let r = range(&summary_bytes(), "比率");
+    assert_eq!(
+        header(&r, 0),
+        [
+            "代码",
+            "比率名称",
+            "分子",
+            "分子数值",
+            "分母",
+            "分母数值",
+            "本年",
+            "上年",
+            "变动(百分点)",
+            "参与单位数",
+            "备注"
+        ]
+    );
+    let row = row_of(&r, "RYS02c");
+    assert_eq!(text(&r, row, 2), "YS10");
+    assert!(close(num(&r, row, 3), 5.0));
+    assert_eq!(text(&r, row, 4), "YS09");
+    assert!(close(num(&r, row, 5), 56.0));
+    let v = num(&r, row, 6).expect("rate");
+    assert!((v - 0.0893).abs() < 1e-4, "{v}");
+    assert!(close(num(&r, row, 7), 0.08));
+    assert!((num(&r, row, 8).expect("pp") - 0.92857).abs() < 1e-4);
+}
+
+#[test]
+fn summary_unit_detail_follows_registry_and_highlights_flags() {
+    let bytes = summary_bytes();
+    let r = range(&bytes, "分单位明细");
+    assert_eq!(
+        header(&r, 0),
+        [
+            "单位代码",
+            "单位名称",
+            "类型",
+            "ZL01",
+            "GF01",
+            "FY02",
+            "YS09",
+            "YS10"
+        ]
+    );
+    assert_eq!(text(&r, 1, 4), "制定印发行政规范性文件件数");
+    assert_eq!(text(&r, 2, 0), "T01", "registry order: T01 before D01");
+    assert_eq!(text(&r, 3, 0), "D01");
+    assert_eq!(text(&r, 2, 2), "乡镇(街道)");
+    assert!(close(num(&r, 2, 4), 4.0));
+    assert!(close(num(&r, 3, 4), 5.0));
+
+    let styles = open(&bytes).worksheet_style("分单位明细").expect("styles");
+    let fill = |row, col| {
+        styles
+            .get((row, col))
+            .and_then(|s| s.fill.as_ref())
+            .and_then(|f| f.foreground_color)
+            .map(|c| (c.red, c.green, c.blue))
+    };
+    let yellow = Some((0xFF, 0xEB, 0x9C));
+    assert_eq!(fill(2, 4), yellow, "T01 GF01 has a warning");
+    assert_eq!(fill(3, 4), yellow, "D01 GF01 has an anomaly");
+    assert_eq!(fill(3, 3), yellow, "D01 ZL01 has a warning");
+    assert_eq!(fill(2, 3), None, "T01 ZL01 is clean");
+}
+
+#[test]
+fn summary_findings_anomalies_and_files() {
+    let bytes = summary_bytes();
+    let r = range(&bytes, "校验问题");
+    assert_eq!(
+        header(&r, 0),
+        [
+            "文件",
+            "工作表",
+            "单元格",
+            "单位",
+            "指标",
+            "代码",
+            "级别",
+            "消息",
+            "单位说明"
+        ]
+    );
+    // Sorted by file: D01, T01, T02.
+    assert_eq!(text(&r, 1, 0), "D01_县财政局_2024.xlsx");
+    assert_eq!(text(&r, 2, 0), "T01_城关镇_2024.xlsx");
+    assert_eq!(text(&r, 2, 2), "D7");
+    assert_eq!(text(&r, 2, 3), "城关镇（T01）");
+    assert_eq!(text(&r, 2, 4), "GF01 制定印发行政规范性文件件数");
+    assert_eq!(text(&r, 3, 5), "V25");
+    assert_eq!(text(&r, 3, 6), "错误");
+
+    let r = range(&bytes, "异常提示");
+    assert_eq!(header(&r, 0).len(), 12);
+    assert!(close(num(&r, 1, 0), 1.0));
+    assert_eq!(text(&r, 1, 2), "县财政局（D01）");
+    assert!(close(num(&r, 1, 5), 5.0));
+    assert!(close(num(&r, 1, 6), 50.0));
+    assert_eq!(text(&r, 1, 7), "30 ~ 70");
+    assert_eq!(text(&r, 1, 11), "待核实");
+
+    let r = range(&bytes, "报送情况");
+    assert_eq!(
+        header(&r, 0),
+        [
+            "单位代码",
+            "单位名称",
+            "类型",
+            "状态",
+            "文件",
+            "SHA-256",
+            "错误数",
+            "警告数"
+        ]
+    );
+    let statuses: Vec<_> = (1..=4)
+        .map(|row| (text(&r, row, 0), text(&r, row, 3)))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("T01".to_string(), "已汇总".to_string()),
+            ("T02".to_string(), "已退回(有错误)".to_string()),
+            ("D01".to_string(), "已汇总".to_string()),
+            ("C01".to_string(), "未报送".to_string()),
+        ]
+    );
+    assert!(close(num(&r, 2, 6), 1.0));
+    assert_eq!(text(&r, 4, 4), "");
+    assert_eq!(text(&r, 1, 5).len(), 64);
+
+    let r = range(&bytes, "说明");
+    let rows: Vec<_> = (1..=r.end().map(|e| e.0).unwrap_or(0))
+        .map(|row| (text(&r, row, 0), text(&r, row, 1)))
+        .collect();
+    let get = |k: &str| rows.iter().find(|(a, _)| a == k).map(|(_, b)| b.clone());
+    assert_eq!(get("已汇总单位数").as_deref(), Some("2"));
+    assert_eq!(get("暂缓汇总单位").as_deref(), Some("北关镇"));
+    assert_eq!(get("上年数据来源").as_deref(), Some("history.csv"));
+    assert_eq!(get("运行时间"), None, "no clock time unless given");
+    assert!(rows.iter().any(|(_, v)| v.contains("Σ分子 ÷ Σ分母")));
+}
+
+#[test]
+fn summary_is_byte_identical_across_builds() {
+    let a = summary_bytes();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let b = summary_bytes();
+    assert!(a == b, "two builds differ");
+}
+
+#[test]
+fn summary_of_nothing_still_has_every_sheet() {
+    let mut fig = figures();
+    fig.indicators.clear();
+    fig.rates.clear();
+    fig.units.clear();
+    fig.coverage = Coverage::default();
+    let (sch, reg) = (schema(), Registry::default());
+    let input = SummaryInput {
+        figures: &fig,
+        schema: &sch,
+        registry: &reg,
+        findings: &[],
+        files: &[],
+        anomalies: &[],
+        meta: RunMeta::default(),
+    };
+    let bytes = build_summary(&input).expect("empty summary builds");
+    let wb = open(&bytes);
+    assert_eq!(wb.sheet_names().len(), 8);
+    let r = range(&bytes, "汇总");
+    assert!(text(&r, 1, 0).contains("本表汇总 0 个单位"));
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+    assert!(
+        zip.by_name("xl/charts/chart1.xml").is_err(),
+        "no chart without data"
+    );
+}
+
+// ---------------------------------------------------------------- LibreOffice
+
+/// Parses a number as LibreOffice formats it: `1,234.00`, `-8`, `204.3%`.
+fn parse_display(s: &str) -> Option<f64> {
+    let t = s.trim().replace(',', "");
+    match t.strip_suffix('%') {
+        Some(p) => p.parse::<f64>().ok().map(|v| v / 100.0),
+        None => t.parse().ok(),
+    }
+}
+
+#[test]
+fn libreoffice_reads_the_first_sheet_like_we_wrote_it() {
+    if Command::new("libreoffice")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        if std::env::var_os("HUIZONG_SKIP_LIBREOFFICE").is_some() {
+            return;
+        }
+        panic!("libreoffice not found (set HUIZONG_SKIP_LIBREOFFICE=1 to skip this test)");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let xlsx = dir.path().join("汇总_2024.xlsx");
+    let bytes = summary_bytes();
+    std::fs::write(&xlsx, &bytes).expect("write");
+    let profile = format!(
+        "-env:UserInstallation=file://{}",
+        dir.path().join("lo").display()
+    );
+    let out = Command::new("libreoffice")
+        .arg(profile)
+        .args([
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1",
+        ])
+        .arg("--outdir")
+        .arg(dir.path())
+        .arg(&xlsx)
+        .output()
+        .expect("run libreoffice");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv_path = dir.path().join("汇总_2024.csv");
+    assert!(
+        Path::new(&csv_path).exists(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(&csv_path)
+        .expect("csv");
+    let lo: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.expect("record").iter().map(String::from).collect())
+        .collect();
+    let ours = range(&bytes, "汇总");
+    let mut compared = 0;
+    for (row, col, v) in ours.used_cells() {
+        let (row, col) = (row + ours.start().map_or(0, |s| s.0 as usize), col);
+        let shown = lo
+            .get(row)
+            .and_then(|r| r.get(col))
+            .cloned()
+            .unwrap_or_default();
+        match v {
+            Data::Float(f) => {
+                let parsed = parse_display(&shown)
+                    .unwrap_or_else(|| panic!("row {row} col {col}: {shown:?} is not {f}"));
+                // Display rounding: 0.0% → half a step of 0.001.
+                assert!(
+                    (parsed - f).abs() <= 0.0005 + 1e-9,
+                    "row {row} col {col}: {shown} vs {f}"
+                );
+                compared += 1;
+            }
+            Data::String(s) => assert_eq!(&shown, s, "row {row} col {col}"),
+            _ => {}
+        }
+    }
+    assert!(compared >= 20, "only {compared} numbers compared");
+    let fy = lo
+        .iter()
+        .find(|r| r.first().map(String::as_str) == Some("FY02"))
+        .expect("FY02 row");
+    assert_eq!(&fy[3..7], ["70", "23", "47", "204.3%"]);
+}
+
+// ---------------------------------------------------------------- feedback
+
+#[test]
+fn feedback_workbook_lists_what_to_fix() {
+    let t01_cell = |row| Location::cell("T01_城关镇_2024.xlsx", "统计表", Pos::new(row, 3));
+    let mut fnd: Vec<Diagnostic> = findings()
+        .into_iter()
+        .filter(|d| d.unit.as_deref() == Some("T01"))
+        .collect();
+    fnd.push(
+        Diagnostic::new("A03", Severity::Warning, t01_cell(5), "与上年完全相同").with_unit("T01"),
+    );
+    // A settled warning (explained) and a hint are not sent back.
+    let mut explained = Diagnostic::new(
+        "V63",
+        Severity::Warning,
+        t01_cell(7),
+        "报送备案件数少于印发件数",
+    );
+    explained.explanation = Some("本年新设机构，文件均已审核".into());
+    fnd.push(explained);
+    fnd.push(Diagnostic::new(
+        "I01",
+        Severity::Info,
+        Location::file("T01.xlsx"),
+        "提示",
+    ));
+    fnd.push(
+        Diagnostic::new("N02", Severity::Error, t01_cell(9), "“5000余”不是数字")
+            .with_indicator("GF01"),
+    );
+    let t01 = fnd;
+    let bytes = build_feedback("T01", "城关镇", 2024, Some("T01_城关镇_2024.xlsx"), &t01)
+        .expect("feedback builds");
+    assert_eq!(
+        bytes,
+        build_feedback("T01", "城关镇", 2024, Some("T01_城关镇_2024.xlsx"), &t01).expect("again")
+    );
+    let wb = open(&bytes);
+    assert_eq!(wb.sheet_names(), [SHEET_FEEDBACK]);
+    let r = range(&bytes, SHEET_FEEDBACK);
+    assert!(text(&r, 0, 0).contains("城关镇（T01）2024年"));
+    assert!(
+        text(&r, 1, 0).contains("共 3 个问题：错误 1 个，需核实 2 个"),
+        "{}",
+        text(&r, 1, 0)
+    );
+    let head = row_of(&r, "序号");
+    assert_eq!(
+        header(&r, head),
+        ["序号", "位置", "指标", "级别", "问题", "怎么改"]
+    );
+    // Errors first, then warnings in sheet order.
+    let rows: Vec<_> = (head + 1..=head + 3)
+        .map(|row| (num(&r, row, 0), text(&r, row, 1), text(&r, row, 3)))
+        .collect();
+    assert_eq!(
+        rows[0],
+        (Some(1.0), "统计表!D10".to_string(), "错误".to_string())
+    );
+    assert_eq!(rows[1].1, "统计表!D6");
+    assert_eq!(
+        rows[2],
+        (Some(3.0), "统计表!D7".to_string(), "警告".to_string())
+    );
+    assert!(text(&r, head + 1, 5).contains("阿拉伯数字"));
+    assert!(text(&r, head + 3, 5).contains("核实无误"));
+    assert_eq!(
+        text(&r, head + 4, 0),
+        "",
+        "explained warning and hint left out"
+    );
+}
+
+#[test]
+fn feedback_file_names() {
+    assert_eq!(
+        feedback_file_name("T01", "城关镇", 2024),
+        "退回_T01_城关镇_2024.xlsx"
+    );
+}
