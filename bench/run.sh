@@ -17,12 +17,14 @@
 #              --registry DATA/nN/units.csv --out OUT --quiet --threads T
 #          floor DATA/nN/2024 T        (read every cell of every sheet; nothing else)
 #      recording wall time, CPU time (user+sys) and peak RSS via /usr/bin/time, plus
-#      workbooks/s, and the ratio run/floor.
+#      workbooks/s, and the ratio run/floor. `run` also reads the 2023 folder (--prior), so the
+#      floor is also timed over both years (floor DATA/nN T), giving the fairer "run/floor2" ratio.
 #   4. Times `huizong check` of one single workbook as a whole process (median of 10, ms).
 #   5. Prints the table and writes it, with the machine and load conditions, to
 #      bench/results-<date>.md.
 #
-# Environment: BENCH_DATA (data folder), BENCH_REPEAT (default 3), CARGO_TARGET_DIR.
+# Environment: BENCH_DATA (data folder), BENCH_REPEAT (default 3), CARGO_TARGET_DIR,
+# BENCH_PROFILE (default bench-fast; bench-light is the cheaper-to-build variant).
 # Requires: bash, cargo, GNU /usr/bin/time, awk, nproc.
 # `huizong run` exit code 1 (error-level findings) counts as a completed run; 2 aborts.
 
@@ -36,10 +38,11 @@ REPEAT=${BENCH_REPEAT:-3}
 T=$(nproc)
 DATA=${BENCH_DATA:-${TMPDIR:-/tmp}/huizong-bench}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-BIN=$TARGET/bench-fast/huizong
-FLOOR=$TARGET/bench-fast/examples/floor
+PROFILE=${BENCH_PROFILE:-bench-fast}
+BIN=$TARGET/$PROFILE/huizong
+FLOOR=$TARGET/$PROFILE/examples/floor
 DATE=$(date +%F)
-RESULTS=$ROOT/bench/results-$DATE.md
+RESULTS=$ROOT/bench/results-$DATE${BENCH_PROFILE:+-$BENCH_PROFILE}.md
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -65,9 +68,9 @@ timed() {
 # col LABEL N: median of column N of $TMP/LABEL
 col() { awk -v c="$2" '{print $c}' "$TMP/$1" | median; }
 
-log "building huizong + floor (profile bench-fast, target $TARGET)"
+log "building huizong + floor (profile $PROFILE, target $TARGET)"
 build_start=$(date +%s)
-cargo build --locked --profile bench-fast --bin huizong --example floor >&2
+cargo build --locked --profile "$PROFILE" --bin huizong --example floor >&2
 log "build took $(( $(date +%s) - build_start )) s (incremental if $TARGET was warm)"
 
 mkdir -p "$DATA"
@@ -95,14 +98,16 @@ for N in "${SIZES[@]}"; do
             --registry "$D/units.csv" --out "$TMP/out" --quiet --threads "$T"
         log "N=$N floor #$i"
         timed "floor$N" "$FLOOR" "$D/2024" "$T"
+        timed "floorb$N" "$FLOOR" "$D" "$T"
     done
     rw=$(col "run$N" 1); rc=$(col "run$N" 2); rr=$(col "run$N" 3)
     fw=$(col "floor$N" 1); fc=$(col "floor$N" 2); fr=$(col "floor$N" 3)
+    bw=$(col "floorb$N" 1)
     ROWS+=("$(awk -v n="$N" -v f="$files" -v b="$bytes" -v rw="$rw" -v rc="$rc" -v rr="$rr" \
-        -v fw="$fw" -v fc="$fc" -v fr="$fr" -v g="$gen" -v ec="$(cat "$TMP/rc.run$N")" 'BEGIN {
-        printf "| %d | %d | %.1f | %.2f | %.2f | %.0f | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f× | %.1f× | %s | %s |",
+        -v fw="$fw" -v fc="$fc" -v fr="$fr" -v bw="$bw" -v g="$gen" -v ec="$(cat "$TMP/rc.run$N")" 'BEGIN {
+        printf "| %d | %d | %.1f | %.2f | %.2f | %.0f | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f× | %.1f× | %.2f | %.1f× | %s | %s |",
             n, f, b/1048576, rw, rc, rr/1024, (rw>0 ? f/rw : 0), fw, fc, fr/1024, (fw>0 ? f/fw : 0),
-            (fw>0 ? rw/fw : 0), (fc>0 ? rc/fc : 0), ec, g }')")
+            (fw>0 ? rw/fw : 0), (fc>0 ? rc/fc : 0), bw, (bw>0 ? rw/bw : 0), ec, g }')")
     if [ -z "$CHECK_MS" ]; then
         one=$(find "$D/2024" -name '*.xlsx' | sort | head -n 1)
         log "check of one workbook x10: $one"
@@ -121,12 +126,13 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo "- machine: $T cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM"
     echo "- $(rustc --version)"
-    echo "- profile: bench-fast; threads T = $T; median of $REPEAT runs (check: median of 10)"
+    echo "- profile: $PROFILE; threads T = $T; median of $REPEAT runs (check: median of 10)"
     echo "- load average (1/5/15 min) before: $load_before; after: $load_after"
+    echo "- floor2 = the floor over both year folders (2023 + 2024), i.e. every workbook \`run\` reads"
     echo "- data: \`huizong sample --units N --years 2023,2024 --clean\`; run = \`huizong run --year 2024 2024/ --prior 2023/ --registry units.csv --out OUT --quiet --threads $T\`; floor = \`examples/floor.rs\` over the same 2024/ folder"
     echo
-    echo "| N units | workbooks | MiB | run wall s | run CPU s | run RSS MiB | run wb/s | floor wall s | floor CPU s | floor RSS MiB | floor wb/s | wall run/floor | CPU run/floor | run exit | sample gen s |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| N units | workbooks | MiB | run wall s | run CPU s | run RSS MiB | run wb/s | floor wall s | floor CPU s | floor RSS MiB | floor wb/s | wall run/floor | CPU run/floor | floor2 wall s | wall run/floor2 | run exit | sample gen s |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${ROWS[@]}"
     echo
     echo "\`huizong check\` of one workbook, whole process: ${CHECK_MS:-n/a} ms median of 10, peak RSS ${CHECK_RSS:-n/a} KiB."
