@@ -4,7 +4,9 @@
 //! File format: `units.csv`, UTF-8 (a BOM is tolerated), documented in `docs/registry-format.md`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use crate::Result;
 
@@ -103,12 +105,29 @@ impl Unit {
 }
 
 /// The whole registry, in file order.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Registry {
     pub units: Vec<Unit>,
+    /// Code → position in `units`, built on first lookup: `get` is called per file and per unit,
+    /// and a linear search made large batches quadratic.
+    #[serde(skip)]
+    index: OnceLock<BTreeMap<String, usize>>,
+}
+
+impl PartialEq for Registry {
+    fn eq(&self, other: &Self) -> bool {
+        self.units == other.units
+    }
 }
 
 impl Registry {
+    pub fn new(units: Vec<Unit>) -> Self {
+        Registry {
+            units,
+            index: OnceLock::new(),
+        }
+    }
+
     /// Loads and checks a registry file; a bad row is refused with its line and the reason.
     pub fn load(path: &Path) -> Result<Registry> {
         let bytes = std::fs::read(path).map_err(|source| crate::Error::Read {
@@ -150,7 +169,20 @@ impl Registry {
     }
 
     pub fn get(&self, code: &str) -> Option<&Unit> {
-        self.units.iter().find(|u| u.code == code)
+        let index = self.index.get_or_init(|| {
+            let mut m = BTreeMap::new();
+            for (i, u) in self.units.iter().enumerate() {
+                m.entry(u.code.clone()).or_insert(i);
+            }
+            m
+        });
+        // `units` is public and may have changed since the index was built: verify the hit and
+        // fall back to a scan, so a stale index can cost time but never give a wrong unit.
+        index
+            .get(code)
+            .and_then(|&i| self.units.get(i))
+            .filter(|u| u.code == code)
+            .or_else(|| self.units.iter().find(|u| u.code == code))
     }
 
     /// Units that must report in `year`, in file order.

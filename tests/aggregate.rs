@@ -111,16 +111,14 @@ fn close(a: f64, b: f64) -> bool {
 
 /// The standard small county: two townships, two departments, one county office, one court.
 fn county() -> Registry {
-    Registry {
-        units: vec![
-            unit("T1", Township),
-            unit("T2", Township),
-            unit("D1", Department),
-            unit("D2", Department),
-            unit("C1", CountyOffice),
-            unit("X1", External),
-        ],
-    }
+    Registry::new(vec![
+        unit("T1", Township),
+        unit("T2", Township),
+        unit("D1", Department),
+        unit("D2", Department),
+        unit("C1", CountyOffice),
+        unit("X1", External),
+    ])
 }
 
 #[test]
@@ -491,9 +489,7 @@ fn map_prior_follows_merges_and_renames() {
     split.predecessors = vec![("T3".into(), 0.25)];
     let mut old7 = unit("T7", Township);
     old7.active_to = Some(2023);
-    let reg = Registry {
-        units: vec![unit("T1", Township), merged, renamed, split, old7],
-    };
+    let reg = Registry::new(vec![unit("T1", Township), merged, renamed, split, old7]);
     let records = [
         pri("T1", Township, "GF01", 4.0),
         pri("T7", Township, "GF01", 3.0),
@@ -526,9 +522,7 @@ fn map_prior_follows_merges_and_renames() {
 
 #[test]
 fn map_prior_flags_coverage_changes() {
-    let reg = Registry {
-        units: vec![unit("T1", Township), unit("T2", Township)],
-    };
+    let reg = Registry::new(vec![unit("T1", Township), unit("T2", Township)]);
     // T2 is new this year (no prior data).
     let (_, changed) = map_prior(&[pri("T1", Township, "GF01", 1.0)], &reg, YEAR);
     assert!(changed);
@@ -543,9 +537,7 @@ fn map_prior_flags_coverage_changes() {
     // A merge where only one predecessor reported last year.
     let mut merged = unit("T3", Township);
     merged.predecessors = vec![("A".into(), 1.0), ("B".into(), 1.0)];
-    let reg = Registry {
-        units: vec![merged],
-    };
+    let reg = Registry::new(vec![merged]);
     assert!(map_prior(&[pri("A", Township, "GF01", 1.0)], &reg, YEAR).1);
 }
 
@@ -798,13 +790,13 @@ proptest! {
         before_units in proptest::collection::vec(unit_strategy(), 0..10),
     ) {
         let s = prop_schema();
-        let registry = Registry {
-            units: now_units
+        let registry = Registry::new(
+            now_units
                 .iter()
                 .enumerate()
                 .map(|(i, u)| unit(&format!("U{i:02}"), u.kind))
                 .collect(),
-        };
+        );
         let now = records_of(&now_units, YEAR);
         let before = records_of(&before_units, YEAR - 1);
         // Prior units not in the registry keep the kind their records carry.

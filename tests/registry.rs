@@ -79,18 +79,16 @@ fn round_trip() {
     let back = parse(&text).unwrap();
     assert_eq!(back, r);
     // Names with a comma or a quote survive too.
-    let odd = Registry {
-        units: vec![Unit {
-            code: "411321-D09".into(),
-            name: "县\"文化,旅游\"局".into(),
-            kind: UnitKind::Department,
-            parent: None,
-            active_from: 2024,
-            active_to: Some(2030),
-            predecessors: vec![],
-            villages: 0,
-        }],
-    };
+    let odd = Registry::new(vec![Unit {
+        code: "411321-D09".into(),
+        name: "县\"文化,旅游\"局".into(),
+        kind: UnitKind::Department,
+        parent: None,
+        active_from: 2024,
+        active_to: Some(2030),
+        predecessors: vec![],
+        villages: 0,
+    }]);
     assert_eq!(parse(&odd.to_csv()).unwrap(), odd);
 }
 

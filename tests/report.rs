@@ -121,14 +121,12 @@ fn unit(code: &str, name: &str, kind: UnitKind) -> Unit {
 }
 
 fn registry() -> Registry {
-    Registry {
-        units: vec![
-            unit("T01", "城关镇", UnitKind::Township),
-            unit("T02", "北关镇", UnitKind::Township),
-            unit("D01", "县财政局", UnitKind::Department),
-            unit("C01", "县司法局", UnitKind::CountyOffice),
-        ],
-    }
+    Registry::new(vec![
+        unit("T01", "城关镇", UnitKind::Township),
+        unit("T02", "北关镇", UnitKind::Township),
+        unit("D01", "县财政局", UnitKind::Department),
+        unit("C01", "县司法局", UnitKind::CountyOffice),
+    ])
 }
 
 #[allow(clippy::too_many_arguments)]

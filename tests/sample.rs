@@ -491,7 +491,11 @@ fn clean_data_satisfies_every_rule_for_other_seeds_sizes_and_years() {
         (2, Some(600), vec![2023, 2024]),
         (3, None, vec![2022, 2023, 2024, 2025]),
         (4, Some(8), vec![2024]),
-    ] {
+    ]
+    .into_iter()
+    .chain((10..30).map(|s| (s, None, vec![2023, 2024])))
+    .chain((30..36).map(|s| (s, Some(90), vec![2023, 2024, 2025])))
+    {
         let opts = SampleOptions {
             seed,
             units,
@@ -624,9 +628,22 @@ fn planted_defects_are_where_the_list_says() {
 
 #[test]
 fn defects_change_nothing_but_the_planted_units_and_break_only_their_rules() {
+    for seed in [20241231, 1, 2, 3, 4, 5, 6] {
+        defects_for_seed(seed);
+    }
+}
+
+fn defects_for_seed(seed: u64) {
     let schema = fixture_schema();
-    let clean = sample::generate(&schema, &clean());
-    let dirty = sample::generate(&schema, &SampleOptions::default());
+    let clean = sample::generate(&schema, &SampleOptions { seed, ..clean() });
+    let dirty = sample::generate(
+        &schema,
+        &SampleOptions {
+            seed,
+            ..SampleOptions::default()
+        },
+    );
+    assert_eq!(dirty.defects.len(), 9);
     assert_eq!(clean.registry, dirty.registry);
     let planted: BTreeSet<&str> = dirty.defects.iter().map(|d| d.unit_code.as_str()).collect();
     assert_eq!(clean.years[&2023], dirty.years[&2023]);

@@ -107,6 +107,9 @@ pub struct UnitRow {
     pub kind: UnitKind,
     pub values: BTreeMap<String, f64>,
     pub prior: BTreeMap<String, f64>,
+    /// Origin cell per indicator. Kept out of `figures_<year>.json`: the history file carries
+    /// every value's origin already, and repeating it here made the JSON five times larger.
+    #[serde(default, skip_serializing)]
     pub origins: BTreeMap<String, String>,
 }
 

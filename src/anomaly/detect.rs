@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::unit_error::UnitErrorVerdict;
 use super::{
-    accept, copy, county, fmt_num, hb, heaping, peer, poisson, ranking, rate, ratio, sigma_gap,
-    stats, unit_error, AnomalyInput, Finding, Params, Statistic, UnitInput,
+    accept, copy, county, fmt_num, gate, hb, heaping, peer, poisson, ranking, rate, ratio,
+    sigma_gap, stats, unit_error, AnomalyInput, Finding, Params, Statistic, UnitInput,
 };
 use crate::diagnostic::Severity;
 use crate::registry::UnitKind;
@@ -29,6 +29,9 @@ pub fn detect(input: &AnomalyInput, params: &Params) -> Vec<Finding> {
     for r in &input.schema.rates {
         ctx.reported_rate(r, &mut out);
         ctx.peers(r, &mut out);
+    }
+    if params.gates.fold_breakdowns {
+        gate::fold_breakdowns(&mut out, &input.schema.indicators);
     }
     accept::apply(&mut out, &params.acceptances, input.year);
     finalize(&mut out);
@@ -305,6 +308,10 @@ impl<'a> Ctx<'a> {
                     self.unit_slip(u, ind, *p, *x, out);
                 }
             }
+            // A kind of one unit has no trend but its own: its change is the county's (A09).
+            if self.kind_size(kind) < self.params.gates.min_kind_units {
+                continue;
+            }
             let rest: Vec<&(&UnitInput, f64, f64)> = pairs
                 .iter()
                 .filter(|(u, _, _)| slipped.is_none_or(|s| !s.contains(&u.code)))
@@ -325,6 +332,11 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
+    }
+
+    /// Units of a kind in this run.
+    fn kind_size(&self, kind: UnitKind) -> usize {
+        self.units.iter().filter(|u| u.kind == kind).count()
     }
 
     fn unit_slip(&self, u: &UnitInput, ind: &Indicator, p: f64, x: f64, out: &mut Vec<Finding>) {
@@ -377,7 +389,16 @@ impl<'a> Ctx<'a> {
         res: &hb::HbResult,
         out: &mut Vec<Finding>,
     ) -> BTreeSet<String> {
-        let mut covered: BTreeSet<String> = res.units.iter().map(|u| u.id.clone()).collect();
+        // Small counts take part in the group (Banff's group is every unit with both years
+        // > 0) but their verdict is A02's: HB cannot tell chance from change at that size.
+        let is_count = ind.value_type == ValueType::Count;
+        let sized = |h: &&hb::HbUnit| self.params.gates.hb_sized(is_count, h.prev, h.cur);
+        let mut covered: BTreeSet<String> = res
+            .units
+            .iter()
+            .filter(sized)
+            .map(|u| u.id.clone())
+            .collect();
         if let Some((same, n)) = res.ties_dropped {
             covered.extend(
                 res.excluded
@@ -398,8 +419,16 @@ impl<'a> Ctx<'a> {
             out.push(f);
         }
         let threshold = format!("[{:.3}, {:.3}]", res.exclusion.0, res.exclusion.1);
-        for hu in res.units.iter().filter(|h| h.status.is_outlier()) {
+        for hu in res
+            .units
+            .iter()
+            .filter(sized)
+            .filter(|h| h.status.is_outlier())
+        {
             let Some((u, _, _)) = rest.iter().find(|r| r.0.code == hu.id) else {
+                continue;
+            };
+            let Some(severity) = self.params.gates.hb_severity(hu.ratio, res.r_m) else {
                 continue;
             };
             let iv = res.accept_interval(hu.prev, self.params.hb.u, res.exclusion);
@@ -419,7 +448,7 @@ impl<'a> Ctx<'a> {
                 fmt_num((iv.1 * 10.0).round() / 10.0),
                 unit = ind.unit,
             );
-            let mut f = self.unit_finding("A01", Severity::Warning, u, ind, message);
+            let mut f = self.unit_finding("A01", severity, u, ind, message);
             f.suspicion = if hu.status.is_imputation() { 0.9 } else { 0.6 };
             f.expected = Some(iv);
             f.statistic = Some(Statistic::new("E", hu.effect, threshold.clone()));
@@ -510,6 +539,16 @@ impl<'a> Ctx<'a> {
         out.push(f);
     }
 
+    /// Whether a county count changed by more than chance ([`gate::YoyGates::county_count_p`]);
+    /// amounts always pass.
+    fn county_count_significant(&self, ind: &Indicator, prev: f64, cur: f64) -> bool {
+        if ind.value_type != ValueType::Count || prev < 0.0 || cur < 0.0 {
+            return true;
+        }
+        poisson::p_value(prev.round() as u64, cur.round() as u64, 1.0)
+            .is_none_or(|p| p < self.params.gates.county_count_p)
+    }
+
     /// A09: the county change of one indicator and its main contributors.
     fn county_change(&self, ind: &Indicator, out: &mut Vec<Finding>) {
         let code = ind.code.as_str();
@@ -533,7 +572,7 @@ impl<'a> Ctx<'a> {
         let Some(r) = county::check(&rows, totals, &self.params.county) else {
             return;
         };
-        if !r.flagged {
+        if !r.flagged || !self.county_count_significant(ind, r.prior_total, r.total) {
             return;
         }
         let names: Vec<String> = r
@@ -638,28 +677,62 @@ impl<'a> Ctx<'a> {
     }
 
     /// A06: two units with identical current values; one finding per unit, naming the other.
+    /// Units are first grouped by their non-zero cells (position and value), so only candidates
+    /// are compared: all-pairs comparison is quadratic and took seconds at 10,000 units. A pair
+    /// whose non-zero cells differ only where one side is missing is not reported.
     fn duplicates(&self, out: &mut Vec<Finding>) {
         let p = &self.params.duplicate;
         let vecs: Vec<Vec<Option<f64>>> = self.units.iter().map(|u| self.vectors(u).0).collect();
-        for (i, a) in self.units.iter().enumerate() {
-            for (j, b) in self.units.iter().enumerate().skip(i + 1) {
-                let (Some(va), Some(vb)) = (vecs.get(i), vecs.get(j)) else {
-                    continue;
-                };
-                let c = copy::compare(va, vb, 10.0);
-                if !copy::is_duplicate(&c, p) {
-                    continue;
-                }
-                for (me, other) in [(a, b), (b, a)] {
-                    let msg = format!(
-                        "与{}（{}）填报的{}项非零指标完全相同，疑似报送了同一份数据",
-                        other.name, other.code, c.nonzero
-                    );
-                    let mut f = self.unit_level("A06", Severity::Error, me, msg);
-                    f.suspicion = 1.0;
-                    out.push(f);
+        let mut groups: BTreeMap<Vec<(usize, i64)>, Vec<usize>> = BTreeMap::new();
+        for (i, v) in vecs.iter().enumerate() {
+            let key: Vec<(usize, i64)> = v
+                .iter()
+                .enumerate()
+                .filter_map(|(k, x)| {
+                    x.filter(|x| *x != 0.0)
+                        .map(|x| (k, (x * 1e6).round() as i64))
+                })
+                .collect();
+            if key.len() >= p.min_nonzero {
+                groups.entry(key).or_default().push(i);
+            }
+        }
+        for members in groups.values().filter(|m| m.len() > 1) {
+            for (n, &i) in members.iter().enumerate() {
+                for &j in &members[n + 1..] {
+                    self.duplicate_pair(i, j, &vecs, out);
                 }
             }
+        }
+    }
+
+    fn duplicate_pair(
+        &self,
+        i: usize,
+        j: usize,
+        vecs: &[Vec<Option<f64>>],
+        out: &mut Vec<Finding>,
+    ) {
+        let (Some(a), Some(b), Some(va), Some(vb)) = (
+            self.units.get(i),
+            self.units.get(j),
+            vecs.get(i),
+            vecs.get(j),
+        ) else {
+            return;
+        };
+        let c = copy::compare(va, vb, 10.0);
+        if !copy::is_duplicate(&c, &self.params.duplicate) {
+            return;
+        }
+        for (me, other) in [(a, b), (b, a)] {
+            let msg = format!(
+                "与{}（{}）填报的{}项非零指标完全相同，疑似报送了同一份数据",
+                other.name, other.code, c.nonzero
+            );
+            let mut f = self.unit_level("A06", Severity::Error, me, msg);
+            f.suspicion = 1.0;
+            out.push(f);
         }
     }
 

@@ -8,7 +8,7 @@
 //!
 //! | code | default severity | method | module |
 //! |---|---|---|---|
-//! | A01 | warning | Hidiroglou–Berthelot YoY test, Banff conventions, floor, tie rule (§2.1) | [`hb`] |
+//! | A01 | warning / info | Hidiroglou–Berthelot YoY test, Banff conventions, floor, tie rule (§2.1), gated by [`gate`] | [`hb`] |
 //! | A02 | warning / info | exact conditional Poisson test for counts, trend-adjusted (§2.3) | [`poisson`] |
 //! | A03 | warning | 元/千元/万元 unit slip, or an extreme jump ≥ 10^2.5 (§2.4) | [`unit_error`] |
 //! | A04 | error / warning | reported rate versus its counts (§2.6) | [`rate`] |
@@ -21,9 +21,16 @@
 //! | A11 | warning | trend-adjusted ratio bounds and zero transitions for amounts (§2.3) | [`ratio`] |
 //!
 //! YoY routing per indicator and unit kind: amounts first go through A03 (flagged units leave
-//! the trend and HB); then HB (A01) runs on the units with both years > 0 when there are at
-//! least `min_n` of them; units HB did not cover (zeros, or the whole group when HB did not
-//! run) get A02 for counts and A11 for amounts. So every unit × indicator has one YoY verdict.
+//! the trend and HB); a kind with fewer than two units (county office, court) stops there, as
+//! its change is the county's own and belongs to A09; then HB (A01) runs on the units with both
+//! years > 0 when there are at least `min_n` of them (a count below `max(prev, cur) = 20`
+//! takes part but is judged by A02);
+//! units HB did not cover (zeros, small counts, or the whole group when HB did not run) get A02
+//! for counts and A11 for amounts. So every unit × indicator of a real peer group has one YoY
+//! verdict. An HB outlier is a warning only when its trend-adjusted change is at least ×2 (as
+//! in A02), info from ×1.5, else dropped; a breakdown moving with its flagged total folds into
+//! the total's finding; a county count change (A09) must be beyond Poisson chance. The
+//! reasons are in [`gate`].
 //!
 //! Ranking (§4, module [`ranking`]): findings sort by severity tier, then by the unit's
 //! priority (its worst `suspicion × impact`), where impact is the share of the anticipated
@@ -44,6 +51,7 @@ pub mod accept;
 pub mod copy;
 pub mod county;
 mod detect;
+pub mod gate;
 pub mod hb;
 pub mod heaping;
 pub mod peer;
@@ -130,6 +138,9 @@ pub struct Params {
     pub county: county::MacroParams,
     /// Fewer usable pairs than this → the trend `g` is 1.
     pub trend_min_pairs: usize,
+    /// Routing and severity gates of the YoY checks ([`gate`]).
+    #[serde(default)]
+    pub gates: gate::YoyGates,
     /// Acceptances from `accept.toml`.
     pub acceptances: Vec<Acceptance>,
 }
@@ -149,6 +160,7 @@ impl Default for Params {
             sigma_gap: None,
             county: county::MacroParams::default(),
             trend_min_pairs: 5,
+            gates: gate::YoyGates::default(),
             acceptances: Vec::new(),
         }
     }
@@ -271,7 +283,7 @@ impl Finding {
 pub fn codes() -> &'static [(&'static str, Severity, &'static str, &'static str)] {
     &[
         ("A01", Severity::Warning, "同比变化异常（HB趋势检验）",
-         "按Hidiroglou–Berthelot方法，将本单位的同比变化与同类单位的中位变化比较，并按单位规模加权；超出排除区间为警告（可疑度0.6），超出更宽的插补区间为强警告（可疑度0.9）。同类单位少于10个时不运行，改用A02/A11。多数单位与上年相同时只比较有变化的单位。结果给出本年数值的合理范围"),
+         "按Hidiroglou–Berthelot方法，将本单位的同比变化与同类单位的中位变化比较，并按单位规模加权；超出排除区间（可疑度0.6）或更宽的插补区间（可疑度0.9）的单位中，按趋势调整后变化达到2倍（或减半）为警告，达到1.5倍为提示，变化更小的不列出。件数类本年、上年均小于20的以A02的结论为准。同类单位少于10个时不运行，改用A02/A11；只有1个单位的类别（县本级、法院）不做逐单位同比检验，其变化见A09。多数单位与上年相同时只比较有变化的单位。分项指标与其合计同向变化时并入合计的提示。结果给出本年数值的合理范围"),
         ("A02", Severity::Warning, "小数目同比变化显著（泊松检验）",
          "对件数类指标，按全县同比趋势检验本年数与上年数之差是否显著（条件泊松精确检验）；同时要求变化至少翻倍或减半。p<0.001为警告，p<0.01为提示。适用于含0的小数目"),
         ("A03", Severity::Warning, "疑似单位错误（元/千元/万元）",
@@ -287,7 +299,7 @@ pub fn codes() -> &'static [(&'static str, Severity, &'static str, &'static str)
         ("A08", Severity::Info, "与同类单位相比明显偏离",
          "对件均金额、比率等与单位规模无关的指标，在同类单位（至少8个）中按对数尺度计算修正z分数（中位数/MAD），|z|>3.5为偏离"),
         ("A09", Severity::Info, "全县汇总数变化较大",
-         "全县合计同比变化超过30%时，列出变化最大的单位及其占全县变化量的比例，便于核实"),
+         "全县合计同比变化超过30%时（件数类还须超出随机波动，泊松检验p<0.01），列出变化最大的单位及其占全县变化量的比例，便于核实"),
         ("A10", Severity::Info, "数值断层（sigma-gap）",
          "同类单位数值排序后，相邻数值之间的差距超过5倍（或10倍）稳健标准差，断层以外的单位为偏离（默认不运行）"),
         ("A11", Severity::Warning, "金额同比超出合理倍数",

@@ -4,6 +4,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 use super::common;
+use crate::anomaly::{self, AnomalyInput, UnitInput};
 use crate::cli::{CheckArgs, Format, Outcome};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ingest::{self, FileOutcome};
@@ -39,6 +40,9 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         .flat_map(|o| o.diagnostics.clone())
         .collect();
     all.extend(batch);
+    if !prior.is_empty() {
+        all.extend(unit_anomalies(&schema, &outcomes, reg, year, &prior));
+    }
     crate::diagnostic::sort(&mut all);
     let text = match args.format {
         Format::Concise => render_concise(&all, &outcomes),
@@ -51,6 +55,56 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     } else {
         Outcome::Clean
     })
+}
+
+/// Anomaly methods that judge one unit against its own prior year, with no peers or county
+/// trend: unit slips (A03), reported rates against their counts (A04), a copied year (A05) and
+/// two units with identical data (A06). The peer-based methods need the whole county: `run`.
+const UNIT_METHODS: [&str; 4] = ["A03", "A04", "A05", "A06"];
+
+fn unit_anomalies(
+    schema: &Schema,
+    outcomes: &[FileOutcome],
+    registry: Option<&crate::registry::Registry>,
+    year: Option<i32>,
+    prior: &BTreeMap<String, validate::PriorValues>,
+) -> Vec<Diagnostic> {
+    let units: Vec<UnitInput> = common::accepted(outcomes)
+        .filter_map(|o| {
+            let sub = o.submission.as_ref()?;
+            let code = sub.cover.unit_code.clone()?;
+            let records = common::records_of(o, registry, year.unwrap_or_default());
+            Some(UnitInput {
+                name: registry
+                    .and_then(|r| r.get(&code))
+                    .map(|u| u.name.clone())
+                    .or_else(|| sub.cover.unit_name.clone())
+                    .unwrap_or_default(),
+                kind: validate::unit_kind(sub, registry)?,
+                current: records
+                    .iter()
+                    .map(|r| (r.indicator.clone(), r.value))
+                    .collect(),
+                origins: records
+                    .iter()
+                    .map(|r| (r.indicator.clone(), r.origin.clone()))
+                    .collect(),
+                prior: prior.get(&code).cloned().unwrap_or_default(),
+                code,
+            })
+        })
+        .collect();
+    let input = AnomalyInput {
+        schema,
+        year,
+        units,
+        county: BTreeMap::new(),
+    };
+    anomaly::detect(&input, &anomaly::Params::default())
+        .iter()
+        .filter(|f| UNIT_METHODS.contains(&f.code.as_str()))
+        .map(|f| f.to_diagnostic())
+        .collect()
 }
 
 fn render_concise(all: &[Diagnostic], outcomes: &[FileOutcome]) -> String {

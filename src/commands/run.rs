@@ -22,7 +22,30 @@ pub const HISTORY_FILE: &str = "history.csv";
 /// The folder of feedback workbooks inside the output folder.
 pub const FEEDBACK_DIR: &str = "退回";
 
+/// Wall time per phase, printed to stderr when `HUIZONG_TIMING` is set (for the benchmark).
+struct Phases {
+    on: bool,
+    last: std::time::Instant,
+}
+
+impl Phases {
+    fn new() -> Self {
+        Phases {
+            on: std::env::var_os("HUIZONG_TIMING").is_some(),
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn done(&mut self, phase: &str) {
+        if self.on {
+            eprintln!("阶段 {phase}: {:.3} s", self.last.elapsed().as_secs_f64());
+        }
+        self.last = std::time::Instant::now();
+    }
+}
+
 pub fn run(args: &RunArgs) -> Result<Outcome> {
+    let mut t = Phases::new();
     let schema = Schema::load(args.schema.schema.as_deref())?;
     let registry = common::find_registry(args.registry.as_deref(), &args.paths)?.ok_or_else(|| {
         Error::Usage("需要单位名册：请用 --registry 指定 units.csv，或把 units.csv 放在报表文件夹或其上级".into())
@@ -32,11 +55,13 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     let pool = common::pool(args.threads)?;
     let files = ingest::collect_inputs(&args.paths)?;
     let mut outcomes = common::read_all(&files, &schema, &pool, !args.quiet);
+    t.done("read");
 
     let prior_records = match &args.prior {
         Some(p) => common::load_prior(p, &schema, Some(&registry), year, &pool)?,
         None => Vec::new(),
     };
+    t.done("prior");
     let (prior_mapped, prior_by_unit, units_changed) =
         common::prior_by_unit(&prior_records, Some(reg), year);
     let batch = common::validate_all(
@@ -48,18 +73,21 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         &pool,
     );
 
+    t.done("validate");
     let current: Vec<Record> = common::accepted(&outcomes)
         .flat_map(|o| common::records_of(o, Some(reg), year))
         .collect();
     let coverage = coverage(&outcomes, &registry, year, &prior_mapped, units_changed);
     let figures = aggregate::aggregate(&schema, reg, year, &current, &prior_mapped, coverage)?;
 
+    t.done("aggregate");
     let mut params = anomaly::Params::default();
     if let Some(path) = &args.accept {
         params.acceptances = load_acceptances(path)?;
     }
     let anomalies = anomaly::detect(&anomaly_input(&schema, &figures), &params);
 
+    t.done("anomaly");
     let mut findings: Vec<Diagnostic> = outcomes
         .iter()
         .flat_map(|o| o.diagnostics.clone())
@@ -77,6 +105,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         anomalies: &anomalies,
     };
     out.write_all(args, &prior_records, current)?;
+    t.done("write");
     print_summary(&out, &args.out);
     let any_error = findings.iter().any(|d| d.severity == Severity::Error)
         || anomalies
@@ -97,11 +126,9 @@ fn coverage(
     prior: &[Record],
     units_changed: bool,
 ) -> Coverage {
-    let units = |it: &mut dyn Iterator<Item = &FileOutcome>| -> Vec<String> {
-        let set: BTreeSet<String> = it
-            .filter_map(|o| o.submission.as_ref()?.cover.unit_code.clone())
-            .collect();
-        set.into_iter().collect()
+    let units = |it: &mut dyn Iterator<Item = &FileOutcome>| -> BTreeSet<String> {
+        it.filter_map(|o| o.submission.as_ref()?.cover.unit_code.clone())
+            .collect()
     };
     let expected: Vec<String> = registry
         .registry
@@ -112,12 +139,12 @@ fn coverage(
     let accepted = units(&mut common::accepted(outcomes));
     let held_back: Vec<String> = received
         .iter()
-        .filter(|u| !accepted.contains(u))
+        .filter(|u| !accepted.contains(*u))
         .cloned()
         .collect();
     let missing: Vec<String> = expected
         .iter()
-        .filter(|u| !received.contains(u))
+        .filter(|u| !received.contains(*u))
         .cloned()
         .collect();
     let prior_units: BTreeSet<String> = prior.iter().map(|r| r.unit.clone()).collect();
@@ -125,8 +152,8 @@ fn coverage(
         units_changed || (!prior.is_empty() && prior_units.iter().any(|u| !accepted.contains(u)));
     Coverage {
         expected,
-        received,
-        accepted,
+        received: received.into_iter().collect(),
+        accepted: accepted.into_iter().collect(),
         held_back,
         missing,
         prior_units: prior_units.into_iter().collect(),

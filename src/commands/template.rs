@@ -24,7 +24,7 @@ pub fn run(args: &TemplateArgs) -> Result<Outcome> {
     }
     let prior = match &args.prior {
         None => None,
-        Some(p) => Some(read_prior(p)?),
+        Some(p) => Some(read_prior(p, &schema, &registry, args)?),
     };
     let mut prefilled = 0;
     for unit in &units {
@@ -46,15 +46,20 @@ pub fn run(args: &TemplateArgs) -> Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-/// Reads the prior-year data given with `--prior`.
-fn read_prior(path: &Path) -> Result<Vec<Record>> {
-    if path.is_dir() {
-        return Err(crate::Error::Usage(format!(
-            "暂不支持用上年报表文件夹 {} 预填上年数；请改用上次 huizong run 写出的 history.csv",
-            path.display()
-        )));
-    }
-    crate::aggregate::history::read(path)
+/// Reads the prior-year data given with `--prior`: a history file, or last year's submission
+/// folder (read and validated like `run` does; only accepted files count).
+fn read_prior(
+    path: &Path,
+    schema: &Schema,
+    registry: &Registry,
+    args: &TemplateArgs,
+) -> Result<Vec<Record>> {
+    let loaded = super::common::LoadedRegistry {
+        registry: registry.clone(),
+        display: args.registry.display().to_string(),
+    };
+    let pool = super::common::pool(None)?;
+    super::common::load_prior(path, schema, Some(&loaded), args.year, &pool)
 }
 
 /// 上年数 of `unit` for `prior_year`: its own value plus Σ weight × value of each registry

@@ -1,2 +1,206 @@
 //! The data paragraphs of the county's annual report, in the seeds' wording, from the county
 //! figures. No polars or workbook types here: the input is [`crate::aggregate::Figures`].
+//!
+//! Flow: [`load_figures`] reads `figures_<year>.json` from a run folder; [`draft`] renders one
+//! minijinja template per section ([`templates`]) with the functions of [`context`], whose
+//! numbers follow the rules of [`wording`]; [`markdown`], [`docx`] and [`sources`] write the
+//! result.
+
+pub mod context;
+pub mod docx;
+pub mod markdown;
+pub mod sources;
+pub mod templates;
+pub mod wording;
+
+use std::path::{Path, PathBuf};
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::{context, AutoEscape, Environment, UndefinedBehavior};
+
+pub use context::{OmitReason, Omitted, SourceRow};
+pub use templates::{TemplateSet, SECTIONS};
+
+use crate::aggregate::Figures;
+use crate::{Error, Result};
+
+/// One section of the draft: heading and paragraphs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftSection {
+    pub title: String,
+    pub paragraphs: Vec<String>,
+}
+
+/// The rendered draft.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub year: i32,
+    /// The coverage note, when some units' data was held back.
+    pub note: Option<String>,
+    /// Sections with at least one sentence, in report order.
+    pub sections: Vec<DraftSection>,
+    /// Sentences the templates left out, with the reason.
+    pub omitted: Vec<Omitted>,
+    /// Every number in the text, tied to its figure.
+    pub sources: Vec<SourceRow>,
+}
+
+impl Draft {
+    /// The document title.
+    pub fn title(&self) -> String {
+        format!("{}年度法治政府建设情况报告（数据段落草稿）", self.year)
+    }
+}
+
+/// The file name the run command writes the figures of `year` to.
+pub fn figures_file_name(year: i32) -> String {
+    format!("figures_{year}.json")
+}
+
+/// Reads `figures_<year>.json` from a `huizong run` output folder.
+pub fn load_figures(dir: &Path, year: i32) -> Result<Figures> {
+    let path = dir.join(figures_file_name(year));
+    if !path.is_file() {
+        return Err(Error::Usage(format!(
+            "在 {} 中找不到 {}：请先运行 huizong run --year {year} --out {}，或检查 --from 与 --year 是否正确",
+            dir.display(),
+            figures_file_name(year),
+            dir.display()
+        )));
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::Read {
+        path: path.clone(),
+        source: e,
+    })?;
+    let figures: Figures = serde_json::from_str(&text).map_err(|e| {
+        Error::Other(format!(
+            "{} 不是有效的汇总结果文件（第 {} 行第 {} 列：{e}）",
+            path.display(),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    if figures.year != year {
+        return Err(Error::Usage(format!(
+            "{} 是 {} 年度的汇总结果，与 --year {year} 不符",
+            path.display(),
+            figures.year
+        )));
+    }
+    Ok(figures)
+}
+
+/// The coverage note, "注：以下数据覆盖N个单位，另有M个单位因数据错误暂未纳入", when units were
+/// held back.
+pub fn coverage_note(figures: &Figures) -> Option<String> {
+    let held = figures.coverage.held_back.len();
+    (held > 0).then(|| {
+        format!(
+            "注：以下数据覆盖{}个单位，另有{held}个单位因数据错误暂未纳入。",
+            figures.coverage.accepted.len()
+        )
+    })
+}
+
+/// Renders every section template against `figures`.
+pub fn draft(figures: &Figures, set: &TemplateSet) -> Result<Draft> {
+    let ctx = context::DraftContext::new(figures.clone());
+    let env = environment(set, &ctx)?;
+    let mut sections = Vec::new();
+    for spec in SECTIONS {
+        ctx.recorder().section = spec.title.to_string();
+        let text = env
+            .get_template(spec.file)
+            .and_then(|t| {
+                t.render(context! {
+                    year => figures.year,
+                    prior_year => figures.prior_year,
+                    section => spec.title,
+                })
+            })
+            .map_err(|e| template_failure(set, spec.file, &e))?;
+        let paragraphs = paragraphs(&text);
+        if !paragraphs.is_empty() {
+            sections.push(DraftSection {
+                title: spec.title.to_string(),
+                paragraphs,
+            });
+        }
+    }
+    let mut rec = ctx.recorder();
+    Ok(Draft {
+        year: figures.year,
+        note: coverage_note(figures),
+        sections,
+        omitted: std::mem::take(&mut rec.omitted),
+        sources: std::mem::take(&mut rec.sources),
+    })
+}
+
+/// A minijinja environment holding every section template and the draft functions. Block tags
+/// on their own line leave no trace (trim/lstrip blocks); unknown variables are errors.
+fn environment(set: &TemplateSet, ctx: &context::DraftContext) -> Result<Environment<'static>> {
+    let mut env = Environment::new();
+    let syntax = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+        .map_err(|e| Error::Other(format!("模板语法配置错误：{e}")))?;
+    env.set_syntax(syntax);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    for spec in SECTIONS {
+        env.add_template_owned(spec.file, set.source(spec.file).to_string())
+            .map_err(|e| template_failure(set, spec.file, &e))?;
+    }
+    ctx.register(&mut env);
+    Ok(env)
+}
+
+/// A Chinese error naming the template file (the county's own path when it is theirs) and line.
+fn template_failure(set: &TemplateSet, file: &str, e: &minijinja::Error) -> Error {
+    let shown: PathBuf = match set.origin(file) {
+        templates::TemplateOrigin::Custom(p) => p,
+        templates::TemplateOrigin::Default => PathBuf::from(format!("内置模板 {file}")),
+    };
+    let line = e.line().map(|l| format!("第 {l} 行：")).unwrap_or_default();
+    let detail = e
+        .detail()
+        .map(str::to_string)
+        .unwrap_or_else(|| e.to_string());
+    Error::Other(format!("措辞模板 {} {line}{detail}", shown.display()))
+}
+
+/// Splits rendered text into paragraphs: blank lines separate paragraphs; the lines of one
+/// paragraph are trimmed and joined without a space (Chinese text), so a template can put one
+/// sentence per line.
+pub fn paragraphs(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+        } else {
+            current.push_str(line);
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paragraphs_join_lines_and_split_on_blank_lines() {
+        let text = "  第一句。\n第二句。\n\n\n第三句。\n  \n";
+        assert_eq!(paragraphs(text), vec!["第一句。第二句。", "第三句。"]);
+        assert!(paragraphs("\n \n").is_empty());
+    }
+}

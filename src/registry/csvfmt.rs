@@ -89,9 +89,7 @@ pub fn parse(text: &str) -> Result<Registry, RowError> {
         return err(header_row, "名册中没有任何单位");
     }
     check_references(&rows)?;
-    Ok(Registry {
-        units: rows.into_iter().map(|(_, u)| u).collect(),
-    })
+    Ok(Registry::new(rows.into_iter().map(|(_, u)| u).collect()))
 }
 
 /// The 1-based line where a record starts.

@@ -233,7 +233,7 @@ pub fn build(seed: u64, units: Option<usize>, merge_year: Option<i32>) -> County
         });
     }
     County {
-        registry: Registry { units: reg },
+        registry: Registry::new(reg),
         profiles,
     }
 }

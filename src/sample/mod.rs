@@ -168,7 +168,7 @@ pub fn generate(schema: &Schema, opts: &SampleOptions) -> SampleCounty {
     }
     let mut defects = Vec::new();
     if let (false, Some(&last)) = (opts.clean, years.last()) {
-        let prev_year = full.get(&(last - 1)).is_some();
+        let prev_year = full.contains_key(&(last - 1));
         if let Some(files) = out.get_mut(&last) {
             defects = defects::plant(&county, &roles, last, prev_year, files);
         }
@@ -293,7 +293,7 @@ fn generate_year(
         &prev,
         Some(&fy08),
     );
-    for i in 0..units.len() {
+    for (i, slot) in out.iter_mut().enumerate() {
         let kind = units.get(i).map(|u| u.kind);
         if active(i) && matches!(kind, Some(UnitKind::Township | UnitKind::Department)) {
             let h = handed(
@@ -301,7 +301,7 @@ fn generate_year(
                 fy08.get(&i).copied().unwrap_or(0.0),
                 fy09.get(&i).copied().unwrap_or(0.0),
             );
-            out[i] = draw(i, &h);
+            *slot = draw(i, &h);
         }
     }
     out

@@ -44,9 +44,10 @@ pub const FY06_CORRECTION: [&str; 5] = ["FY06C", "FY06D", "FY06E", "FY06F", "FY0
 
 /// Flows nothing else depends on: raising them by a little keeps every rule true. Used to make a
 /// small unit's figures differ from last year's (V46) and to break round hundreds (V71).
-pub const FREE: [&str; 14] = [
+pub const FREE: [&str; 25] = [
     "PF02", "PF03", "PF04", "GK01", "GW03", "GW04", "ZL03", "PF01", "JF01", "FW05", "ZF04", "PF05",
-    "ZL02", "GF03",
+    "ZL02", "GF03", "JC08", "ZF09", "GK02", "ZF11", "ZF13", "JC07", "ZF01", "ZF08A", "FW06",
+    "JF03", "GW06",
 ];
 
 /// County totals handed out to units before their values are drawn (cross-unit identities).

