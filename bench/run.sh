@@ -19,12 +19,13 @@
 #      recording wall time, CPU time (user+sys) and peak RSS via /usr/bin/time, plus
 #      workbooks/s, and the ratio run/floor. `run` also reads the 2023 folder (--prior), so the
 #      floor is also timed over both years (floor DATA/nN T), giving the fairer "run/floor2" ratio.
+#      With HUIZONG_TIMING=1, `huizong run` prints its phase times; their medians are reported.
 #   4. Times `huizong check` of one single workbook as a whole process (median of 10, ms).
 #   5. Prints the table and writes it, with the machine and load conditions, to
 #      bench/results-<date>.md.
 #
 # Environment: BENCH_DATA (data folder), BENCH_REPEAT (default 3), CARGO_TARGET_DIR,
-# BENCH_PROFILE (default bench-fast; bench-light is the cheaper-to-build variant).
+# BENCH_PROFILE (default bench-fast).
 # Requires: bash, cargo, GNU /usr/bin/time, awk, nproc.
 # `huizong run` exit code 1 (error-level findings) counts as a completed run; 2 aborts.
 
@@ -63,6 +64,8 @@ timed() {
     # the last line holds the numbers (time prints "Command exited with non-zero status" first)
     tail -n 1 "$TMP/time.$label" | awk '{printf "%s %.2f %s\n", $1, $2+$3, $4}' >>"$TMP/$label"
     echo "$rc" >"$TMP/rc.$label"
+    # phase times printed by `huizong run` when HUIZONG_TIMING is set ("阶段 read: 1.234 s")
+    sed -n 's/^阶段 \([^:]*\): \([0-9.]*\) s$/\1 \2/p' "$TMP/err.$label" >>"$TMP/phases.$label"
 }
 
 # col LABEL N: median of column N of $TMP/LABEL
@@ -76,6 +79,7 @@ log "build took $(( $(date +%s) - build_start )) s (incremental if $TARGET was w
 mkdir -p "$DATA"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 ROWS=()
+PHASES=()
 CHECK_MS=""
 for N in "${SIZES[@]}"; do
     D=$DATA/n$N
@@ -94,12 +98,16 @@ for N in "${SIZES[@]}"; do
     for i in $(seq "$REPEAT"); do
         rm -rf "$TMP/out"
         log "N=$N run #$i"
-        timed "run$N" "$BIN" run --year 2024 "$D/2024" --prior "$D/2023" \
+        HUIZONG_TIMING=1 timed "run$N" "$BIN" run --year 2024 "$D/2024" --prior "$D/2023" \
             --registry "$D/units.csv" --out "$TMP/out" --quiet --threads "$T"
         log "N=$N floor #$i"
         timed "floor$N" "$FLOOR" "$D/2024" "$T"
         timed "floorb$N" "$FLOOR" "$D" "$T"
     done
+    PHASES+=("$(awk '{n[$1]++; v[$1, n[$1]]=$2; if (!($1 in seen)) {seen[$1]=1; order[++k]=$1}}
+        END {for (i=1;i<=k;i++) {p=order[i]; m=n[p]; for (a=1;a<=m;a++) x[a]=v[p,a];
+             for (a=1;a<=m;a++) for (b=a+1;b<=m;b++) if (x[b]<x[a]) {t=x[a];x[a]=x[b];x[b]=t}
+             printf " %s %.2f s;", p, (m%2 ? x[(m+1)/2] : (x[m/2]+x[m/2+1])/2)}}' "$TMP/phases.run$N" 2>/dev/null || true)")
     rw=$(col "run$N" 1); rc=$(col "run$N" 2); rr=$(col "run$N" 3)
     fw=$(col "floor$N" 1); fc=$(col "floor$N" 2); fr=$(col "floor$N" 3)
     bw=$(col "floorb$N" 1)
@@ -134,6 +142,10 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "| N units | workbooks | MiB | run wall s | run CPU s | run RSS MiB | run wb/s | floor wall s | floor CPU s | floor RSS MiB | floor wb/s | wall run/floor | CPU run/floor | floor2 wall s | wall run/floor2 | run exit | sample gen s |"
     echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${ROWS[@]}"
+    echo
+    echo "Phase wall times of \`huizong run\` (median; printed by the binary when HUIZONG_TIMING is set):"
+    echo
+    for i in "${!SIZES[@]}"; do echo "- N=${SIZES[$i]}:${PHASES[$i]:- n/a}"; done
     echo
     echo "\`huizong check\` of one workbook, whole process: ${CHECK_MS:-n/a} ms median of 10, peak RSS ${CHECK_RSS:-n/a} KiB."
 } | tee "$RESULTS"
