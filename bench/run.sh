@@ -6,12 +6,14 @@
 #
 # What it does:
 #   1. Builds `huizong` and `examples/floor.rs` with the `bench-fast` profile (Cargo.toml):
-#      our crate and the read/write path at opt-level 3, polars and the rest at opt-level 1.
+#      our crate and the read/write path at opt-level 3, polars and the rest at opt-level 0
+#      (cold build ~2.5–6 min on 2 cores instead of ~28 min for --release; docs/scale.md).
 #      Binaries go to ${CARGO_TARGET_DIR:-target}/bench-fast/.
 #   2. For each size N, generates a clean sample county with
 #          huizong sample --out DATA/nN --units N --years 2023,2024 --clean
 #      into DATA=${BENCH_DATA:-${TMPDIR:-/tmp}/huizong-bench}; an existing data set of the same
-#      N is reused (marker file DATA/nN/.bench-units holds N).
+#      N is reused (marker file DATA/nN/.bench-units holds N; delete DATA to regenerate after
+#      the sample generator changes).
 #   3. On the same files, with T = nproc threads, runs 3 times each and takes the median of:
 #          huizong run --year 2024 DATA/nN/2024 --prior DATA/nN/2023 \
 #              --registry DATA/nN/units.csv --out OUT --quiet --threads T
