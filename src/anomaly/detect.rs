@@ -419,13 +419,19 @@ impl<'a> Ctx<'a> {
             out.push(f);
         }
         let threshold = format!("[{:.3}, {:.3}]", res.exclusion.0, res.exclusion.1);
+        // Outliers can be hundreds in a province-sized group: look units up by code, not by scan.
+        let by_code: BTreeMap<&str, usize> = rest
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.0.code.as_str(), i))
+            .collect();
         for hu in res
             .units
             .iter()
             .filter(sized)
             .filter(|h| h.status.is_outlier())
         {
-            let Some((u, _, _)) = rest.iter().find(|r| r.0.code == hu.id) else {
+            let Some((u, _, _)) = by_code.get(hu.id.as_str()).and_then(|&i| rest.get(i)) else {
                 continue;
             };
             let Some(severity) = self.params.gates.hb_severity(hu.ratio, res.r_m) else {
