@@ -2,6 +2,8 @@
 //! seed sentences in Markdown, in .docx (read back, and through LibreOffice), the 数据来源 table,
 //! omitted sentences, and a county's own templates.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -450,25 +452,13 @@ fn wording_rules_through_the_public_api() {
 /// HUIZONG_SKIP_LIBREOFFICE is set.
 #[test]
 fn libreoffice_reads_the_docx() {
-    if std::env::var_os("HUIZONG_SKIP_LIBREOFFICE").is_some() {
-        return;
-    }
     let from = run_folder(&sample());
     let work = tempfile::tempdir().expect("tempdir");
     let out = work.path().join("draft.docx");
     run_draft(from.path(), &out, None).expect("runs");
-    let profile = work.path().join("lo-profile");
-    let status = std::process::Command::new("libreoffice")
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            profile.display()
-        ))
-        .args(["--headless", "--convert-to", "txt:Text", "--outdir"])
-        .arg(work.path())
-        .arg(&out)
-        .output()
-        .expect("libreoffice is installed (set HUIZONG_SKIP_LIBREOFFICE to skip)");
-    assert!(status.status.success(), "{status:?}");
+    if !common::libreoffice_convert(std::slice::from_ref(&out), "txt:Text", work.path()) {
+        return;
+    }
     let text = std::fs::read_to_string(work.path().join("draft.txt")).expect("converted text");
     for s in [FUYI, GUIFAN, SUSONG] {
         assert!(text.contains(s), "missing {s:?} in {text}");

@@ -1,11 +1,12 @@
 //! Summary and feedback workbooks: written to bytes, read back with calamine (and LibreOffice),
 //! checked cell by cell. Inputs are built by hand so these tests depend on no other module.
 
+mod common;
+
 use calamine::{open_workbook_from_rs, Data, Range, Reader, SheetVisible, Xlsx};
 use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::Path;
-use std::process::Command;
 
 use huizong::aggregate::{Coverage, Figures, IndicatorFigure, RateFigure, UnitRow};
 use huizong::diagnostic::{Diagnostic, Location, Pos, Severity};
@@ -742,47 +743,17 @@ fn parse_display(s: &str) -> Option<f64> {
 
 #[test]
 fn libreoffice_reads_the_first_sheet_like_we_wrote_it() {
-    if Command::new("libreoffice")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        if std::env::var_os("HUIZONG_SKIP_LIBREOFFICE").is_some() {
-            return;
-        }
-        panic!("libreoffice not found (set HUIZONG_SKIP_LIBREOFFICE=1 to skip this test)");
-    }
     let dir = tempfile::tempdir().expect("tempdir");
     let xlsx = dir.path().join("汇总_2024.xlsx");
     let bytes = summary_bytes();
     std::fs::write(&xlsx, &bytes).expect("write");
-    let profile = format!(
-        "-env:UserInstallation=file://{}",
-        dir.path().join("lo").display()
-    );
-    let out = Command::new("libreoffice")
-        .arg(profile)
-        .args([
-            "--headless",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):44,34,76,1",
-        ])
-        .arg("--outdir")
-        .arg(dir.path())
-        .arg(&xlsx)
-        .output()
-        .expect("run libreoffice");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // ",1" = first line as is: keep the title rows.
+    let filter = format!("{},1", common::CSV_UTF8);
+    if !common::libreoffice_convert(std::slice::from_ref(&xlsx), &filter, dir.path()) {
+        return;
+    }
     let csv_path = dir.path().join("汇总_2024.csv");
-    assert!(
-        Path::new(&csv_path).exists(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert!(Path::new(&csv_path).exists(), "LibreOffice wrote no CSV");
 
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)

@@ -1,6 +1,8 @@
 //! The template workbook: layout read back with calamine, protection, determinism, LibreOffice,
 //! and the prior-year prefill of `huizong template`.
 
+mod common;
+
 use calamine::{Data, Range, Reader, Xlsx};
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
@@ -386,36 +388,16 @@ fn sheets_are_protected_and_only_input_cells_unlocked() {
 
 #[test]
 fn libreoffice_opens_the_template() {
-    if std::env::var_os("HUIZONG_SKIP_LIBREOFFICE").is_some() {
-        eprintln!("note: HUIZONG_SKIP_LIBREOFFICE is set, LibreOffice test skipped");
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let u = township();
     let bytes = build(&schema(), &u, 2024, &TemplateFill::default()).unwrap();
     let path = dir.path().join(file_name(&u, 2024));
     std::fs::write(&path, bytes).unwrap();
-    // A private profile: a shared one fails when another soffice instance is running.
-    let profile = format!(
-        "-env:UserInstallation=file://{}/lo-profile",
-        dir.path().display()
-    );
-    let out = std::process::Command::new("libreoffice")
-        .arg(profile)
-        // 44,34,76 = comma, double quote, UTF-8 (the default follows the locale, often ASCII).
-        .args([
-            "--headless",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):44,34,76",
-            "--outdir",
-        ])
-        .arg(dir.path())
-        .arg(&path)
-        .output()
-        .expect("libreoffice must be installed (set HUIZONG_SKIP_LIBREOFFICE to skip)");
-    assert!(out.status.success(), "{out:?}");
+    if !common::libreoffice_convert(std::slice::from_ref(&path), common::CSV_UTF8, dir.path()) {
+        return;
+    }
     let csv_path = path.with_extension("csv");
-    let csv = std::fs::read(&csv_path).unwrap_or_else(|e| panic!("{csv_path:?}: {e}; {out:?}"));
+    let csv = std::fs::read(&csv_path).unwrap_or_else(|e| panic!("{csv_path:?}: {e}"));
     let csv = String::from_utf8_lossy(&csv);
     assert!(csv.contains("单位代码"), "{csv}");
     assert!(csv.contains("411321-T01"), "{csv}");

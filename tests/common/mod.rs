@@ -1,0 +1,32 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+/// The CSV filter that writes UTF-8 (44,34,76 = comma, double quote, UTF-8): LibreOffice's default
+/// follows the locale and writes `?` for Chinese here.
+#[allow(dead_code)] // not every test binary converts to CSV
+pub const CSV_UTF8: &str = "csv:Text - txt - csv (StarCalc):44,34,76";
+
+/// Converts `files` with `libreoffice --headless --convert-to <filter>` into `outdir`, with a
+/// private profile (a shared one fails while another soffice instance runs), and asserts that
+/// LibreOffice succeeded. Returns false (the caller skips its checks) only when
+/// HUIZONG_SKIP_LIBREOFFICE is set; a missing LibreOffice otherwise fails the test.
+pub fn libreoffice_convert(files: &[PathBuf], filter: &str, outdir: &Path) -> bool {
+    if std::env::var_os("HUIZONG_SKIP_LIBREOFFICE").is_some() {
+        eprintln!("note: HUIZONG_SKIP_LIBREOFFICE is set, LibreOffice conversion skipped");
+        return false;
+    }
+    let profile = format!(
+        "-env:UserInstallation=file://{}/lo-profile",
+        outdir.display()
+    );
+    let out = std::process::Command::new("libreoffice")
+        .arg(profile)
+        .args(["--headless", "--convert-to", filter, "--outdir"])
+        .arg(outdir)
+        .args(files)
+        .output()
+        .expect("libreoffice must be installed (set HUIZONG_SKIP_LIBREOFFICE to skip)");
+    assert!(out.status.success(), "{out:?}");
+    true
+}
