@@ -418,7 +418,12 @@ fn print_summary(out: &Outputs, dir: &Path) {
         out.anomalies.len()
     );
     for a in out.anomalies.iter().filter(|a| !a.accepted).take(5) {
-        println!("  {}. {}", a.rank, a.message);
+        let who = a
+            .unit_name
+            .as_deref()
+            .or(a.unit.as_deref())
+            .unwrap_or("全县");
+        println!("  {}. {who}：{}", a.rank, a.message);
     }
     if c.units_changed {
         println!("注意：本年与上年的报送单位不完全相同，同比请结合单位变化解读");
