@@ -352,3 +352,31 @@ fn check_json_is_machine_readable() {
     assert_eq!(v02["sheet"], "统计表");
     assert_eq!(v02["indicator"], "ZF03");
 }
+
+#[test]
+fn registry_inside_the_submissions_folder_is_not_a_submission() {
+    let dir = sample(true);
+    let inbox = dir.path().join("2024");
+    std::fs::copy(dir.path().join("units.csv"), inbox.join("units.csv")).expect("copy registry");
+    let out = huizong()
+        .arg("check")
+        .arg(&inbox)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).expect("utf-8");
+    assert!(!text.contains("S01"), "{text}");
+    // A stray non-workbook file next to it is still reported, not silently skipped.
+    std::fs::write(inbox.join("说明.txt"), "报送说明").expect("write");
+    let out = huizong()
+        .arg("check")
+        .arg(&inbox)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8_lossy(&out).contains("说明.txt: S01"));
+}

@@ -7,7 +7,7 @@ use super::common;
 use crate::anomaly::{self, AnomalyInput, UnitInput};
 use crate::cli::{CheckArgs, Format, Outcome};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::ingest::{self, FileOutcome};
+use crate::ingest::FileOutcome;
 use crate::schema::Schema;
 use crate::validate;
 use crate::Result;
@@ -16,7 +16,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     let schema = Schema::load(args.schema.schema.as_deref())?;
     let registry = common::find_registry(args.registry.as_deref(), &args.paths)?;
     let pool = common::pool(None)?;
-    let files = ingest::collect_inputs(&args.paths)?;
+    let files = common::inputs(&args.paths, registry.as_ref())?;
     let mut outcomes = common::read_all(&files, &schema, &pool, true);
     let year = args.year.or_else(|| common::batch_year(&outcomes));
     let reg = registry.as_ref().map(|r| &r.registry);

@@ -24,6 +24,21 @@ pub struct LoadedRegistry {
     pub display: String,
 }
 
+/// The submission files under `paths`, leaving out the registry file itself: `units.csv` may sit
+/// in the submissions folder (that is where `find_registry` looks), and it is not a return.
+pub fn inputs(
+    paths: &[PathBuf],
+    registry: Option<&LoadedRegistry>,
+) -> Result<Vec<(PathBuf, String)>> {
+    let mut files = ingest::collect_inputs(paths)?;
+    if let Some(reg) = registry {
+        let canon = |p: &Path| std::fs::canonicalize(p).ok();
+        let reg_path = canon(Path::new(&reg.display));
+        files.retain(|(p, _)| reg_path.is_none() || canon(p) != reg_path);
+    }
+    Ok(files)
+}
+
 /// Loads `--registry`, or else `units.csv` in the first input folder or its parent.
 pub fn find_registry(
     explicit: Option<&Path>,
@@ -187,7 +202,7 @@ pub fn load_prior(
     if path.is_file() && !is_workbook(path) {
         return history::read(path);
     }
-    let files = ingest::collect_inputs(&[path.to_path_buf()])?;
+    let files = inputs(&[path.to_path_buf()], registry)?;
     let mut outcomes = read_all(&files, schema, pool, false);
     let prior_year = year - 1;
     validate_all(

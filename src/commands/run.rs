@@ -10,7 +10,7 @@ use crate::aggregate::{self, history, Coverage, Figures, Record};
 use crate::anomaly::{self, AnomalyInput, CountyTotal, Finding, UnitInput};
 use crate::cli::{Outcome, RunArgs};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::ingest::{self, FileOutcome};
+use crate::ingest::FileOutcome;
 use crate::report::summary::{self, AnomalyRow, FileState, FileStatus, RunMeta, SummaryInput};
 use crate::report::{feedback, write_atomic};
 use crate::schema::Schema;
@@ -53,7 +53,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     let reg = &registry.registry;
     let year = args.year;
     let pool = common::pool(args.threads)?;
-    let files = ingest::collect_inputs(&args.paths)?;
+    let files = common::inputs(&args.paths, Some(&registry))?;
     let mut outcomes = common::read_all(&files, &schema, &pool, !args.quiet);
     t.done("read");
 
