@@ -49,6 +49,7 @@ fn rate(code: &str, num: Expr, den: Expr, kinds: &[UnitKind]) -> Rate {
         numerator_text: "n".into(),
         denominator_text: "d".into(),
         decimals: 2,
+        unit: None,
         kinds: kinds.to_vec(),
     }
 }

@@ -33,6 +33,7 @@ fn rate(code: &str, name: &str, num: &str, den: &str, decimals: u8) -> Rate {
         numerator_text: num.into(),
         denominator_text: den.into(),
         decimals,
+        unit: None,
         kinds: vec![],
     }
 }

@@ -127,6 +127,16 @@ fn run_writes_the_seed_figures_and_is_deterministic() {
         "{rys02c:?}"
     );
 
+    let rzf03 = rates
+        .rows()
+        .find(|r| r.first().is_some_and(|c| *c == "RZF03"))
+        .expect("RZF03 row");
+    let remark = rzf03.get(10).map(|c| c.to_string()).unwrap_or_default();
+    assert!(
+        remark.contains("元/宗"),
+        "件均罚没金额 is not a percentage: {rzf03:?}"
+    );
+
     let files = sheet(&summary, "报送情况");
     let states: Vec<String> = files
         .rows()

@@ -102,6 +102,7 @@ fn schema() -> Schema {
             numerator_text: "YS10".into(),
             denominator_text: "YS09".into(),
             decimals: 2,
+            unit: None,
             kinds: vec![],
         }],
         rules: vec![],

@@ -217,6 +217,7 @@ impl Checker<'_> {
             numerator_text: r.numerator.get_ref().clone(),
             denominator_text: r.denominator.get_ref().clone(),
             decimals: u8::try_from(decimals).unwrap_or(2),
+            unit: r.unit.clone().filter(|u| !u.trim().is_empty()),
             kinds: kinds(src, &r.kinds)?,
         })
     }

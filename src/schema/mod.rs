@@ -96,6 +96,9 @@ pub struct Rate {
     pub denominator_text: String,
     /// Decimals when shown as a percentage (2 → 8.93%).
     pub decimals: u8,
+    /// `None`: a percentage. `Some(unit)`: a plain ratio in that unit (件均罚没金额, 元/宗), shown
+    /// as a number, its change as a difference rather than in 百分点.
+    pub unit: Option<String>,
     /// Unit kinds over which the rate is computed (empty = all that report the inputs).
     pub kinds: Vec<UnitKind>,
 }

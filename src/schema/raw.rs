@@ -72,6 +72,8 @@ pub struct RawRate {
     #[serde(default)]
     pub decimals: Option<Spanned<i64>>,
     #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
     pub kinds: Vec<Text>,
 }
 

@@ -31,7 +31,13 @@ pub(super) fn rates_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
     sh.header(0, &RATE_HEADERS, &st.header)?;
     let mut row = 1;
     for r in &input.figures.rates {
-        rate_row(&mut sh, st, row, r)?;
+        let unit = input
+            .schema
+            .rates
+            .iter()
+            .find(|s| s.code == r.code)
+            .and_then(|s| s.unit.as_deref());
+        rate_row(&mut sh, st, row, r, unit)?;
         row += 1;
     }
     sh.min_width(6, 9.0);
@@ -39,8 +45,19 @@ pub(super) fn rates_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
     sh.finish(1, row - 1, (RATE_HEADERS.len() - 1) as ColNum)
 }
 
-fn rate_row(sh: &mut Sheet, st: &Styles, row: RowNum, r: &RateFigure) -> Result<()> {
-    let pct = st.pct(r.decimals);
+/// One rate. `unit` is `Some` for ratios that are not percentages (元/宗): shown as numbers, and
+/// their change as a plain difference instead of 百分点.
+fn rate_row(
+    sh: &mut Sheet,
+    st: &Styles,
+    row: RowNum,
+    r: &RateFigure,
+    unit: Option<&str>,
+) -> Result<()> {
+    let pct = match unit {
+        Some(_) => st.amount.clone(),
+        None => st.pct(r.decimals),
+    };
     sh.text(row, 0, &r.code, &st.text)?;
     sh.text(row, 1, &r.name, &st.text)?;
     sh.text(row, 2, &r.numerator_text, &st.text)?;
@@ -54,9 +71,25 @@ fn rate_row(sh: &mut Sheet, st: &Styles, row: RowNum, r: &RateFigure) -> Result<
     )?;
     sh.number(row, 6, r.value, &pct)?;
     sh.number(row, 7, r.prior_value, &pct)?;
-    sh.number(row, 8, change_pp(r), &st.pp)?;
+    match unit {
+        Some(_) => sh.number(
+            row,
+            8,
+            r.value.zip(r.prior_value).map(|(v, p)| v - p),
+            &st.amount,
+        )?,
+        None => sh.number(row, 8, change_pp(r), &st.pp)?,
+    }
     sh.number(row, 9, Some(f64::from(r.units)), &st.count)?;
-    sh.text(row, 10, &rate_remark(r), &st.text)?;
+    let mut remark = rate_remark(r);
+    if let Some(u) = unit {
+        remark = [format!("单位：{u}（不是百分比，变动为差值）"), remark]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("；");
+    }
+    sh.text(row, 10, &remark, &st.text)?;
     Ok(())
 }
 
