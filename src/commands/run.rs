@@ -2,7 +2,7 @@
 //! into county figures with year-on-year change, rank anomalies, and write the summary workbook,
 //! `figures_<year>.json`, the history file and one feedback workbook per unit with findings.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::common::{self, LoadedRegistry};
@@ -246,6 +246,11 @@ impl Outputs<'_> {
 
     /// One 退回 workbook per file with something the unit must act on.
     fn write_feedback(&self, dir: &Path) -> Result<()> {
+        // Files per unit code, counted once: several files for one unit get distinct names.
+        let mut files_of: BTreeMap<Option<String>, usize> = BTreeMap::new();
+        for o in self.outcomes {
+            *files_of.entry(unit_code(o)).or_default() += 1;
+        }
         for o in self.outcomes {
             let todo: Vec<Diagnostic> = o
                 .diagnostics
@@ -256,20 +261,15 @@ impl Outputs<'_> {
             if todo.is_empty() {
                 continue;
             }
-            let code = unit_code(o).unwrap_or_else(|| "未识别".to_string());
+            let own = unit_code(o);
+            let shared = own.is_none() || files_of.get(&own).copied().unwrap_or(0) > 1;
+            let code = own.unwrap_or_else(|| "未识别".to_string());
             let name = self
                 .unit_name(&code)
                 .unwrap_or_else(|| file_stem(&o.display));
             let bytes = feedback::build_feedback(&code, &name, self.year, Some(&o.display), &todo)?;
             let mut file = feedback::feedback_file_name(&code, &name, self.year);
-            if code == "未识别"
-                || self
-                    .outcomes
-                    .iter()
-                    .filter(|x| unit_code(x) == unit_code(o))
-                    .count()
-                    > 1
-            {
+            if shared {
                 // several files for one unit (or unidentified files) must not overwrite each other
                 file = format!("{}_{}", file_stem(&o.display), file);
             }
