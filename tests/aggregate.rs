@@ -64,6 +64,7 @@ fn schema(indicators: Vec<Indicator>, rates: Vec<Rate>) -> Schema {
         indicators,
         rates,
         rules: vec![],
+        index: Default::default(),
     }
 }
 

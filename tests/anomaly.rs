@@ -48,6 +48,7 @@ fn schema(indicators: Vec<Indicator>, rates: Vec<Rate>) -> Schema {
         indicators,
         rates,
         rules: vec![],
+        index: Default::default(),
     }
 }
 

@@ -71,6 +71,7 @@ fn schema() -> Schema {
         ],
         rates: vec![],
         rules: vec![],
+        index: Default::default(),
     }
 }
 

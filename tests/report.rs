@@ -106,6 +106,7 @@ fn schema() -> Schema {
             kinds: vec![],
         }],
         rules: vec![],
+        index: Default::default(),
     }
 }
 

@@ -124,6 +124,7 @@ fn fixture_schema() -> Schema {
         indicators,
         rates: Vec::new(),
         rules: Vec::new(),
+        index: Default::default(),
     }
 }
 

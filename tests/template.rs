@@ -97,6 +97,7 @@ fn schema() -> Schema {
         ],
         rates: vec![],
         rules: vec![],
+        index: Default::default(),
     }
 }
 

@@ -2,6 +2,8 @@
 //! the routing note in the module doc of [`crate::anomaly`]), computes impact against the
 //! anticipated county total, applies acceptances and ranks the findings.
 
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,19 +19,36 @@ use crate::schema::{expr::Env, Indicator, Rate, ValueType};
 
 /// Runs every anomaly method and returns the ranked findings (rank 1 first).
 pub fn detect(input: &AnomalyInput, params: &Params) -> Vec<Finding> {
-    let ctx = Ctx::new(input, params);
-    let mut out = Vec::new();
-    for ind in &ctx.numeric {
-        ctx.yoy(ind, &mut out);
-        ctx.county_change(ind, &mut out);
-    }
+    let codes = Codes::new(&input.units);
+    let ctx = Ctx::new(input, params, &codes);
+    // Indicators and rates are independent: run them on the rayon pool, then concatenate in
+    // schema order so the output does not depend on scheduling (the final sort is total anyway).
+    let per_indicator: Vec<Vec<Finding>> = ctx
+        .numeric
+        .par_iter()
+        .map(|ind| {
+            let mut out = Vec::new();
+            ctx.yoy(ind, &mut out);
+            ctx.county_change(ind, &mut out);
+            out
+        })
+        .collect();
+    let per_rate: Vec<Vec<Finding>> = input
+        .schema
+        .rates
+        .par_iter()
+        .map(|r| {
+            let mut out = Vec::new();
+            ctx.reported_rate(r, &mut out);
+            ctx.peers(r, &mut out);
+            out
+        })
+        .collect();
+    let mut out: Vec<Finding> = per_indicator.into_iter().flatten().collect();
     ctx.copies(&mut out);
     ctx.duplicates(&mut out);
     ctx.heaping(&mut out);
-    for r in &input.schema.rates {
-        ctx.reported_rate(r, &mut out);
-        ctx.peers(r, &mut out);
-    }
+    out.extend(per_rate.into_iter().flatten());
     if params.gates.fold_breakdowns {
         gate::fold_breakdowns(&mut out, &input.schema.indicators);
     }
@@ -135,27 +154,96 @@ struct Ctx<'a> {
     input: &'a AnomalyInput<'a>,
     params: &'a Params,
     /// Sorted by code.
-    units: Vec<&'a UnitInput>,
+    units: Vec<UnitView<'a>>,
     /// Count and amount indicators, schema order.
     numeric: Vec<&'a Indicator>,
     models: BTreeMap<String, Model>,
 }
 
-/// Evaluates rate expressions against one unit's values.
-struct UnitEnv<'a>(&'a UnitInput);
+/// Every code that appears in any unit's values, numbered: the column index of [`UnitView`].
+struct Codes<'a>(FxHashMap<&'a str, usize>);
 
-impl Env for UnitEnv<'_> {
+impl<'a> Codes<'a> {
+    fn new(units: &'a [UnitInput]) -> Self {
+        let mut map = FxHashMap::default();
+        for u in units {
+            for code in u.current.keys().chain(u.prior.keys()) {
+                let next = map.len();
+                map.entry(code.as_str()).or_insert(next);
+            }
+        }
+        Codes(map)
+    }
+}
+
+/// A unit with its values laid out by code index. The methods look values up tens of millions
+/// of times at province scale (10,000 units × 100 indicators × several passes); string-keyed
+/// `BTreeMap` lookups were three quarters of the anomaly time there.
+struct UnitView<'a> {
+    input: &'a UnitInput,
+    codes: &'a Codes<'a>,
+    cur: Vec<Option<f64>>,
+    pri: Vec<Option<f64>>,
+}
+
+impl<'a> UnitView<'a> {
+    fn new(input: &'a UnitInput, codes: &'a Codes<'a>) -> Self {
+        let dense = |m: &BTreeMap<String, f64>| {
+            let mut v = vec![None; codes.0.len()];
+            for (code, x) in m {
+                if let Some(slot) = codes.0.get(code.as_str()).and_then(|&i| v.get_mut(i)) {
+                    *slot = Some(*x);
+                }
+            }
+            v
+        };
+        UnitView {
+            input,
+            codes,
+            cur: dense(&input.current),
+            pri: dense(&input.prior),
+        }
+    }
+
+    /// This year's value of `code`.
+    fn cur(&self, code: &str) -> Option<f64> {
+        let i = *self.codes.0.get(code)?;
+        self.cur.get(i).copied().flatten()
+    }
+
+    /// Last year's value of `code`.
+    fn pri(&self, code: &str) -> Option<f64> {
+        let i = *self.codes.0.get(code)?;
+        self.pri.get(i).copied().flatten()
+    }
+}
+
+impl std::ops::Deref for UnitView<'_> {
+    type Target = UnitInput;
+    fn deref(&self) -> &UnitInput {
+        self.input
+    }
+}
+
+/// Evaluates rate expressions against one unit's values.
+struct UnitEnv<'a, 'b>(&'a UnitView<'b>);
+
+impl Env for UnitEnv<'_, '_> {
     fn current(&self, code: &str) -> Option<f64> {
-        self.0.current.get(code).copied()
+        self.0.cur(code)
     }
     fn prior(&self, code: &str) -> Option<f64> {
-        self.0.prior.get(code).copied()
+        self.0.pri(code)
     }
 }
 
 impl<'a> Ctx<'a> {
-    fn new(input: &'a AnomalyInput<'a>, params: &'a Params) -> Self {
-        let mut units: Vec<&UnitInput> = input.units.iter().collect();
+    fn new(input: &'a AnomalyInput<'a>, params: &'a Params, codes: &'a Codes<'a>) -> Self {
+        let mut units: Vec<UnitView> = input
+            .units
+            .par_iter()
+            .map(|u| UnitView::new(u, codes))
+            .collect();
         units.sort_by(|a, b| a.code.cmp(&b.code));
         let numeric: Vec<&Indicator> = input
             .schema
@@ -170,10 +258,12 @@ impl<'a> Ctx<'a> {
             numeric,
             models: BTreeMap::new(),
         };
-        for ind in ctx.numeric.clone() {
-            let m = ctx.model(ind);
-            ctx.models.insert(ind.code.clone(), m);
-        }
+        let models: Vec<(String, Model)> = ctx
+            .numeric
+            .par_iter()
+            .map(|ind| (ind.code.clone(), ctx.model(ind)))
+            .collect();
+        ctx.models = models.into_iter().collect();
         ctx
     }
 
@@ -182,8 +272,8 @@ impl<'a> Ctx<'a> {
         let mut slipped = BTreeSet::new();
         if ind.value_type == ValueType::Amount {
             for u in &self.units {
-                if let (Some(p), Some(x)) = (u.prior.get(code), u.current.get(code)) {
-                    if let Some((_, v)) = unit_error::check(*p, *x, &self.params.unit_error) {
+                if let (Some(p), Some(x)) = (u.pri(code), u.cur(code)) {
+                    if let Some((_, v)) = unit_error::check(p, x, &self.params.unit_error) {
                         if v != UnitErrorVerdict::Ok {
                             slipped.insert(u.code.clone());
                         }
@@ -198,8 +288,8 @@ impl<'a> Ctx<'a> {
             let ratios: Vec<f64> = of_kind
                 .clone()
                 .filter(|u| !slipped.contains(&u.code))
-                .filter_map(|u| match (u.prior.get(code), u.current.get(code)) {
-                    (Some(p), Some(x)) if *p > 0.0 && *x > 0.0 => Some(x / p),
+                .filter_map(|u| match (u.pri(code), u.cur(code)) {
+                    (Some(p), Some(x)) if p > 0.0 && x > 0.0 => Some(x / p),
                     _ => None,
                 })
                 .collect();
@@ -209,9 +299,7 @@ impl<'a> Ctx<'a> {
                 1.0
             };
             g.insert(kind, trend);
-            let cur: Vec<f64> = of_kind
-                .filter_map(|u| u.current.get(code).copied())
-                .collect();
+            let cur: Vec<f64> = of_kind.filter_map(|u| u.cur(code)).collect();
             if let Some(m) = stats::median(&cur) {
                 kind_median.insert(kind, m);
             }
@@ -219,8 +307,8 @@ impl<'a> Ctx<'a> {
         let mut x_hat = BTreeMap::new();
         let mut total_cur = 0.0;
         for u in &self.units {
-            total_cur += u.current.get(code).copied().unwrap_or(0.0);
-            let hat = match u.prior.get(code) {
+            total_cur += u.cur(code).unwrap_or(0.0);
+            let hat = match u.pri(code) {
                 Some(p) => Some(p * g.get(&u.kind).copied().unwrap_or(1.0)),
                 None => kind_median.get(&u.kind).copied(),
             };
@@ -258,11 +346,11 @@ impl<'a> Ctx<'a> {
 
     /// The largest share of a county total the unit holds: what is at stake when the whole
     /// submission is suspect (copy, duplicate, heaping).
-    fn unit_share(&self, u: &UnitInput) -> f64 {
+    fn unit_share(&self, u: &UnitView) -> f64 {
         self.numeric
             .iter()
             .filter_map(|ind| {
-                let x = *u.current.get(&ind.code)?;
+                let x = u.cur(&ind.code)?;
                 let m = self.models.get(&ind.code)?;
                 Some(ranking::impact(x, 0.0, m.total_hat, m.total_cur))
             })
@@ -274,7 +362,7 @@ impl<'a> Ctx<'a> {
         &self,
         code: &str,
         severity: Severity,
-        u: &UnitInput,
+        u: &UnitView,
         ind: &Indicator,
         message: String,
     ) -> Finding {
@@ -283,8 +371,8 @@ impl<'a> Ctx<'a> {
         f.unit_name = Some(u.name.clone());
         f.indicator = Some(ind.code.clone());
         f.location = u.origins.get(&ind.code).cloned().unwrap_or_default();
-        f.value = u.current.get(&ind.code).copied();
-        f.prior = u.prior.get(&ind.code).copied();
+        f.value = u.cur(&ind.code);
+        f.prior = u.pri(&ind.code);
         f.impact = f.value.map_or(1.0, |x| self.impact(&u.code, &ind.code, x));
         f
     }
@@ -294,11 +382,11 @@ impl<'a> Ctx<'a> {
         let code = ind.code.as_str();
         let slipped = self.models.get(code).map(|m| &m.slipped);
         for kind in UnitKind::ALL {
-            let pairs: Vec<(&UnitInput, f64, f64)> = self
+            let pairs: Vec<(&UnitView, f64, f64)> = self
                 .units
                 .iter()
                 .filter(|u| u.kind == kind)
-                .filter_map(|u| Some((*u, *u.prior.get(code)?, *u.current.get(code)?)))
+                .filter_map(|u| Some((u, u.pri(code)?, u.cur(code)?)))
                 .collect();
             if pairs.is_empty() {
                 continue;
@@ -312,7 +400,7 @@ impl<'a> Ctx<'a> {
             if self.kind_size(kind) < self.params.gates.min_kind_units {
                 continue;
             }
-            let rest: Vec<&(&UnitInput, f64, f64)> = pairs
+            let rest: Vec<&(&UnitView, f64, f64)> = pairs
                 .iter()
                 .filter(|(u, _, _)| slipped.is_none_or(|s| !s.contains(&u.code)))
                 .collect();
@@ -339,7 +427,7 @@ impl<'a> Ctx<'a> {
         self.units.iter().filter(|u| u.kind == kind).count()
     }
 
-    fn unit_slip(&self, u: &UnitInput, ind: &Indicator, p: f64, x: f64, out: &mut Vec<Finding>) {
+    fn unit_slip(&self, u: &UnitView, ind: &Indicator, p: f64, x: f64, out: &mut Vec<Finding>) {
         let Some((d, verdict)) = unit_error::check(p, x, &self.params.unit_error) else {
             return;
         };
@@ -385,7 +473,7 @@ impl<'a> Ctx<'a> {
         &self,
         ind: &Indicator,
         kind: UnitKind,
-        rest: &[&(&UnitInput, f64, f64)],
+        rest: &[&(&UnitView, f64, f64)],
         res: &hb::HbResult,
         out: &mut Vec<Finding>,
     ) -> BTreeSet<String> {
@@ -466,7 +554,7 @@ impl<'a> Ctx<'a> {
     #[allow(clippy::too_many_arguments)]
     fn poisson(
         &self,
-        u: &UnitInput,
+        u: &UnitView,
         ind: &Indicator,
         p: f64,
         x: f64,
@@ -502,7 +590,7 @@ impl<'a> Ctx<'a> {
 
     fn ratio_bounds(
         &self,
-        u: &UnitInput,
+        u: &UnitView,
         ind: &Indicator,
         p: f64,
         x: f64,
@@ -561,12 +649,12 @@ impl<'a> Ctx<'a> {
         let rows: Vec<(String, f64, f64)> = self
             .units
             .iter()
-            .filter(|u| u.current.contains_key(code) || u.prior.contains_key(code))
+            .filter(|u| u.cur(code).is_some() || u.pri(code).is_some())
             .map(|u| {
                 (
                     u.code.clone(),
-                    u.prior.get(code).copied().unwrap_or(0.0),
-                    u.current.get(code).copied().unwrap_or(0.0),
+                    u.pri(code).unwrap_or(0.0),
+                    u.cur(code).unwrap_or(0.0),
                 )
             })
             .collect();
@@ -622,20 +710,15 @@ impl<'a> Ctx<'a> {
     }
 
     /// Current and prior vectors of a unit over the numeric indicators.
-    fn vectors(&self, u: &UnitInput) -> (Vec<Option<f64>>, Vec<Option<f64>>) {
+    fn vectors(&self, u: &UnitView) -> (Vec<Option<f64>>, Vec<Option<f64>>) {
         self.numeric
             .iter()
-            .map(|i| {
-                (
-                    u.current.get(&i.code).copied(),
-                    u.prior.get(&i.code).copied(),
-                )
-            })
+            .map(|i| (u.cur(&i.code), u.pri(&i.code)))
             .unzip()
     }
 
     /// The file part of any origin of the unit (for unit-level findings).
-    fn unit_file(u: &UnitInput) -> String {
+    fn unit_file(u: &UnitView) -> String {
         u.origins
             .values()
             .next()
@@ -643,7 +726,7 @@ impl<'a> Ctx<'a> {
             .unwrap_or_default()
     }
 
-    fn unit_level(&self, code: &str, severity: Severity, u: &UnitInput, msg: String) -> Finding {
+    fn unit_level(&self, code: &str, severity: Severity, u: &UnitView, msg: String) -> Finding {
         let mut f = Finding::new(code, severity, msg);
         f.unit = Some(u.code.clone());
         f.unit_name = Some(u.name.clone());
@@ -752,11 +835,7 @@ impl<'a> Ctx<'a> {
             .filter(|i| i.value_type == ValueType::Count)
             .collect();
         for ind in &counts {
-            let values: Vec<f64> = self
-                .units
-                .iter()
-                .filter_map(|u| u.current.get(&ind.code).copied())
-                .collect();
+            let values: Vec<f64> = self.units.iter().filter_map(|u| u.cur(&ind.code)).collect();
             if let Some(t) = heaping::test(&values, p).filter(|t| t.flagged) {
                 let mut f = Finding::new(
                     "A07",
@@ -778,10 +857,7 @@ impl<'a> Ctx<'a> {
             }
         }
         for u in &self.units {
-            let values: Vec<f64> = counts
-                .iter()
-                .filter_map(|i| u.current.get(&i.code).copied())
-                .collect();
+            let values: Vec<f64> = counts.iter().filter_map(|i| u.cur(&i.code)).collect();
             if let Some(t) = heaping::test(&values, p).filter(|t| t.flagged) {
                 let msg = format!(
                     "本单位{}个不小于{}的件数中有{}个是{}的整倍数（p={:.1e}），疑似估算填报",
@@ -804,7 +880,7 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .filter(|i| i.value_type == ValueType::Amount)
             {
-                let Some(x) = u.current.get(&ind.code).copied() else {
+                let Some(x) = u.cur(&ind.code) else {
                     continue;
                 };
                 if x > 0.0 && heaping::very_round(x) {
@@ -823,13 +899,13 @@ impl<'a> Ctx<'a> {
     }
 
     /// Per-unit numerator and denominator of a rate.
-    fn rate_parts(r: &Rate, u: &UnitInput) -> (Option<f64>, Option<f64>) {
+    fn rate_parts(r: &Rate, u: &UnitView) -> (Option<f64>, Option<f64>) {
         let env = UnitEnv(u);
         (r.numerator.eval(&env), r.denominator.eval(&env))
     }
 
     /// Location of a rate finding: the cell of the reported rate, else of its numerator.
-    fn rate_origin(r: &Rate, u: &UnitInput) -> String {
+    fn rate_origin(r: &Rate, u: &UnitView) -> String {
         u.origins
             .get(&r.code)
             .or_else(|| r.numerator.codes().iter().find_map(|c| u.origins.get(c)))
@@ -840,7 +916,7 @@ impl<'a> Ctx<'a> {
     /// A04: a rate the unit typed itself (present under the rate code) versus its counts.
     fn reported_rate(&self, r: &Rate, out: &mut Vec<Finding>) {
         for u in &self.units {
-            let Some(reported) = u.current.get(&r.code).copied() else {
+            let Some(reported) = u.cur(&r.code) else {
                 continue;
             };
             let (num, den) = Self::rate_parts(r, u);
@@ -887,7 +963,7 @@ impl<'a> Ctx<'a> {
             f.indicator = Some(r.code.clone());
             f.location = Self::rate_origin(r, u);
             f.value = Some(reported);
-            f.prior = u.prior.get(&r.code).copied();
+            f.prior = u.pri(&r.code);
             f.suspicion = if severity == Severity::Error {
                 1.0
             } else {
@@ -903,12 +979,12 @@ impl<'a> Ctx<'a> {
     fn peers(&self, r: &Rate, out: &mut Vec<Finding>) {
         let p = &self.params.peer;
         let mut county_num = 0.0;
-        let mut rows: Vec<(&UnitInput, f64, f64)> = Vec::new();
+        let mut rows: Vec<(&UnitView, f64, f64)> = Vec::new();
         for u in &self.units {
             if let (Some(n), Some(d)) = Self::rate_parts(r, u) {
                 county_num += n.max(0.0);
                 if d > 0.0 && n >= 0.0 && (!p.log || n > 0.0) {
-                    rows.push((*u, n, d));
+                    rows.push((u, n, d));
                 }
             }
         }
@@ -916,7 +992,7 @@ impl<'a> Ctx<'a> {
             if !r.kinds.is_empty() && !r.kinds.contains(&kind) {
                 continue;
             }
-            let group: Vec<&(&UnitInput, f64, f64)> =
+            let group: Vec<&(&UnitView, f64, f64)> =
                 rows.iter().filter(|g| g.0.kind == kind).collect();
             if group.len() < p.min_n.max(3) {
                 continue;
@@ -934,7 +1010,7 @@ impl<'a> Ctx<'a> {
         &self,
         r: &Rate,
         kind: UnitKind,
-        group: &[&(&UnitInput, f64, f64)],
+        group: &[&(&UnitView, f64, f64)],
         values: &[f64],
         county_num: f64,
         out: &mut Vec<Finding>,
@@ -977,7 +1053,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn sigma_gap(&self, r: &Rate, group: &[&(&UnitInput, f64, f64)], out: &mut Vec<Finding>) {
+    fn sigma_gap(&self, r: &Rate, group: &[&(&UnitView, f64, f64)], out: &mut Vec<Finding>) {
         let Some(sp) = &self.params.sigma_gap else {
             return;
         };

@@ -46,6 +46,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema> {
         indicators,
         rates,
         rules,
+        index: Default::default(),
     })
 }
 

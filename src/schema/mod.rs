@@ -9,8 +9,10 @@ pub mod parser;
 mod raw;
 mod source;
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use std::sync::OnceLock;
 
 use crate::diagnostic::Severity;
 use crate::registry::UnitKind;
@@ -154,6 +156,23 @@ pub struct Schema {
     pub indicators: Vec<Indicator>,
     pub rates: Vec<Rate>,
     pub rules: Vec<Rule>,
+    /// Code → position in `indicators`, built on first lookup. Leave it `Default::default()`
+    /// when building a schema by hand.
+    #[serde(skip)]
+    pub index: CodeIndex,
+}
+
+/// A lazily built code → position map for [`Schema::indicator`]: run looks indicators up once
+/// per value (millions at province scale), and a scan over 104 codes was a visible share of the
+/// aggregate phase.
+#[derive(Debug, Clone, Default)]
+pub struct CodeIndex(OnceLock<FxHashMap<String, usize>>);
+
+impl PartialEq for CodeIndex {
+    /// A cache: two schemas are equal by their content, never by whether it was built.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Schema {
@@ -185,7 +204,21 @@ impl Schema {
     }
 
     pub fn indicator(&self, code: &str) -> Option<&Indicator> {
-        self.indicators.iter().find(|i| i.code == code)
+        let index = self.index.0.get_or_init(|| {
+            let mut map = FxHashMap::default();
+            for (i, ind) in self.indicators.iter().enumerate() {
+                map.entry(ind.code.clone()).or_insert(i);
+            }
+            map
+        });
+        match index.get(code).and_then(|&i| self.indicators.get(i)) {
+            Some(ind) if ind.code == code => Some(ind),
+            // The list changed after the index was built (a hand-built schema edited later).
+            _ if index.len() != self.indicators.len() || index.contains_key(code) => {
+                self.indicators.iter().find(|i| i.code == code)
+            }
+            _ => None,
+        }
     }
 
     pub fn rule(&self, code: &str) -> Option<&Rule> {
