@@ -88,7 +88,7 @@ fn rec(year: i32, unit: &str, kind: UnitKind, indicator: &str, value: f64) -> Re
         kind,
         indicator: indicator.into(),
         value,
-        origin: format!("{unit}.xlsx!表!{indicator}"),
+        origin: format!("{unit}.xlsx!表!{indicator}").into(),
     }
 }
 
@@ -434,7 +434,7 @@ fn output_follows_schema_and_registry_order() {
     assert_eq!(units, ["T1", "T2", "Q0"]);
     assert_eq!(f.units[0].prior.get("ZZ9"), Some(&3.0));
     assert_eq!(
-        f.units[0].origins.get("ZZ9").map(String::as_str),
+        f.units[0].origins.get("ZZ9").map(|o| &**o),
         Some("T1.xlsx!表!ZZ9")
     );
     assert_eq!(f.prior_year, 2023);
@@ -506,7 +506,7 @@ fn map_prior_follows_merges_and_renames() {
     let get = |u: &str, i: &str| {
         mapped
             .iter()
-            .find(|r| r.unit == u && r.indicator == i)
+            .find(|r| *r.unit == *u && *r.indicator == *i)
             .map(|r| r.value)
     };
     assert_eq!(get("T1", "GF01"), Some(4.0));
@@ -516,7 +516,7 @@ fn map_prior_follows_merges_and_renames() {
     assert_eq!(get("T11", "GF01"), Some(2.0));
     assert_eq!(get("T7", "GF01"), None, "inactive unit must not keep data");
     assert!(mapped.iter().all(|r| r.year == YEAR - 1));
-    let d20 = mapped.iter().find(|r| r.unit == "D20").expect("D20");
+    let d20 = mapped.iter().find(|r| *r.unit == *"D20").expect("D20");
     assert_eq!(d20.kind, Department);
     // T3 itself is not in the registry any more, but T11 consumed it: the set is unchanged.
     assert!(!changed);
@@ -559,7 +559,7 @@ fn history_round_trip() {
             ..cur("X1", External, "YS09", 56.0)
         },
         Record {
-            origin: String::new(),
+            origin: "".into(),
             ..cur("T1", Township, "GW01", 0.0)
         },
     ];
@@ -573,7 +573,7 @@ fn history_round_trip() {
     want.sort_by(|a, b| (a.year, &a.unit, &a.indicator).cmp(&(b.year, &b.unit, &b.indicator)));
     assert_eq!(back, want);
     // Rows are sorted (year, unit, indicator).
-    let units: Vec<&str> = back.iter().map(|r| r.unit.as_str()).collect();
+    let units: Vec<&str> = back.iter().map(|r| &*r.unit).collect();
     assert_eq!(units, ["T11", "C1", "D1", "T1", "T2", "X1"]);
 }
 
@@ -587,7 +587,7 @@ fn history_reads_ascii_header_and_labels() {
     assert_eq!(
         back,
         vec![Record {
-            origin: String::new(),
+            origin: "".into(),
             ..pri("T1", Township, "GF01", 4.0)
         }]
     );
@@ -629,10 +629,7 @@ fn history_merge_replaces_years_of_the_new_run() {
         cur("T1", Township, "GF01", 4.0),
     ];
     let merged = history::merge(old, new);
-    let rows: Vec<(i32, &str, f64)> = merged
-        .iter()
-        .map(|r| (r.year, r.unit.as_str(), r.value))
-        .collect();
+    let rows: Vec<(i32, &str, f64)> = merged.iter().map(|r| (r.year, &*r.unit, r.value)).collect();
     assert_eq!(
         rows,
         [(2022, "T1", 1.0), (2023, "T1", 3.0), (2024, "T1", 4.0)]
@@ -718,7 +715,7 @@ fn oracle_value(
     let mut any = false;
     for r in records
         .iter()
-        .filter(|r| r.indicator == code && ind.reporters.contains(&r.kind))
+        .filter(|r| *r.indicator == *code && ind.reporters.contains(&r.kind))
     {
         any = true;
         let add = if ind.aggregation == Aggregation::CountYes {
@@ -754,14 +751,14 @@ fn oracle_rate(
     kinds: &[UnitKind],
 ) -> (f64, f64, u32) {
     let (mut n, mut d, mut k) = (0.0, 0.0, 0);
-    let mut units: Vec<&str> = records.iter().map(|r| r.unit.as_str()).collect();
+    let mut units: Vec<&str> = records.iter().map(|r| &*r.unit).collect();
     units.dedup();
     for u in units {
         let get = |code: &str| {
             let ind = s.indicator(code).expect("indicator");
             records
                 .iter()
-                .find(|r| r.unit == u && r.indicator == code && ind.reporters.contains(&r.kind))
+                .find(|r| *r.unit == *u && *r.indicator == *code && ind.reporters.contains(&r.kind))
                 .map(|r| (r.kind, r.value))
         };
         if let (Some((kind, a)), Some((_, b))) = (get(num), get(den)) {

@@ -59,7 +59,12 @@ fn unit(code: &str, kind: UnitKind, cur: &[(&str, f64)], prev: &[(&str, f64)]) -
     let origins = cur
         .iter()
         .enumerate()
-        .map(|(i, (k, _))| (k.to_string(), format!("{code}.xlsx!统计表!D{}", i + 5)))
+        .map(|(i, (k, _))| {
+            (
+                k.to_string(),
+                format!("{code}.xlsx!统计表!D{}", i + 5).into(),
+            )
+        })
         .collect();
     UnitInput {
         code: code.into(),

@@ -422,7 +422,7 @@ fn rec(year: i32, unit: &str, indicator: &str, value: f64) -> Record {
         kind: T,
         indicator: indicator.into(),
         value,
-        origin: String::new(),
+        origin: "".into(),
     }
 }
 

@@ -99,12 +99,12 @@ fn parse_row(row: &csv::StringRecord) -> std::result::Result<Record, String> {
         .ok_or_else(|| format!("数值“{}”不是数字", field(4)))?;
     Ok(Record {
         year,
-        unit: unit.to_string(),
+        unit: unit.into(),
         kind,
-        indicator: indicator.to_string(),
+        indicator: indicator.into(),
         value,
         // Origins are kept verbatim (a path may end in spaces only in theory; do not trim).
-        origin: row.get(5).unwrap_or_default().to_string(),
+        origin: row.get(5).unwrap_or_default().into(),
     })
 }
 
@@ -151,11 +151,11 @@ fn to_csv_bytes<'a>(
         let year = r.year.to_string();
         let row = [
             year.as_str(),
-            r.unit.as_str(),
+            &*r.unit,
             r.kind.key(),
-            r.indicator.as_str(),
+            &*r.indicator,
             value.as_str(),
-            r.origin.as_str(),
+            &*r.origin,
         ];
         writer.write_record(row).map_err(|e| e.to_string())?;
     }

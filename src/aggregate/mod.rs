@@ -16,6 +16,7 @@ pub use prior::map_prior;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::registry::{Registry, UnitKind};
 use crate::schema::{Aggregation, Indicator, Schema};
@@ -25,14 +26,18 @@ use units::UnitValues;
 
 /// One accepted value in long form: the unit of aggregation and of the history file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// The strings are shared (`Arc<str>`): a province run holds millions of records, which are
+/// cloned when last year's are mapped onto this year's units and when the history is merged;
+/// a unit's records share one copy of its code.
 pub struct Record {
     pub year: i32,
-    pub unit: String,
+    pub unit: Arc<str>,
     pub kind: UnitKind,
-    pub indicator: String,
+    pub indicator: Arc<str>,
     pub value: f64,
     /// `file!sheet!cell` it came from.
-    pub origin: String,
+    pub origin: Arc<str>,
 }
 
 /// Who was expected, who sent what, and who was held back.
@@ -110,7 +115,7 @@ pub struct UnitRow {
     /// Origin cell per indicator. Kept out of `figures_<year>.json`: the history file carries
     /// every value's origin already, and repeating it here made the JSON five times larger.
     #[serde(default, skip_serializing)]
-    pub origins: BTreeMap<String, String>,
+    pub origins: BTreeMap<String, Arc<str>>,
 }
 
 /// Everything the report and the draft need.
@@ -160,8 +165,9 @@ pub fn aggregate(
     prior: &[Record],
     coverage: Coverage,
 ) -> Result<Figures> {
-    let now = units::collect_units(schema, registry, current, &coverage.accepted);
-    let before = units::collect_units(schema, registry, prior, &[]);
+    let now = units::collect_units(schema, registry, current, &coverage.accepted, true);
+    // Last year's origins are in last year's history; keeping them here cost ~160 MB at 10,000 units.
+    let before = units::collect_units(schema, registry, prior, &[], false);
     let now_groups = frame::group_sums(&now)?;
     let before_groups = frame::group_sums(&before)?;
     let indicators = schema

@@ -22,7 +22,7 @@ pub fn map_prior(records: &[Record], registry: &Registry, year: i32) -> (Vec<Rec
     let prior_year = year - 1;
     let mut by_unit: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
     for r in records.iter().filter(|r| r.year == prior_year) {
-        by_unit.entry(r.unit.as_str()).or_default().push(r);
+        by_unit.entry(&*r.unit).or_default().push(r);
     }
     let mut out = Vec::new();
     let mut consumed: BTreeSet<String> = BTreeSet::new();
@@ -38,19 +38,19 @@ pub fn map_prior(records: &[Record], registry: &Registry, year: i32) -> (Vec<Rec
             found += 1;
             consumed.insert(code.clone());
             for r in recs {
-                let entry = sums.entry(r.indicator.as_str()).or_default();
+                let entry = sums.entry(&*r.indicator).or_default();
                 entry.0 += weight * r.value;
-                entry.1.push(r.origin.as_str());
+                entry.1.push(&*r.origin);
             }
         }
         changed |= found < sources.len();
         out.extend(sums.into_iter().map(|(ind, (value, origins))| Record {
             year: prior_year,
-            unit: unit.code.clone(),
+            unit: unit.code.as_str().into(),
             kind: unit.kind,
-            indicator: ind.to_string(),
+            indicator: ind.into(),
             value,
-            origin: origins.join("; "),
+            origin: origins.join("; ").into(),
         }));
     }
     changed |= by_unit.keys().any(|code| !consumed.contains(*code));

@@ -2,6 +2,7 @@
 //! the indicators the unit's kind reports (values from non-applicable kinds are ignored, V06).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::Record;
 use crate::registry::{Registry, UnitKind};
@@ -15,7 +16,7 @@ pub(crate) struct UnitValues {
     pub name: String,
     pub kind: UnitKind,
     pub values: BTreeMap<String, f64>,
-    pub origins: BTreeMap<String, String>,
+    pub origins: BTreeMap<String, Arc<str>>,
     /// 村(社区) count from the registry (`None` for units the registry does not know).
     pub villages: Option<f64>,
 }
@@ -24,13 +25,15 @@ pub(crate) struct UnitValues {
 ///
 /// A unit's kind is the registry's (the registry is the authority on who is what); a unit the
 /// registry does not know keeps the kind its records carry. `extra` lists units that must get a
-/// row even without records (accepted units that left every cell blank). When a unit has two
+/// row even without records (accepted units that left every cell blank); `origins` says whether
+/// to keep each value's origin cell. When a unit has two
 /// records for one indicator, the later one wins, so the unit table and the sums agree.
 pub(crate) fn collect_units(
     schema: &Schema,
     registry: &Registry,
     records: &[Record],
     extra: &[String],
+    origins: bool,
 ) -> Vec<UnitValues> {
     let mut by_code: BTreeMap<&str, UnitValues> = BTreeMap::new();
     for code in extra {
@@ -42,14 +45,17 @@ pub(crate) fn collect_units(
     }
     for r in records {
         let row = by_code
-            .entry(r.unit.as_str())
+            .entry(&*r.unit)
             .or_insert_with(|| empty_row(registry, &r.unit, r.kind));
         let applicable = schema
             .indicator(&r.indicator)
             .is_some_and(|ind| ind.reported_by(row.kind));
         if applicable {
-            row.values.insert(r.indicator.clone(), r.value);
-            row.origins.insert(r.indicator.clone(), r.origin.clone());
+            row.values.insert(r.indicator.to_string(), r.value);
+            if origins {
+                row.origins
+                    .insert(r.indicator.to_string(), r.origin.clone());
+            }
         }
     }
     order_units(registry, by_code)

@@ -370,7 +370,11 @@ impl<'a> Ctx<'a> {
         f.unit = Some(u.code.clone());
         f.unit_name = Some(u.name.clone());
         f.indicator = Some(ind.code.clone());
-        f.location = u.origins.get(&ind.code).cloned().unwrap_or_default();
+        f.location = u
+            .origins
+            .get(&ind.code)
+            .map(|o| o.to_string())
+            .unwrap_or_default();
         f.value = u.cur(&ind.code);
         f.prior = u.pri(&ind.code);
         f.impact = f.value.map_or(1.0, |x| self.impact(&u.code, &ind.code, x));
@@ -909,7 +913,7 @@ impl<'a> Ctx<'a> {
         u.origins
             .get(&r.code)
             .or_else(|| r.numerator.codes().iter().find_map(|c| u.origins.get(c)))
-            .cloned()
+            .map(|o| o.to_string())
             .unwrap_or_default()
     }
 

@@ -65,6 +65,7 @@ pub mod unit_error;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::aggregate::UnitRow;
 use crate::diagnostic::{Diagnostic, Location, Pos, Severity};
@@ -85,7 +86,35 @@ pub struct UnitInput {
     /// Prior-year values by indicator code (already mapped through predecessors).
     pub prior: BTreeMap<String, f64>,
     /// `file!sheet!cell` per indicator code.
-    pub origins: BTreeMap<String, String>,
+    pub origins: BTreeMap<String, Arc<str>>,
+}
+
+/// Lends a unit row to the anomaly checks without copying its maps (see [`UnitInput`]'s
+/// `From<UnitInput> for UnitRow` for the way back).
+impl From<UnitRow> for UnitInput {
+    fn from(r: UnitRow) -> Self {
+        UnitInput {
+            code: r.code,
+            name: r.name,
+            kind: r.kind,
+            current: r.values,
+            prior: r.prior,
+            origins: r.origins,
+        }
+    }
+}
+
+impl From<UnitInput> for UnitRow {
+    fn from(u: UnitInput) -> Self {
+        UnitRow {
+            code: u.code,
+            name: u.name,
+            kind: u.kind,
+            values: u.current,
+            prior: u.prior,
+            origins: u.origins,
+        }
+    }
 }
 
 impl From<&UnitRow> for UnitInput {

@@ -83,11 +83,11 @@ fn unit_anomalies(
                 kind: validate::unit_kind(sub, registry)?,
                 current: records
                     .iter()
-                    .map(|r| (r.indicator.clone(), r.value))
+                    .map(|r| (r.indicator.to_string(), r.value))
                     .collect(),
                 origins: records
                     .iter()
-                    .map(|r| (r.indicator.clone(), r.origin.clone()))
+                    .map(|r| (r.indicator.to_string(), r.origin.clone()))
                     .collect(),
                 prior: prior.get(&code).cloned().unwrap_or_default(),
                 code,

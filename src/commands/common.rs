@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::aggregate::{history, map_prior, Record};
 use crate::diagnostic::Diagnostic;
@@ -155,7 +156,7 @@ pub fn records_of(outcome: &FileOutcome, registry: Option<&Registry>, year: i32)
     let Some(sub) = &outcome.submission else {
         return Vec::new();
     };
-    let Some(code) = sub.cover.unit_code.clone() else {
+    let Some(code) = sub.cover.unit_code.as_deref().map(Arc::<str>::from) else {
         return Vec::new();
     };
     let Some(kind) = validate::unit_kind(sub, registry) else {
@@ -168,14 +169,15 @@ pub fn records_of(outcome: &FileOutcome, registry: Option<&Registry>, year: i32)
                 year,
                 unit: code.clone(),
                 kind,
-                indicator: ind.clone(),
+                indicator: ind.as_str().into(),
                 value: v,
                 origin: crate::diagnostic::Location::cell(
                     &outcome.display,
                     cell.sheet.clone(),
                     cell.pos,
                 )
-                .render(),
+                .render()
+                .into(),
             }),
             _ => None,
         })
@@ -247,9 +249,9 @@ pub fn prior_by_unit(
     let mut by_unit: BTreeMap<String, PriorValues> = BTreeMap::new();
     for r in &mapped {
         *by_unit
-            .entry(r.unit.clone())
+            .entry(r.unit.to_string())
             .or_default()
-            .entry(r.indicator.clone())
+            .entry(r.indicator.to_string())
             .or_default() += r.value;
     }
     (mapped, by_unit, changed)

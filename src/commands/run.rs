@@ -72,20 +72,30 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         &prior_by_unit,
         &pool,
     );
-
+    drop(prior_by_unit);
     t.done("validate");
     let current: Vec<Record> = common::accepted(&outcomes)
         .flat_map(|o| common::records_of(o, Some(reg), year))
         .collect();
     let coverage = coverage(&outcomes, &registry, year, &prior_mapped, units_changed);
-    let figures = aggregate::aggregate(&schema, reg, year, &current, &prior_mapped, coverage)?;
+    let mut figures = aggregate::aggregate(&schema, reg, year, &current, &prior_mapped, coverage)?;
+    drop(prior_mapped);
+    // The outputs need the files' covers and findings only: the long records now carry every
+    // accepted value, and the per-cell copies were a third of the memory at province scale.
+    for sub in outcomes.iter_mut().filter_map(|o| o.submission.as_mut()) {
+        sub.values.clear();
+        sub.notes.clear();
+    }
 
     t.done("aggregate");
     let mut params = anomaly::Params::default();
     if let Some(path) = &args.accept {
         params.acceptances = load_acceptances(path)?;
     }
-    let anomalies = pool.install(|| anomaly::detect(&anomaly_input(&schema, &figures), &params));
+    // The unit rows are lent to the anomaly checks and given back: no copy of 10,000 × 200 values.
+    let input = anomaly_input(&schema, &mut figures);
+    let anomalies = pool.install(|| anomaly::detect(&input, &params));
+    figures.units = input.units.into_iter().map(Into::into).collect();
 
     t.done("anomaly");
     let mut findings: Vec<Diagnostic> = outcomes
@@ -147,16 +157,16 @@ fn coverage(
         .filter(|u| !received.contains(*u))
         .cloned()
         .collect();
-    let prior_units: BTreeSet<String> = prior.iter().map(|r| r.unit.clone()).collect();
+    let prior_units: BTreeSet<&str> = prior.iter().map(|r| &*r.unit).collect();
     let changed =
-        units_changed || (!prior.is_empty() && prior_units.iter().any(|u| !accepted.contains(u)));
+        units_changed || (!prior.is_empty() && prior_units.iter().any(|u| !accepted.contains(*u)));
     Coverage {
         expected,
         received: received.into_iter().collect(),
         accepted: accepted.into_iter().collect(),
         held_back,
         missing,
-        prior_units: prior_units.into_iter().collect(),
+        prior_units: prior_units.into_iter().map(String::from).collect(),
         units_changed: changed,
     }
 }
@@ -171,7 +181,7 @@ fn load_acceptances(path: &Path) -> Result<Vec<anomaly::Acceptance>> {
 }
 
 /// The anomaly module's view of the aggregated data.
-fn anomaly_input<'a>(schema: &'a Schema, figures: &Figures) -> AnomalyInput<'a> {
+fn anomaly_input<'a>(schema: &'a Schema, figures: &mut Figures) -> AnomalyInput<'a> {
     let county = figures
         .indicators
         .iter()
@@ -186,7 +196,10 @@ fn anomaly_input<'a>(schema: &'a Schema, figures: &Figures) -> AnomalyInput<'a> 
     AnomalyInput {
         schema,
         year: Some(figures.year),
-        units: figures.units.iter().map(UnitInput::from).collect(),
+        units: std::mem::take(&mut figures.units)
+            .into_iter()
+            .map(UnitInput::from)
+            .collect(),
         county,
     }
 }

@@ -78,13 +78,13 @@ pub fn prior_values(
     }
     let mut out: BTreeMap<String, f64> = BTreeMap::new();
     for r in records.iter().filter(|r| r.year == prior_year) {
-        let Some(w) = weights.get(r.unit.as_str()) else {
+        let Some(w) = weights.get(&*r.unit) else {
             continue;
         };
         let yes_no = schema
             .indicator(&r.indicator)
             .is_some_and(|i| i.value_type == ValueType::YesNo);
-        let entry = out.entry(r.indicator.clone()).or_insert(0.0);
+        let entry = out.entry(r.indicator.to_string()).or_insert(0.0);
         if yes_no {
             *entry = entry.max(if r.value != 0.0 { 1.0 } else { 0.0 });
         } else {
