@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::Record;
+use super::{Interner, Record};
 use crate::registry::UnitKind;
 use crate::Result;
 
@@ -60,6 +60,7 @@ pub fn parse(text: &str) -> std::result::Result<Vec<Record>, String> {
         ));
     }
     let mut out = Vec::new();
+    let mut codes = Interner::default();
     for row in reader.records() {
         let row = row.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
@@ -69,12 +70,12 @@ pub fn parse(text: &str) -> std::result::Result<Vec<Record>, String> {
         if row.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        out.push(parse_row(&row).map_err(|m| format!("第 {line} 行：{m}"))?);
+        out.push(parse_row(&row, &mut codes).map_err(|m| format!("第 {line} 行：{m}"))?);
     }
     Ok(out)
 }
 
-fn parse_row(row: &csv::StringRecord) -> std::result::Result<Record, String> {
+fn parse_row(row: &csv::StringRecord, codes: &mut Interner) -> std::result::Result<Record, String> {
     if row.len() != HEADER.len() {
         return Err(format!("应有 {} 列，实际 {} 列", HEADER.len(), row.len()));
     }
@@ -99,9 +100,9 @@ fn parse_row(row: &csv::StringRecord) -> std::result::Result<Record, String> {
         .ok_or_else(|| format!("数值“{}”不是数字", field(4)))?;
     Ok(Record {
         year,
-        unit: unit.into(),
+        unit: codes.get(unit),
         kind,
-        indicator: indicator.into(),
+        indicator: codes.get(indicator),
         value,
         // Origins are kept verbatim (a path may end in spaces only in theory; do not trim).
         origin: row.get(5).unwrap_or_default().into(),
@@ -110,41 +111,40 @@ fn parse_row(row: &csv::StringRecord) -> std::result::Result<Record, String> {
 
 /// Writes records (sorted) to `path` atomically.
 pub fn write(path: &Path, records: &[Record]) -> Result<()> {
-    let bytes = to_csv_bytes(records.iter()).map_err(|m| crate::Error::write(path, m))?;
-    crate::report::write_atomic(path, &bytes)
+    crate::report::write_atomic_with(path, |w| write_csv(w, records.iter()))
 }
 
-/// Writes the merge of `old` and `new` (see [`merge`]) to `path` without copying the records:
-/// at province scale they are two million rows.
+/// Writes the merge of `old` and `new` (see [`merge`]) to `path`, streaming, without copying
+/// the records: at province scale they are two million rows.
 pub fn write_merged(path: &Path, old: &[Record], new: &[Record]) -> Result<()> {
     let years: BTreeSet<i32> = new.iter().map(|r| r.year).collect();
     let rows = old.iter().filter(|r| !years.contains(&r.year)).chain(new);
-    let bytes = to_csv_bytes(rows).map_err(|m| crate::Error::write(path, m))?;
-    crate::report::write_atomic(path, &bytes)
+    crate::report::write_atomic_with(path, |w| write_csv(w, rows))
 }
 
 /// The file text for `records`: BOM, header, rows sorted by (year, unit, indicator).
 pub fn to_csv(records: &[Record]) -> std::result::Result<String, String> {
-    let bytes = to_csv_bytes(records.iter())?;
+    let mut bytes = Vec::new();
+    write_csv(&mut bytes, records.iter()).map_err(|e| e.to_string())?;
     String::from_utf8(bytes).map_err(|e| e.to_string())
 }
 
-fn to_csv_bytes<'a>(
+fn write_csv<'a>(
+    out: &mut dyn std::io::Write,
     records: impl Iterator<Item = &'a Record>,
-) -> std::result::Result<Vec<u8>, String> {
+) -> std::io::Result<()> {
     let mut sorted: Vec<&Record> = records.collect();
     sorted.par_sort_unstable_by(|a, b| order(a, b));
-    let mut out = BOM.as_bytes().to_vec();
-    out.reserve(sorted.len() * 80);
+    out.write_all(BOM.as_bytes())?;
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(HEADER).map_err(|e| e.to_string())?;
+    writer.write_record(HEADER)?;
     let mut value = String::new();
     for r in sorted {
         if !r.value.is_finite() {
-            return Err(format!(
+            return Err(std::io::Error::other(format!(
                 "{} 的 {} 数值无效（{}）",
                 r.unit, r.indicator, r.value
-            ));
+            )));
         }
         value.clear();
         push_value(&mut value, r.value);
@@ -157,9 +157,9 @@ fn to_csv_bytes<'a>(
             value.as_str(),
             &*r.origin,
         ];
-        writer.write_record(row).map_err(|e| e.to_string())?;
+        writer.write_record(row)?;
     }
-    writer.into_inner().map_err(|e| e.to_string())
+    writer.flush()
 }
 
 fn sort_key(r: &Record) -> (i32, &str, &str, &str) {

@@ -14,6 +14,8 @@ mod units;
 
 pub use prior::map_prior;
 
+use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -38,6 +40,23 @@ pub struct Record {
     pub value: f64,
     /// `file!sheet!cell` it came from.
     pub origin: Arc<str>,
+}
+
+/// One shared copy per distinct code (indicator and unit codes repeat in every record): two
+/// million records then hold a pointer each instead of a small heap string each.
+#[derive(Debug, Default)]
+pub struct Interner(FxHashSet<Arc<str>>);
+
+impl Interner {
+    /// The shared copy of `s`.
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = s.into();
+        self.0.insert(a.clone());
+        a
+    }
 }
 
 /// Who was expected, who sent what, and who was held back.
@@ -165,11 +184,21 @@ pub fn aggregate(
     prior: &[Record],
     coverage: Coverage,
 ) -> Result<Figures> {
-    let now = units::collect_units(schema, registry, current, &coverage.accepted, true);
+    // The two years are independent until they are compared: fold and group them side by side.
     // Last year's origins are in last year's history; keeping them here cost ~160 MB at 10,000 units.
-    let before = units::collect_units(schema, registry, prior, &[], false);
-    let now_groups = frame::group_sums(&now)?;
-    let before_groups = frame::group_sums(&before)?;
+    let ((now, now_groups), (before, before_groups)) = rayon::join(
+        || {
+            let now = units::collect_units(schema, registry, current, &coverage.accepted, true);
+            let groups = frame::group_sums(&now);
+            (now, groups)
+        },
+        || {
+            let before = units::collect_units(schema, registry, prior, &[], false);
+            let groups = frame::group_sums(&before);
+            (before, groups)
+        },
+    );
+    let (now_groups, before_groups) = (now_groups?, before_groups?);
     let indicators = schema
         .indicators
         .iter()
@@ -180,7 +209,7 @@ pub fn aggregate(
         .collect();
     let rates = schema
         .rates
-        .iter()
+        .par_iter()
         .map(|r| rates::rate_figure(r, &now, &before))
         .collect();
     Ok(Figures {

@@ -2,6 +2,7 @@
 //! through the registry's predecessor map, so merged and renamed units compare like with like.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::Record;
 use crate::registry::{Registry, Unit};
@@ -30,7 +31,7 @@ pub fn map_prior(records: &[Record], registry: &Registry, year: i32) -> (Vec<Rec
     for unit in registry.active_in(year) {
         let sources = sources_of(unit);
         let mut found = 0usize;
-        let mut sums: BTreeMap<&str, (f64, Vec<&str>)> = BTreeMap::new();
+        let mut sums: BTreeMap<&str, (f64, Vec<&Record>)> = BTreeMap::new();
         for (code, weight) in &sources {
             let Some(recs) = by_unit.get(code.as_str()) else {
                 continue;
@@ -40,17 +41,35 @@ pub fn map_prior(records: &[Record], registry: &Registry, year: i32) -> (Vec<Rec
             for r in recs {
                 let entry = sums.entry(&*r.indicator).or_default();
                 entry.0 += weight * r.value;
-                entry.1.push(&*r.origin);
+                entry.1.push(r);
             }
         }
         changed |= found < sources.len();
-        out.extend(sums.into_iter().map(|(ind, (value, origins))| Record {
-            year: prior_year,
-            unit: unit.code.as_str().into(),
-            kind: unit.kind,
-            indicator: ind.into(),
-            value,
-            origin: origins.join("; ").into(),
+        let code: Arc<str> = unit.code.as_str().into();
+        out.extend(sums.into_values().filter_map(|(value, parts)| {
+            let first = *parts.first()?;
+            // A unit that continues itself keeps its records as they are (shared strings, no
+            // copy): a province's million prior records mostly map one to one.
+            if let [only] = parts.as_slice() {
+                if only.unit == code && only.kind == unit.kind && only.value == value {
+                    return Some((*only).clone());
+                }
+            }
+            let origin = match parts.as_slice() {
+                [only] => only.origin.clone(),
+                _ => {
+                    let all: Vec<&str> = parts.iter().map(|r| &*r.origin).collect();
+                    all.join("; ").into()
+                }
+            };
+            Some(Record {
+                year: prior_year,
+                unit: code.clone(),
+                kind: unit.kind,
+                indicator: first.indicator.clone(),
+                value,
+                origin,
+            })
         }));
     }
     changed |= by_unit.keys().any(|code| !consumed.contains(*code));

@@ -73,7 +73,12 @@ fn unit_anomalies(
         .filter_map(|o| {
             let sub = o.submission.as_ref()?;
             let code = sub.cover.unit_code.clone()?;
-            let records = common::records_of(o, registry, year.unwrap_or_default());
+            let records = common::records_of(
+                o,
+                registry,
+                year.unwrap_or_default(),
+                &mut Default::default(),
+            );
             Some(UnitInput {
                 name: registry
                     .and_then(|r| r.get(&code))

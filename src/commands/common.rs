@@ -6,9 +6,8 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use crate::aggregate::{history, map_prior, Record};
+use crate::aggregate::{history, map_prior, Interner, Record};
 use crate::diagnostic::Diagnostic;
 use crate::ingest::{self, FileOutcome, Value};
 use crate::registry::Registry;
@@ -152,11 +151,16 @@ pub fn validate_all(
 }
 
 /// Long-form records of one accepted file (numbers only; blanks and 不适用 are not records).
-pub fn records_of(outcome: &FileOutcome, registry: Option<&Registry>, year: i32) -> Vec<Record> {
+pub fn records_of(
+    outcome: &FileOutcome,
+    registry: Option<&Registry>,
+    year: i32,
+    codes: &mut Interner,
+) -> Vec<Record> {
     let Some(sub) = &outcome.submission else {
         return Vec::new();
     };
-    let Some(code) = sub.cover.unit_code.as_deref().map(Arc::<str>::from) else {
+    let Some(code) = sub.cover.unit_code.as_deref().map(|c| codes.get(c)) else {
         return Vec::new();
     };
     let Some(kind) = validate::unit_kind(sub, registry) else {
@@ -169,7 +173,7 @@ pub fn records_of(outcome: &FileOutcome, registry: Option<&Registry>, year: i32)
                 year,
                 unit: code.clone(),
                 kind,
-                indicator: ind.as_str().into(),
+                indicator: codes.get(ind),
                 value: v,
                 origin: crate::diagnostic::Location::cell(
                     &outcome.display,
@@ -216,8 +220,9 @@ pub fn load_prior(
         pool,
     );
     let reg = registry.map(|r| &r.registry);
+    let mut codes = Interner::default();
     Ok(accepted(&outcomes)
-        .flat_map(|o| records_of(o, reg, prior_year))
+        .flat_map(|o| records_of(o, reg, prior_year, &mut codes))
         .collect())
 }
 

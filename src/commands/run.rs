@@ -74,11 +74,13 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     );
     drop(prior_by_unit);
     t.done("validate");
+    let mut codes = aggregate::Interner::default();
     let current: Vec<Record> = common::accepted(&outcomes)
-        .flat_map(|o| common::records_of(o, Some(reg), year))
+        .flat_map(|o| common::records_of(o, Some(reg), year, &mut codes))
         .collect();
     let coverage = coverage(&outcomes, &registry, year, &prior_mapped, units_changed);
-    let mut figures = aggregate::aggregate(&schema, reg, year, &current, &prior_mapped, coverage)?;
+    let mut figures = pool
+        .install(|| aggregate::aggregate(&schema, reg, year, &current, &prior_mapped, coverage))?;
     drop(prior_mapped);
     // The outputs need the files' covers and findings only: the long records now carry every
     // accepted value, and the per-cell copies were a third of the memory at province scale.
