@@ -22,6 +22,9 @@
 #      workbooks/s, and the ratio run/floor. `run` also reads the 2023 folder (--prior), so the
 #      floor is also timed over both years (floor DATA/nN T), giving the fairer "run/floor2" ratio.
 #      With HUIZONG_TIMING=1, `huizong run` prints its phase times; their medians are reported.
+#      "runH" is the same run with --prior DATA/nN/.history2023/history.csv (written once by
+#      `huizong run --year 2023`): the usual yearly flow, which reads only this year's folder, so
+#      its ratio is against the one-folder floor.
 #   4. Times `huizong check` of one single workbook as a whole process (median of 10, ms).
 #   5. Prints the table and writes it, with the machine and load conditions, to
 #      bench/results-<date>.md.
@@ -95,12 +98,24 @@ for N in "${SIZES[@]}"; do
         gen=$(col "sample$N" 1)
         echo "$N" >"$D/.bench-units"
     fi
+    # Last year's history, as a county has it from its previous run: the usual --prior.
+    if [ ! -f "$D/.history2023/history.csv" ]; then
+        log "N=$N: writing the 2023 history with huizong run --year 2023"
+        rm -rf "$D/.history2023"
+        timed "hist$N" "$BIN" run --year 2023 "$D/2023" --registry "$D/units.csv" \
+            --out "$D/.history2023" --quiet --threads "$T"
+    fi
     files=$(find "$D/2024" -name '*.xlsx' | wc -l)
     bytes=$(find "$D/2024" -name '*.xlsx' -printf '%s\n' | awk '{s+=$1} END {print s+0}')
     for i in $(seq "$REPEAT"); do
         rm -rf "$TMP/out"
         log "N=$N run #$i"
         HUIZONG_TIMING=1 timed "run$N" "$BIN" run --year 2024 "$D/2024" --prior "$D/2023" \
+            --registry "$D/units.csv" --out "$TMP/out" --quiet --threads "$T"
+        rm -rf "$TMP/out"
+        log "N=$N run with history #$i"
+        HUIZONG_TIMING=1 timed "runh$N" "$BIN" run --year 2024 "$D/2024" \
+            --prior "$D/.history2023/history.csv" \
             --registry "$D/units.csv" --out "$TMP/out" --quiet --threads "$T"
         log "N=$N floor #$i"
         timed "floor$N" "$FLOOR" "$D/2024" "$T"
@@ -112,12 +127,14 @@ for N in "${SIZES[@]}"; do
              printf " %s %.2f s;", p, (m%2 ? x[(m+1)/2] : (x[m/2]+x[m/2+1])/2)}}' "$TMP/phases.run$N" 2>/dev/null || true)")
     rw=$(col "run$N" 1); rc=$(col "run$N" 2); rr=$(col "run$N" 3)
     fw=$(col "floor$N" 1); fc=$(col "floor$N" 2); fr=$(col "floor$N" 3)
-    bw=$(col "floorb$N" 1)
+    bw=$(col "floorb$N" 1); bc=$(col "floorb$N" 2)
+    hw=$(col "runh$N" 1); hc=$(col "runh$N" 2); hr=$(col "runh$N" 3)
     ROWS+=("$(awk -v n="$N" -v f="$files" -v b="$bytes" -v rw="$rw" -v rc="$rc" -v rr="$rr" \
-        -v fw="$fw" -v fc="$fc" -v fr="$fr" -v bw="$bw" -v g="$gen" -v ec="$(cat "$TMP/rc.run$N")" 'BEGIN {
-        printf "| %d | %d | %.1f | %.2f | %.2f | %.0f | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f× | %.1f× | %.2f | %.1f× | %s | %s |",
+        -v fw="$fw" -v fc="$fc" -v fr="$fr" -v bw="$bw" -v bc="$bc" -v hw="$hw" -v hc="$hc" -v hr="$hr" -v g="$gen" -v ec="$(cat "$TMP/rc.run$N")" 'BEGIN {
+        printf "| %d | %d | %.1f | %.2f | %.2f | %.0f | %.0f | %.2f | %.2f | %.0f | %.0f | %.1f× | %.1f× | %.2f | %.2f | %.1f× | %.1f× | %.2f | %.2f | %.0f | %.1f× | %.1f× | %s | %s |",
             n, f, b/1048576, rw, rc, rr/1024, (rw>0 ? f/rw : 0), fw, fc, fr/1024, (fw>0 ? f/fw : 0),
-            (fw>0 ? rw/fw : 0), (fc>0 ? rc/fc : 0), bw, (bw>0 ? rw/bw : 0), ec, g }')")
+            (fw>0 ? rw/fw : 0), (fc>0 ? rc/fc : 0), bw, bc, (bw>0 ? rw/bw : 0), (bc>0 ? rc/bc : 0),
+            hw, hc, hr/1024, (fw>0 ? hw/fw : 0), (fc>0 ? hc/fc : 0), ec, g }')")
     if [ -z "$CHECK_MS" ]; then
         one=$(find "$D/2024" -name '*.xlsx' | sort | head -n 1)
         log "check of one workbook x10: $one"
@@ -139,10 +156,12 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "- profile: $PROFILE; threads T = $T; median of $REPEAT runs (check: median of 10)"
     echo "- load average (1/5/15 min) before: $load_before; after: $load_after"
     echo "- floor2 = the floor over both year folders (2023 + 2024), i.e. every workbook \`run\` reads"
+    echo "- runH = the same run with \`--prior\` the 2023 history.csv (written once by \`huizong run --year 2023\`), the usual way after the first year: it reads only the 2024 folder, so its floor is the one-folder floor"
+    echo "- data folder: $DATA ($(df --output=fstype "$DATA" 2>/dev/null | tail -n 1))"
     echo "- data: \`huizong sample --units N --years 2023,2024 --clean\`; run = \`huizong run --year 2024 2024/ --prior 2023/ --registry units.csv --out OUT --quiet --threads $T\`; floor = \`examples/floor.rs\` over the same 2024/ folder"
     echo
-    echo "| N units | workbooks | MiB | run wall s | run CPU s | run RSS MiB | run wb/s | floor wall s | floor CPU s | floor RSS MiB | floor wb/s | wall run/floor | CPU run/floor | floor2 wall s | wall run/floor2 | run exit | sample gen s |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| N units | workbooks | MiB | run wall s | run CPU s | run RSS MiB | run wb/s | floor wall s | floor CPU s | floor RSS MiB | floor wb/s | wall run/floor | CPU run/floor | floor2 wall s | floor2 CPU s | wall run/floor2 | CPU run/floor2 | runH wall s | runH CPU s | runH RSS MiB | wall runH/floor | CPU runH/floor | run exit | sample gen s |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${ROWS[@]}"
     echo
     echo "Phase wall times of \`huizong run\` (median; printed by the binary when HUIZONG_TIMING is set):"
