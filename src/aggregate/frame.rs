@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
+use rustc_hash::FxHashMap;
 
 use super::units::UnitValues;
 use crate::registry::UnitKind;
@@ -25,12 +26,23 @@ pub(crate) struct GroupSum {
 pub(crate) type Groups = BTreeMap<(String, UnitKind), GroupSum>;
 
 /// Groups the applicable values of `units` by (indicator, kind).
+///
+/// The keys go into the frame as small integers (an indicator's position among the codes seen,
+/// the kind's position in [`UnitKind::ALL`]) rather than strings: grouping a million rows by two
+/// string columns spent most of its time encoding and hashing the strings.
 pub(crate) fn group_sums(units: &[UnitValues]) -> Result<Groups> {
+    let mut codes: Vec<&str> = Vec::new();
+    let mut code_ix: FxHashMap<&str, u32> = FxHashMap::default();
     let (mut inds, mut kinds, mut vals, mut yes) = (vec![], vec![], vec![], vec![]);
     for u in units {
+        let kind = UnitKind::ALL.iter().position(|k| *k == u.kind).unwrap_or(0) as u32;
         for (code, v) in &u.values {
-            inds.push(code.as_str());
-            kinds.push(u.kind.key());
+            let ix = *code_ix.entry(code.as_str()).or_insert_with(|| {
+                codes.push(code.as_str());
+                (codes.len() - 1) as u32
+            });
+            inds.push(ix);
+            kinds.push(kind);
             vals.push(*v);
             yes.push(if *v == 1.0 { 1.0 } else { 0.0 });
         }
@@ -55,16 +67,15 @@ pub(crate) fn group_sums(units: &[UnitValues]) -> Result<Groups> {
             col("one").sum().alias("units"),
             col("yes").sum().alias("yes"),
         ])
-        // group_by order is not stable; the BTreeMap below fixes the order anyway.
-        .sort(["indicator", "kind"], SortMultipleOptions::default())
         .collect()
         .map_err(polars_error)?;
-    read_groups(&out).map_err(polars_error)
+    // group_by order is not stable; the BTreeMap below fixes the order.
+    read_groups(&out, &codes).map_err(polars_error)
 }
 
-fn read_groups(df: &DataFrame) -> PolarsResult<Groups> {
-    let inds = df.column("indicator")?.str()?;
-    let kinds = df.column("kind")?.str()?;
+fn read_groups(df: &DataFrame, codes: &[&str]) -> PolarsResult<Groups> {
+    let inds = df.column("indicator")?.u32()?;
+    let kinds = df.column("kind")?.u32()?;
     let vals = df.column("value")?.f64()?;
     let units = df.column("units")?.f64()?;
     let yes = df.column("yes")?.f64()?;
@@ -76,7 +87,9 @@ fn read_groups(df: &DataFrame) -> PolarsResult<Groups> {
         .zip(units.iter())
         .zip(yes.iter());
     for ((((ind, kind), v), n), y) in rows {
-        let (Some(ind), Some(kind)) = (ind, kind.and_then(UnitKind::parse)) else {
+        let code = ind.and_then(|i| codes.get(i as usize));
+        let kind = kind.and_then(|k| UnitKind::ALL.get(k as usize));
+        let (Some(code), Some(kind)) = (code, kind) else {
             continue;
         };
         let sum = GroupSum {
@@ -84,7 +97,7 @@ fn read_groups(df: &DataFrame) -> PolarsResult<Groups> {
             units: count(n),
             yes: count(y),
         };
-        groups.insert((ind.to_string(), kind), sum);
+        groups.insert((code.to_string(), *kind), sum);
     }
     Ok(groups)
 }

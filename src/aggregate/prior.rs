@@ -1,7 +1,8 @@
 //! Prior-year alignment (domain §5.4): last year's records are mapped onto this year's unit codes
 //! through the registry's predecessor map, so merged and renamed units compare like with like.
 
-use std::collections::{BTreeMap, BTreeSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::Record;
@@ -21,23 +22,23 @@ use crate::registry::{Registry, Unit};
 /// caller's to add (it knows who was accepted).
 pub fn map_prior(records: &[Record], registry: &Registry, year: i32) -> (Vec<Record>, bool) {
     let prior_year = year - 1;
-    let mut by_unit: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
+    let mut by_unit: FxHashMap<&str, Vec<&Record>> = FxHashMap::default();
     for r in records.iter().filter(|r| r.year == prior_year) {
         by_unit.entry(&*r.unit).or_default().push(r);
     }
     let mut out = Vec::new();
-    let mut consumed: BTreeSet<String> = BTreeSet::new();
+    let mut consumed: FxHashSet<&str> = FxHashSet::default();
     let mut changed = false;
     for unit in registry.active_in(year) {
         let sources = sources_of(unit);
         let mut found = 0usize;
         let mut sums: BTreeMap<&str, (f64, Vec<&Record>)> = BTreeMap::new();
         for (code, weight) in &sources {
-            let Some(recs) = by_unit.get(code.as_str()) else {
+            let Some((&key, recs)) = by_unit.get_key_value(code.as_str()) else {
                 continue;
             };
             found += 1;
-            consumed.insert(code.clone());
+            consumed.insert(key);
             for r in recs {
                 let entry = sums.entry(&*r.indicator).or_default();
                 entry.0 += weight * r.value;

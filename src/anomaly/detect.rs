@@ -143,11 +143,13 @@ struct Model {
     /// Trend `g` per unit kind.
     g: BTreeMap<UnitKind, f64>,
     /// Anticipated value per unit.
-    x_hat: BTreeMap<String, f64>,
+    /// Anticipated value per unit, by the unit's position in [`Ctx::units`].
+    x_hat: Vec<Option<f64>>,
     total_hat: f64,
     total_cur: f64,
     /// Units with a unit slip or an extreme jump: out of the trend and of HB.
-    slipped: BTreeSet<String>,
+    /// By the unit's position in [`Ctx::units`].
+    slipped: Vec<bool>,
 }
 
 struct Ctx<'a> {
@@ -181,6 +183,8 @@ impl<'a> Codes<'a> {
 /// `BTreeMap` lookups were three quarters of the anomaly time there.
 struct UnitView<'a> {
     input: &'a UnitInput,
+    /// Position in [`Ctx::units`] (sorted by code), the index of per-unit model vectors.
+    pos: usize,
     codes: &'a Codes<'a>,
     cur: Vec<Option<f64>>,
     pri: Vec<Option<f64>>,
@@ -199,6 +203,7 @@ impl<'a> UnitView<'a> {
         };
         UnitView {
             input,
+            pos: 0,
             codes,
             cur: dense(&input.current),
             pri: dense(&input.prior),
@@ -245,6 +250,9 @@ impl<'a> Ctx<'a> {
             .map(|u| UnitView::new(u, codes))
             .collect();
         units.sort_by(|a, b| a.code.cmp(&b.code));
+        for (pos, u) in units.iter_mut().enumerate() {
+            u.pos = pos;
+        }
         let numeric: Vec<&Indicator> = input
             .schema
             .indicators
@@ -269,13 +277,15 @@ impl<'a> Ctx<'a> {
 
     fn model(&self, ind: &Indicator) -> Model {
         let code = ind.code.as_str();
-        let mut slipped = BTreeSet::new();
+        let mut slipped = vec![false; self.units.len()];
         if ind.value_type == ValueType::Amount {
             for u in &self.units {
                 if let (Some(p), Some(x)) = (u.pri(code), u.cur(code)) {
                     if let Some((_, v)) = unit_error::check(p, x, &self.params.unit_error) {
                         if v != UnitErrorVerdict::Ok {
-                            slipped.insert(u.code.clone());
+                            if let Some(s) = slipped.get_mut(u.pos) {
+                                *s = true;
+                            }
                         }
                     }
                 }
@@ -287,7 +297,7 @@ impl<'a> Ctx<'a> {
             let of_kind = self.units.iter().filter(|u| u.kind == kind);
             let ratios: Vec<f64> = of_kind
                 .clone()
-                .filter(|u| !slipped.contains(&u.code))
+                .filter(|u| !slipped.get(u.pos).copied().unwrap_or(false))
                 .filter_map(|u| match (u.pri(code), u.cur(code)) {
                     (Some(p), Some(x)) if p > 0.0 && x > 0.0 => Some(x / p),
                     _ => None,
@@ -304,7 +314,7 @@ impl<'a> Ctx<'a> {
                 kind_median.insert(kind, m);
             }
         }
-        let mut x_hat = BTreeMap::new();
+        let mut x_hat = vec![None; self.units.len()];
         let mut total_cur = 0.0;
         for u in &self.units {
             total_cur += u.cur(code).unwrap_or(0.0);
@@ -312,11 +322,11 @@ impl<'a> Ctx<'a> {
                 Some(p) => Some(p * g.get(&u.kind).copied().unwrap_or(1.0)),
                 None => kind_median.get(&u.kind).copied(),
             };
-            if let Some(h) = hat {
-                x_hat.insert(u.code.clone(), h);
+            if let Some(slot) = x_hat.get_mut(u.pos) {
+                *slot = hat;
             }
         }
-        let total_hat = x_hat.values().sum();
+        let total_hat = x_hat.iter().flatten().sum();
         Model {
             g,
             x_hat,
@@ -334,12 +344,12 @@ impl<'a> Ctx<'a> {
     }
 
     /// `|x − x̂| / T̂` for one value; 1 when nothing can be anticipated.
-    fn impact(&self, unit: &str, ind: &str, x: f64) -> f64 {
+    fn impact(&self, unit: &UnitView, ind: &str, x: f64) -> f64 {
         let Some(m) = self.models.get(ind) else {
             return 1.0;
         };
-        match m.x_hat.get(unit) {
-            Some(h) => ranking::impact(x, *h, m.total_hat, m.total_cur),
+        match m.x_hat.get(unit.pos).copied().flatten() {
+            Some(h) => ranking::impact(x, h, m.total_hat, m.total_cur),
             None => 1.0,
         }
     }
@@ -377,7 +387,7 @@ impl<'a> Ctx<'a> {
             .unwrap_or_default();
         f.value = u.cur(&ind.code);
         f.prior = u.pri(&ind.code);
-        f.impact = f.value.map_or(1.0, |x| self.impact(&u.code, &ind.code, x));
+        f.impact = f.value.map_or(1.0, |x| self.impact(u, &ind.code, x));
         f
     }
 
@@ -406,7 +416,7 @@ impl<'a> Ctx<'a> {
             }
             let rest: Vec<&(&UnitView, f64, f64)> = pairs
                 .iter()
-                .filter(|(u, _, _)| slipped.is_none_or(|s| !s.contains(&u.code)))
+                .filter(|(u, _, _)| slipped.is_none_or(|s| !s.get(u.pos).copied().unwrap_or(false)))
                 .collect();
             let data: Vec<(String, f64, f64)> = rest
                 .iter()

@@ -251,13 +251,15 @@ pub fn prior_by_unit(
         Some(reg) => map_prior(&last, reg, year),
         None => (last, false),
     };
+    // A unit's records are contiguous: fill one unit's values at a time and look the unit up
+    // once per run of records, not once per record (a million string-keyed lookups otherwise).
     let mut by_unit: BTreeMap<String, PriorValues> = BTreeMap::new();
-    for r in &mapped {
-        *by_unit
-            .entry(r.unit.to_string())
-            .or_default()
-            .entry(r.indicator.to_string())
-            .or_default() += r.value;
+    for run in mapped.chunk_by(|a, b| a.unit == b.unit) {
+        let Some(first) = run.first() else { continue };
+        let values = by_unit.entry(first.unit.to_string()).or_default();
+        for r in run {
+            *values.entry(r.indicator.to_string()).or_default() += r.value;
+        }
     }
     (mapped, by_unit, changed)
 }

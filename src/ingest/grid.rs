@@ -11,6 +11,7 @@ use calamine::{Data, DataRef, Ods, Range, Reader, SheetType, SheetVisible, Xls, 
 use std::collections::BTreeMap;
 use std::io::Cursor;
 
+use super::locate::needs_loading;
 use super::sniff::{encrypted, Format, Limits, Rejection};
 
 /// A raw cell value, before normalisation.
@@ -83,7 +84,7 @@ impl Raw {
     }
 }
 
-/// Opens `bytes` with the reader for `format` and loads every worksheet.
+/// Opens `bytes` with the reader for `format` and loads every worksheet a reader needs.
 pub fn load(bytes: Vec<u8>, format: Format, limits: &Limits) -> Result<Vec<Sheet>, Rejection> {
     match format {
         Format::Xlsx => load_xlsx(bytes, limits),
@@ -118,11 +119,18 @@ fn too_large(sheet: &str, what: String) -> Rejection {
 }
 
 /// The worksheets (not chart or macro sheets) with their hidden flag.
+/// Worksheets whose content no reader needs ([`needs_loading`]) are left out.
 fn worksheet_names<R: Reader<Cursor<Vec<u8>>>>(wb: &R) -> Vec<(String, bool)> {
-    wb.sheets_metadata()
+    let sheets: Vec<(String, bool)> = wb
+        .sheets_metadata()
         .iter()
         .filter(|s| s.typ == SheetType::WorkSheet)
         .map(|s| (s.name.clone(), s.visible != SheetVisible::Visible))
+        .collect();
+    let names: Vec<String> = sheets.iter().map(|(n, _)| n.clone()).collect();
+    sheets
+        .into_iter()
+        .filter(|(n, _)| needs_loading(n, &names))
         .collect()
 }
 
