@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::unit_error::UnitErrorVerdict;
 use super::{
@@ -418,16 +418,23 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .filter(|(u, _, _)| slipped.is_none_or(|s| !s.get(u.pos).copied().unwrap_or(false)))
                 .collect();
-            let data: Vec<(String, f64, f64)> = rest
+            // HB identifies units by their index in `rest`.
+            let data: Vec<(usize, f64, f64)> = rest
                 .iter()
-                .map(|(u, p, x)| (u.code.clone(), *p, *x))
+                .enumerate()
+                .map(|(i, (_, p, x))| (i, *p, *x))
                 .collect();
             let (covered, not_run) = match hb::run(&data, &self.params.hb) {
                 Ok(res) => (self.hb_findings(ind, kind, &rest, &res, out), None),
-                Err(e) => (BTreeSet::new(), Some(e.reason)),
+                Err(e) => (vec![false; rest.len()], Some(e.reason)),
             };
             let g = self.trend(code, kind);
-            for (u, p, x) in rest.iter().filter(|r| !covered.contains(&r.0.code)) {
+            let open = rest
+                .iter()
+                .zip(&covered)
+                .filter(|(_, c)| !**c)
+                .map(|(r, _)| r);
+            for (u, p, x) in open {
                 match ind.value_type {
                     ValueType::Count => self.poisson(u, ind, *p, *x, g, not_run.as_deref(), out),
                     _ => self.ratio_bounds(u, ind, *p, *x, g, out),
@@ -488,26 +495,26 @@ impl<'a> Ctx<'a> {
         ind: &Indicator,
         kind: UnitKind,
         rest: &[&(&UnitView, f64, f64)],
-        res: &hb::HbResult,
+        res: &hb::HbResult<usize>,
         out: &mut Vec<Finding>,
-    ) -> BTreeSet<String> {
+    ) -> Vec<bool> {
         // Small counts take part in the group (Banff's group is every unit with both years
         // > 0) but their verdict is A02's: HB cannot tell chance from change at that size.
         let is_count = ind.value_type == ValueType::Count;
-        let sized = |h: &&hb::HbUnit| self.params.gates.hb_sized(is_count, h.prev, h.cur);
-        let mut covered: BTreeSet<String> = res
-            .units
-            .iter()
-            .filter(sized)
-            .map(|u| u.id.clone())
-            .collect();
+        let sized = |h: &&hb::HbUnit<usize>| self.params.gates.hb_sized(is_count, h.prev, h.cur);
+        // By index in `rest`: whether HB gave the unit its verdict.
+        let mut covered = vec![false; rest.len()];
+        let mut cover = |i: usize| {
+            if let Some(c) = covered.get_mut(i) {
+                *c = true;
+            }
+        };
+        res.units.iter().filter(sized).for_each(|u| cover(u.id));
         if let Some((same, n)) = res.ties_dropped {
-            covered.extend(
-                res.excluded
-                    .iter()
-                    .filter(|e| e.1.starts_with("unchanged"))
-                    .map(|e| e.0.clone()),
-            );
+            res.excluded
+                .iter()
+                .filter(|e| e.1.starts_with("unchanged"))
+                .for_each(|e| cover(e.0));
             let mut f = Finding::new(
                 "A01",
                 Severity::Info,
@@ -521,19 +528,13 @@ impl<'a> Ctx<'a> {
             out.push(f);
         }
         let threshold = format!("[{:.3}, {:.3}]", res.exclusion.0, res.exclusion.1);
-        // Outliers can be hundreds in a province-sized group: look units up by code, not by scan.
-        let by_code: BTreeMap<&str, usize> = rest
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.0.code.as_str(), i))
-            .collect();
         for hu in res
             .units
             .iter()
             .filter(sized)
             .filter(|h| h.status.is_outlier())
         {
-            let Some((u, _, _)) = by_code.get(hu.id.as_str()).and_then(|&i| rest.get(i)) else {
+            let Some((u, _, _)) = rest.get(hu.id) else {
                 continue;
             };
             let Some(severity) = self.params.gates.hb_severity(hu.ratio, res.r_m) else {

@@ -78,10 +78,11 @@ impl HbStatus {
     }
 }
 
-/// Per-unit result for a unit that took part.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HbUnit {
-    pub id: String,
+/// Per-unit result for a unit that took part. `I` identifies the unit: a code in the worked
+/// cases, the unit's position in the run (no string copies for 10,000 units × 100 indicators).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HbUnit<I = String> {
+    pub id: I,
     pub prev: f64,
     pub cur: f64,
     pub ratio: f64,
@@ -90,8 +91,8 @@ pub struct HbUnit {
 }
 
 /// Result of one HB run over a group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HbResult {
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HbResult<I = String> {
     /// Median ratio `r_M` (the group trend).
     pub r_m: f64,
     pub q1: f64,
@@ -107,14 +108,14 @@ pub struct HbResult {
     /// Imputation interval for E.
     pub imputation: (f64, f64),
     /// Units that took part, input order.
-    pub units: Vec<HbUnit>,
+    pub units: Vec<HbUnit<I>>,
     /// Units left out, with the reason (`prev<=0`, `cur<=0`, `unchanged (tie rule)`).
-    pub excluded: Vec<(String, String)>,
+    pub excluded: Vec<(I, &'static str)>,
     /// Set when the tie rule dropped unchanged units: (unchanged, usable).
     pub ties_dropped: Option<(usize, usize)>,
 }
 
-impl HbResult {
+impl HbResult<String> {
     /// The unit's row, if it took part.
     pub fn unit(&self, id: &str) -> Option<&HbUnit> {
         self.units.iter().find(|u| u.id == id)
@@ -131,7 +132,9 @@ impl HbResult {
         f.sort();
         f
     }
+}
 
+impl<I> HbResult<I> {
     /// Acceptable current-value interval for a unit with prior value `prev`, from the given E
     /// interval (usually `self.exclusion`).
     pub fn accept_interval(&self, prev: f64, u: f64, bounds: (f64, f64)) -> (f64, f64) {
@@ -162,14 +165,14 @@ pub fn effect(prev: f64, cur: f64, r_m: f64, u: f64) -> f64 {
 
 /// Runs HB on `(id, prev, cur)` triples. Units with a zero or negative year are excluded (they
 /// belong to the Poisson/zero-transition rules).
-pub fn run(data: &[(String, f64, f64)], params: &HbParams) -> Result<HbResult, HbNotRun> {
+pub fn run<I: Clone>(data: &[(I, f64, f64)], params: &HbParams) -> Result<HbResult<I>, HbNotRun> {
     let mut excluded = Vec::new();
-    let mut usable: Vec<&(String, f64, f64)> = Vec::new();
+    let mut usable: Vec<&(I, f64, f64)> = Vec::new();
     for d in data {
         if d.1.is_nan() || d.1 <= 0.0 {
-            excluded.push((d.0.clone(), "prev<=0".to_string()));
+            excluded.push((d.0.clone(), "prev<=0"));
         } else if d.2.is_nan() || d.2 <= 0.0 {
-            excluded.push((d.0.clone(), "cur<=0".to_string()));
+            excluded.push((d.0.clone(), "cur<=0"));
         } else {
             usable.push(d);
         }
@@ -179,7 +182,7 @@ pub fn run(data: &[(String, f64, f64)], params: &HbParams) -> Result<HbResult, H
     if params.drop_ties_if_majority && !usable.is_empty() && 2 * unchanged >= usable.len() {
         ties_dropped = Some((unchanged, usable.len()));
         for d in usable.iter().filter(|d| d.1 == d.2) {
-            excluded.push((d.0.clone(), "unchanged (tie rule)".to_string()));
+            excluded.push((d.0.clone(), "unchanged (tie rule)"));
         }
         usable.retain(|d| d.1 != d.2);
     }
@@ -441,7 +444,7 @@ mod tests {
         assert_eq!((r6(r.q1), r6(r.m), r6(r.q3)), (0.0, 0.0, 0.37081));
         assert_eq!((r6(r.exclusion.0), r6(r.exclusion.1)), (0.0, 1.48324));
         assert_eq!((r6(r.imputation.0), r6(r.imputation.1)), (0.0, 2.595669));
-        assert_eq!(r.excluded, [("V09".to_string(), "prev<=0".to_string())]);
+        assert_eq!(r.excluded, [("V09".to_string(), "prev<=0")]);
         let e: Vec<f64> = r.units.iter().map(|u| r6(u.effect)).collect();
         assert_eq!(
             e,
