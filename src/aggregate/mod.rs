@@ -15,7 +15,7 @@ mod units;
 pub use prior::map_prior;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -207,10 +207,14 @@ pub fn aggregate(
             indicator_figure(ind, &now_groups, &before_groups, expected)
         })
         .collect();
+    let prior_of: FxHashMap<&str, &BTreeMap<String, f64>> = before
+        .iter()
+        .map(|u| (u.code.as_str(), &u.values))
+        .collect();
     let rates = schema
         .rates
         .par_iter()
-        .map(|r| rates::rate_figure(r, &now, &before))
+        .map(|r| rates::rate_figure(r, &now, &before, &prior_of))
         .collect();
     Ok(Figures {
         year,

@@ -3,6 +3,7 @@
 //! over the units where both are defined. Rates of units are never averaged: one township with
 //! 1/1 = 100% must not weigh like a department with 45/60.
 
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
 use super::units::{UnitEnv, UnitValues};
@@ -25,10 +26,14 @@ impl Sums {
 }
 
 /// The county figure of one rate, this year and last.
-pub(crate) fn rate_figure(rate: &Rate, current: &[UnitValues], prior: &[UnitValues]) -> RateFigure {
-    let prior_maps: BTreeMap<&str, &BTreeMap<String, f64>> =
-        prior.iter().map(|u| (u.code.as_str(), &u.values)).collect();
-    let now = sum_rate(rate, current, |code| prior_maps.get(code).copied());
+/// `prior_of` maps a unit code to its prior-year values (built once for all rates).
+pub(crate) fn rate_figure(
+    rate: &Rate,
+    current: &[UnitValues],
+    prior: &[UnitValues],
+    prior_of: &FxHashMap<&str, &BTreeMap<String, f64>>,
+) -> RateFigure {
+    let now = sum_rate(rate, current, |code| prior_of.get(code).copied());
     let before = sum_rate(rate, prior, |_| None);
     let value = now.value();
     let prior_value = before.value();
