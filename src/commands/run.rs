@@ -11,6 +11,7 @@ use crate::anomaly::{self, AnomalyInput, CountyTotal, Finding, UnitInput};
 use crate::cli::{Outcome, RunArgs};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ingest::FileOutcome;
+use crate::registry::Registry;
 use crate::report::summary::{self, AnomalyRow, FileState, FileStatus, RunMeta, SummaryInput};
 use crate::report::{feedback, write_atomic};
 use crate::schema::Schema;
@@ -96,10 +97,22 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     }
     // The unit rows are lent to the anomaly checks and given back: no copy of 10,000 × 200 values.
     let input = anomaly_input(&schema, &mut figures);
-    let anomalies = pool.install(|| anomaly::detect(&input, &params));
+    // The history and the feedback workbooks do not depend on the anomaly checks: write them
+    // meanwhile, then let the long records go before the largest outputs are built.
+    let (anomalies, early) = pool.install(|| {
+        rayon::join(
+            || anomaly::detect(&input, &params),
+            || -> Result<()> {
+                history::write_merged(&args.out.join(HISTORY_FILE), &prior_records, &current)?;
+                write_feedback(&args.out.join(FEEDBACK_DIR), &outcomes, reg, year)
+            },
+        )
+    });
+    early?;
+    drop((prior_records, current));
     figures.units = input.units.into_iter().map(Into::into).collect();
 
-    t.done("anomaly");
+    t.done("anomaly+history");
     let mut findings: Vec<Diagnostic> = outcomes
         .iter()
         .flat_map(|o| o.diagnostics.clone())
@@ -116,7 +129,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         figures: &figures,
         anomalies: &anomalies,
     };
-    pool.install(|| out.write_all(args, &prior_records, &current))?;
+    pool.install(|| out.write_all(args))?;
     t.done("write");
     print_summary(&out, &args.out);
     let any_error = findings.iter().any(|d| d.severity == Severity::Error)
@@ -218,12 +231,9 @@ struct Outputs<'a> {
 }
 
 impl Outputs<'_> {
-    fn write_all(
-        &self,
-        args: &RunArgs,
-        prior_records: &[Record],
-        current: &[Record],
-    ) -> Result<()> {
+    /// The summary workbook and `figures_<year>.json` (the history and the feedback files are
+    /// written earlier, alongside the anomaly checks).
+    fn write_all(&self, args: &RunArgs) -> Result<()> {
         let dir = &args.out;
         let files = self.file_statuses();
         let rows = self.anomaly_rows();
@@ -245,8 +255,8 @@ impl Outputs<'_> {
             anomalies: &rows,
             meta,
         };
-        // The summary workbook is the largest single job; the other files go alongside it.
-        let (summary, rest) = rayon::join(
+        // The summary workbook is the largest single job; the JSON goes alongside it.
+        let (summary, json) = rayon::join(
             || {
                 write_atomic(
                     &dir.join(summary::file_name(self.year)),
@@ -255,50 +265,10 @@ impl Outputs<'_> {
             },
             || {
                 let json = figures_json(self.figures, self.anomalies)?;
-                write_atomic(&dir.join(format!("figures_{}.json", self.year)), &json)?;
-                history::write_merged(&dir.join(HISTORY_FILE), prior_records, current)?;
-                self.write_feedback(&dir.join(FEEDBACK_DIR))
+                write_atomic(&dir.join(format!("figures_{}.json", self.year)), &json)
             },
         );
-        summary.and(rest)
-    }
-
-    /// One 退回 workbook per file with something the unit must act on.
-    fn write_feedback(&self, dir: &Path) -> Result<()> {
-        // Files per unit code, counted once: several files for one unit get distinct names.
-        let mut files_of: BTreeMap<Option<String>, usize> = BTreeMap::new();
-        for o in self.outcomes {
-            *files_of.entry(unit_code(o)).or_default() += 1;
-        }
-        for o in self.outcomes {
-            let todo: Vec<Diagnostic> = o
-                .diagnostics
-                .iter()
-                .filter(|d| d.needs_action())
-                .cloned()
-                .collect();
-            if todo.is_empty() {
-                continue;
-            }
-            let own = unit_code(o);
-            let shared = own.is_none() || files_of.get(&own).copied().unwrap_or(0) > 1;
-            let code = own.unwrap_or_else(|| "未识别".to_string());
-            let name = self
-                .unit_name(&code)
-                .unwrap_or_else(|| file_stem(&o.display));
-            let bytes = feedback::build_feedback(&code, &name, self.year, Some(&o.display), &todo)?;
-            let mut file = feedback::feedback_file_name(&code, &name, self.year);
-            if shared {
-                // several files for one unit (or unidentified files) must not overwrite each other
-                file = format!("{}_{}", file_stem(&o.display), file);
-            }
-            write_atomic(&dir.join(file), &bytes)?;
-        }
-        Ok(())
-    }
-
-    fn unit_name(&self, code: &str) -> Option<String> {
-        self.registry.registry.get(code).map(|u| u.name.clone())
+        summary.and(json)
     }
 
     /// Every input file plus every expected unit that sent nothing.
@@ -394,6 +364,46 @@ impl Outputs<'_> {
             })
             .collect()
     }
+}
+
+/// One 退回 workbook per file with something the unit must act on.
+fn write_feedback(
+    dir: &Path,
+    outcomes: &[FileOutcome],
+    registry: &Registry,
+    year: i32,
+) -> Result<()> {
+    // Files per unit code, counted once: several files for one unit get distinct names.
+    let mut files_of: BTreeMap<Option<String>, usize> = BTreeMap::new();
+    for o in outcomes {
+        *files_of.entry(unit_code(o)).or_default() += 1;
+    }
+    for o in outcomes {
+        let todo: Vec<Diagnostic> = o
+            .diagnostics
+            .iter()
+            .filter(|d| d.needs_action())
+            .cloned()
+            .collect();
+        if todo.is_empty() {
+            continue;
+        }
+        let own = unit_code(o);
+        let shared = own.is_none() || files_of.get(&own).copied().unwrap_or(0) > 1;
+        let code = own.unwrap_or_else(|| "未识别".to_string());
+        let name = registry
+            .get(&code)
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| file_stem(&o.display));
+        let bytes = feedback::build_feedback(&code, &name, year, Some(&o.display), &todo)?;
+        let mut file = feedback::feedback_file_name(&code, &name, year);
+        if shared {
+            // several files for one unit (or unidentified files) must not overwrite each other
+            file = format!("{}_{}", file_stem(&o.display), file);
+        }
+        write_atomic(&dir.join(file), &bytes)?;
+    }
+    Ok(())
 }
 
 fn unit_code(o: &FileOutcome) -> Option<String> {
