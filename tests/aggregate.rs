@@ -636,6 +636,38 @@ fn history_merge_replaces_years_of_the_new_run() {
     );
 }
 
+#[test]
+fn history_written_merged_equals_merge_then_write() {
+    // `run` streams the merge without building it; the bytes must be those of merge + write,
+    // whatever order the rows come in (the sort is parallel and unstable, so ties must not
+    // depend on the input order).
+    let old = vec![
+        rec(2023, "T2", Township, "GF02", 7.5),
+        rec(2022, "T1", Township, "GF01", 1.0),
+        rec(2023, "T1", Township, "GF01", 2.0),
+    ];
+    let mut new = vec![
+        cur("T2", Township, "GF01", 0.1 + 0.2),
+        cur("T1", Township, "GF01", 4.0),
+        rec(2023, "T1", Township, "GF01", 3.0),
+        cur("T1", Township, "GF02", -0.0),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    history::write(&a, &history::merge(old.clone(), new.clone())).expect("write");
+    history::write_merged(&b, &old, &new).expect("write_merged");
+    let expected = std::fs::read(&a).expect("read a");
+    assert_eq!(expected, std::fs::read(&b).expect("read b"));
+    new.reverse();
+    history::write_merged(&b, &old, &new).expect("write_merged reversed");
+    assert_eq!(expected, std::fs::read(&b).expect("read b again"));
+    let text = String::from_utf8(expected).expect("utf-8");
+    assert!(
+        text.contains(",GF01,0.3,") && text.contains(",GF02,0,"),
+        "{text}"
+    );
+}
+
 // ---- property test against a naive oracle ----
 
 /// One random unit: kind and, per test indicator, an optional value.

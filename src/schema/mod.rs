@@ -213,11 +213,10 @@ impl Schema {
         });
         match index.get(code).and_then(|&i| self.indicators.get(i)) {
             Some(ind) if ind.code == code => Some(ind),
-            // The list changed after the index was built (a hand-built schema edited later).
-            _ if index.len() != self.indicators.len() || index.contains_key(code) => {
-                self.indicators.iter().find(|i| i.code == code)
-            }
-            _ => None,
+            // A miss (a rate code, an unknown code) or a stale position (a hand-built schema
+            // edited after its first lookup) is settled by the list itself, so the answer is
+            // always the list's.
+            _ => self.indicators.iter().find(|i| i.code == code),
         }
     }
 
@@ -231,5 +230,38 @@ impl Schema {
         section: &'a str,
     ) -> impl Iterator<Item = &'a Indicator> {
         self.indicators.iter().filter(move |i| i.section == section)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indicator_lookup_survives_edits_after_the_index_was_built() {
+        let mut schema = Schema::default_schema();
+        assert_eq!(
+            schema.indicator("FY02").map(|i| i.code.as_str()),
+            Some("FY02")
+        );
+        assert!(schema.indicator("ZZ99").is_none());
+        // A hand-built schema edited after its first lookup: the index is stale, the answer
+        // must not be.
+        let mut extra = schema.indicators[0].clone();
+        extra.code = "ZZ99".into();
+        schema.indicators.push(extra);
+        assert_eq!(
+            schema.indicator("ZZ99").map(|i| i.code.as_str()),
+            Some("ZZ99")
+        );
+        schema.indicators.remove(0);
+        let first = schema.indicators[0].code.clone();
+        assert_eq!(schema.indicator(&first).map(|i| &i.code), Some(&first));
+        // Same length as when the index was built, and a code it never saw.
+        assert_eq!(
+            schema.indicator("ZZ99").map(|i| i.code.as_str()),
+            Some("ZZ99")
+        );
+        assert!(schema.indicator("ZZ98").is_none());
     }
 }
