@@ -123,12 +123,6 @@ pub fn write_merged(path: &Path, old: &[Record], new: &[Record]) -> Result<()> {
 }
 
 /// The file text for `records`: BOM, header, rows sorted by (year, unit, indicator).
-pub fn to_csv(records: &[Record]) -> std::result::Result<String, String> {
-    let mut bytes = Vec::new();
-    write_csv(&mut bytes, records.iter()).map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|e| e.to_string())
-}
-
 fn write_csv<'a>(
     out: &mut dyn std::io::Write,
     records: impl Iterator<Item = &'a Record>,

@@ -2,7 +2,7 @@
 //! the indicators the unit's kind reports (values from non-applicable kinds are ignored, V06).
 
 use rustc_hash::FxHashMap;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::Record;
@@ -73,12 +73,7 @@ pub(crate) fn collect_units<'a>(
             }
         }
     }
-    let mut slots: Vec<Option<UnitValues>> = rows.into_iter().map(Some).collect();
-    let by_code: BTreeMap<&str, UnitValues> = index
-        .into_iter()
-        .filter_map(|(code, i)| Some((code, slots.get_mut(i)?.take()?)))
-        .collect();
-    order_units(registry, by_code)
+    order_units(registry, rows)
 }
 
 fn empty_row(registry: &Registry, code: &str, record_kind: UnitKind) -> UnitValues {
@@ -94,18 +89,15 @@ fn empty_row(registry: &Registry, code: &str, record_kind: UnitKind) -> UnitValu
 }
 
 /// Registry order first (the order people know), then units the registry lacks, by code.
-fn order_units(registry: &Registry, mut by_code: BTreeMap<&str, UnitValues>) -> Vec<UnitValues> {
-    let mut out = Vec::with_capacity(by_code.len());
-    let mut seen = BTreeSet::new();
-    for u in &registry.units {
-        if seen.insert(u.code.as_str()) {
-            if let Some(row) = by_code.remove(u.code.as_str()) {
-                out.push(row);
-            }
-        }
+/// The rows have distinct codes, so the order is total.
+fn order_units(registry: &Registry, mut rows: Vec<UnitValues>) -> Vec<UnitValues> {
+    let mut position: FxHashMap<&str, usize> = FxHashMap::default();
+    for (i, u) in registry.units.iter().enumerate() {
+        position.entry(u.code.as_str()).or_insert(i);
     }
-    out.extend(by_code.into_values());
-    out
+    let key = |r: &UnitValues| position.get(r.code.as_str()).copied().unwrap_or(usize::MAX);
+    rows.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.code.cmp(&b.code)));
+    rows
 }
 
 /// Expression environment of one unit: its values, its prior values and the built-ins

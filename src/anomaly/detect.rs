@@ -21,40 +21,40 @@ use crate::schema::{expr::Env, Indicator, Rate, ValueType};
 pub fn detect(input: &AnomalyInput, params: &Params) -> Vec<Finding> {
     let codes = Codes::new(&input.units);
     let ctx = Ctx::new(input, params, &codes);
-    // Indicators and rates are independent: run them on the rayon pool, then concatenate in
-    // schema order so the output does not depend on scheduling (the final sort is total anyway).
-    let per_indicator: Vec<Vec<Finding>> = ctx
-        .numeric
-        .par_iter()
-        .map(|ind| {
-            let mut out = Vec::new();
-            ctx.yoy(ind, &mut out);
-            ctx.county_change(ind, &mut out);
-            out
-        })
-        .collect();
-    let per_rate: Vec<Vec<Finding>> = input
-        .schema
-        .rates
-        .par_iter()
-        .map(|r| {
-            let mut out = Vec::new();
-            ctx.reported_rate(r, &mut out);
-            ctx.peers(r, &mut out);
-            out
-        })
-        .collect();
-    let mut out: Vec<Finding> = per_indicator.into_iter().flatten().collect();
+    let mut out = each_in_parallel(&ctx.numeric, |ind, out| {
+        ctx.yoy(ind, out);
+        ctx.county_change(ind, out);
+    });
     ctx.copies(&mut out);
     ctx.duplicates(&mut out);
     ctx.heaping(&mut out);
-    out.extend(per_rate.into_iter().flatten());
+    out.extend(each_in_parallel(&input.schema.rates, |r, out| {
+        ctx.reported_rate(r, out);
+        ctx.peers(r, out);
+    }));
     if params.gates.fold_breakdowns {
         gate::fold_breakdowns(&mut out, &input.schema.indicators);
     }
     accept::apply(&mut out, &params.acceptances, input.year);
     finalize(&mut out);
     out
+}
+
+/// Runs `check` for every item on the rayon pool (indicators and rates are independent) and
+/// concatenates the findings in item order, so the output does not depend on scheduling.
+fn each_in_parallel<T: Sync>(
+    items: &[T],
+    check: impl Fn(&T, &mut Vec<Finding>) + Sync,
+) -> Vec<Finding> {
+    let per_item: Vec<Vec<Finding>> = items
+        .par_iter()
+        .map(|item| {
+            let mut out = Vec::new();
+            check(item, &mut out);
+            out
+        })
+        .collect();
+    per_item.into_iter().flatten().collect()
 }
 
 /// A unit in the review queue (`summary_by_unit`).
