@@ -4,7 +4,7 @@
 //! Only findings the unit must act on are listed ([`Diagnostic::needs_action`]): errors, and
 //! warnings without an accepted explanation. Hints and explained warnings are settled.
 
-use rust_xlsxwriter::{DocProperties, Workbook};
+use rust_xlsxwriter::DocProperties;
 
 use super::styles::{xlsx_err, Sheet, Styles, FILL_ERROR, FILL_WARNING};
 use crate::diagnostic::{self, Diagnostic, Severity};
@@ -100,7 +100,7 @@ pub fn build_feedback(
     sh.min_width(3, 6.0);
     let ws = sh.finish(TOP_ROWS + 1, row - 1, (HEADERS.len() - 1) as u16)?;
 
-    let mut wb = Workbook::new();
+    let mut wb = super::new_workbook();
     wb.set_properties(
         &DocProperties::new()
             .set_title(format!("{unit_name}{year}年报表退回清单"))

@@ -14,6 +14,18 @@ use crate::Result;
 /// A fixed document timestamp, so the same inputs give byte-identical workbooks.
 pub const FIXED_DATETIME: (u16, u8, u8) = (2000, 1, 1);
 
+/// Deflate level of the zip container. Excel 365 saves at 3; the writer's default 6 spent twice
+/// as long compressing (a fifth of writing the 1-million-cell summary at 10,000 units) for files
+/// about 5 % smaller.
+const ZIP_LEVEL: u8 = 3;
+
+/// A new workbook with the house zip settings.
+fn new_workbook() -> rust_xlsxwriter::Workbook {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    wb.set_zip_compression_level(ZIP_LEVEL);
+    wb
+}
+
 /// Saves `bytes` to `path` through a temporary file in the same folder and a rename, so an
 /// interrupted run never leaves a half-written file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -117,6 +117,11 @@ fn char_width(c: char) -> f64 {
     }
 }
 
+/// Width of a number: its text with two decimals, plus room for grouping separators.
+fn number_width(abs: f64) -> f64 {
+    format!("{abs:.2}").len() as f64 * 1.3 + 1.0
+}
+
 /// A worksheet being written, with the widest text seen in each column.
 pub struct Sheet {
     pub ws: Worksheet,
@@ -178,8 +183,7 @@ impl Sheet {
     ) -> crate::Result<()> {
         match v.filter(|v| v.is_finite()) {
             Some(v) => {
-                // Room for grouping separators and two decimals.
-                self.widen(col, format!("{:.2}", v.abs()).len() as f64 * 1.3 + 1.0);
+                self.widen(col, number_width(v.abs()));
                 self.ws
                     .write_number_with_format(row, col, v, f)
                     .map_err(xlsx_err)?;
@@ -189,6 +193,12 @@ impl Sheet {
             }
         }
         Ok(())
+    }
+
+    /// Counts a number written without [`Sheet::number`] towards its column width; `abs` is
+    /// the largest magnitude in the column (the text of a larger number is never shorter).
+    pub fn widen_for_number(&mut self, col: ColNum, abs: f64) {
+        self.widen(col, number_width(abs));
     }
 
     /// Writes one header row starting at column 0.

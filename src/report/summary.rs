@@ -9,7 +9,7 @@ mod detail;
 mod lists;
 mod totals;
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, Worksheet};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Worksheet};
 
 use super::styles::{xlsx_err, Styles};
 use crate::aggregate::Figures;
@@ -153,7 +153,7 @@ pub fn file_name(year: i32) -> String {
 /// Writes the summary workbook and returns its bytes (deterministic).
 pub fn build_summary(input: &SummaryInput) -> Result<Vec<u8>> {
     let styles = Styles::default();
-    let mut wb = Workbook::new();
+    let mut wb = super::new_workbook();
     wb.set_properties(&properties(input)?);
     for (_, build) in SHEETS {
         wb.push_worksheet(build(input, &styles)?);

@@ -5,7 +5,7 @@ mod data;
 mod guide;
 mod style;
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, XlsxError};
 use std::collections::BTreeMap;
 
 use super::FIXED_DATETIME;
@@ -51,7 +51,7 @@ fn write_workbook(
     year: i32,
     fill: &TemplateFill,
 ) -> Result<Vec<u8>, XlsxError> {
-    let mut wb = Workbook::new();
+    let mut wb = super::new_workbook();
     let (y, m, d) = FIXED_DATETIME;
     // A fixed creation time is the only thing needed for byte-identical output.
     wb.set_properties(

@@ -3,6 +3,7 @@
 
 use rust_xlsxwriter::{ColNum, Format, FormatBorder, RowNum, Worksheet};
 use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 use super::SummaryInput;
 use crate::aggregate::{RateFigure, UnitRow};
@@ -149,7 +150,6 @@ pub(super) fn units_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
     }
     sh.ws.set_row_height(1, 60).map_err(xlsx_err)?;
 
-    let flags = flagged_cells(input);
     let formats = CellFormats::new(st);
     let types: Vec<ValueType> = codes
         .iter()
@@ -160,20 +160,92 @@ pub(super) fn units_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
                 .map_or(ValueType::Count, |i| i.value_type)
         })
         .collect();
+    // A unit's values are a map sorted by code: walk it alongside the columns sorted by code
+    // instead of looking every column up (a million string searches at 10,000 units).
+    let mut by_code: Vec<(&str, ColNum)> = (UNIT_COLS..)
+        .zip(codes.iter().copied())
+        .map(|(c, k)| (k, c))
+        .collect();
+    by_code.sort_unstable();
+    let mut widest = vec![None::<f64>; codes.len()];
+    let units = ordered_units(input);
     let mut row = 2;
-    for unit in ordered_units(input) {
+    for unit in &units {
         sh.text(row, 0, &unit.code, &st.text)?;
         sh.text(row, 1, &unit.name, &st.text)?;
         sh.text(row, 2, unit.kind.label(), &st.text)?;
-        for ((col, code), vt) in (UNIT_COLS..).zip(&codes).zip(types.iter().copied()) {
-            let flag = flags.get(&(unit.code.as_str(), *code)).copied();
-            let value = unit.values.get(*code).copied();
-            sh.number(row, col, value, formats.get(vt, flag))?;
+        for (col, v) in matching(&by_code, &unit.values) {
+            sh.ws.write_number(row, col, v).map_err(xlsx_err)?;
+            let w = &mut widest[usize::from(col - UNIT_COLS)];
+            *w = Some(w.map_or(v.abs(), |w| w.max(v.abs())));
         }
         row += 1;
     }
+    let last_row = row - 1;
+    for ((col, vt), w) in (UNIT_COLS..).zip(&types).zip(&widest) {
+        if let Some(w) = w {
+            sh.widen_for_number(col, *w);
+        }
+        if last_row >= 2 {
+            // One format per column, looked up once: a format per cell hashed the whole format
+            // a million times. Empty cells get the format (and its border) too.
+            sh.ws
+                .set_range_format(2, col, last_row, col, formats.get(*vt, None))
+                .map_err(xlsx_err)?;
+        }
+    }
+    highlight(&mut sh, input, &units, &codes, &types, &formats)?;
     let last_col = (UNIT_COLS + codes.len() as ColNum).saturating_sub(1);
-    sh.finish(2, row - 1, last_col)
+    sh.finish(2, last_row, last_col)
+}
+
+/// The finite values of `values` with their columns; `columns` is sorted by code.
+fn matching<'a>(
+    columns: &'a [(&'a str, ColNum)],
+    values: &'a BTreeMap<String, f64>,
+) -> impl Iterator<Item = (ColNum, f64)> + 'a {
+    let mut cols = columns.iter().peekable();
+    values.iter().filter_map(move |(code, v)| {
+        while cols.next_if(|(c, _)| *c < code.as_str()).is_some() {}
+        let &&(c, col) = cols.peek()?;
+        (c == code.as_str() && v.is_finite()).then_some((col, *v))
+    })
+}
+
+/// Fills the cells that have findings or anomalies, in row and column order so the workbook's
+/// format table comes out the same on every run.
+fn highlight(
+    sh: &mut Sheet,
+    input: &SummaryInput,
+    units: &[&UnitRow],
+    codes: &[&str],
+    types: &[ValueType],
+    formats: &CellFormats,
+) -> Result<()> {
+    let flags = flagged_cells(input);
+    if flags.is_empty() {
+        return Ok(());
+    }
+    let col_of: FxHashMap<&str, usize> = codes.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    let mut cells: Vec<(RowNum, usize, Severity)> = Vec::new();
+    for (r, unit) in (2..).zip(units) {
+        let Some(of_unit) = flags.get(unit.code.as_str()) else {
+            continue;
+        };
+        for (ind, sev) in of_unit {
+            if let Some(&i) = col_of.get(ind) {
+                cells.push((r, i, *sev));
+            }
+        }
+    }
+    cells.sort_unstable_by_key(|&(r, i, _)| (r, i));
+    for (row, i, sev) in cells {
+        let col = UNIT_COLS + i as ColNum;
+        sh.ws
+            .set_cell_format(row, col, formats.get(types[i], Some(sev)))
+            .map_err(xlsx_err)?;
+    }
+    Ok(())
 }
 
 /// Accepted units in registry order, then units the registry does not list, by code.
@@ -197,12 +269,14 @@ fn ordered_units<'a>(input: &SummaryInput<'a>) -> Vec<&'a UnitRow> {
     out
 }
 
-/// (unit, indicator) → the most serious flag: errors and warnings from findings, and anomalies
+/// unit → indicator → the most serious flag: errors and warnings from findings, and anomalies
 /// not yet accepted (shown as warnings).
-fn flagged_cells<'a>(input: &SummaryInput<'a>) -> FxHashMap<(&'a str, &'a str), Severity> {
-    let mut flags: FxHashMap<(&str, &str), Severity> = FxHashMap::default();
+type Flags<'a> = FxHashMap<&'a str, FxHashMap<&'a str, Severity>>;
+
+fn flagged_cells<'a>(input: &SummaryInput<'a>) -> Flags<'a> {
+    let mut flags: Flags = FxHashMap::default();
     let mut flag = |unit: &'a str, ind: &'a str, sev: Severity| {
-        let e = flags.entry((unit, ind)).or_insert(sev);
+        let e = flags.entry(unit).or_default().entry(ind).or_insert(sev);
         *e = (*e).min(sev);
     };
     for d in input.findings {
