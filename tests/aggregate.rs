@@ -523,6 +523,50 @@ fn map_prior_follows_merges_and_renames() {
 }
 
 #[test]
+fn map_prior_gives_the_same_records_whatever_their_order() {
+    // In code order, a unit continuing one prior unit takes the one-to-one path; shuffled (or
+    // with a repeated indicator), the general path. Both must give the same records.
+    let mut renamed = unit("D20", Department);
+    renamed.predecessors = vec![("D5".into(), 1.0)];
+    let mut split = unit("T11", Township);
+    split.predecessors = vec![("T3".into(), 0.25)];
+    // T1 was a department last year: it takes its registry kind.
+    let reg = Registry::new(vec![unit("T1", Township), renamed, split]);
+    let sorted = vec![
+        pri("D5", Department, "FY01", 2.0),
+        pri("D5", Department, "GF01", 9.0),
+        pri("T1", Department, "GF01", -0.0),
+        pri("T1", Department, "ZL02", 4.0),
+        pri("T3", Township, "GF01", 8.0),
+        pri("T3", Township, "ZL02", 3.0),
+    ];
+    let (fast, changed_fast) = map_prior(&sorted, &reg, YEAR);
+    let mut reversed = sorted.clone();
+    reversed.reverse();
+    let (general, changed_general) = map_prior(&reversed, &reg, YEAR);
+    assert_eq!(fast, general);
+    assert_eq!(changed_fast, changed_general);
+    let t11: Vec<(&str, f64)> = fast
+        .iter()
+        .filter(|r| &*r.unit == "T11")
+        .map(|r| (&*r.indicator, r.value))
+        .collect();
+    assert_eq!(t11, [("GF01", 2.0), ("ZL02", 0.75)]);
+    assert!(fast
+        .iter()
+        .all(|r| r.kind == reg.get(&r.unit).expect("unit").kind));
+    // A repeated indicator is summed (general path only).
+    let mut twice = sorted.clone();
+    twice.push(pri("T1", Department, "ZL02", 1.0));
+    let (summed, _) = map_prior(&twice, &reg, YEAR);
+    let t1_zl02 = summed
+        .iter()
+        .find(|r| &*r.unit == "T1" && &*r.indicator == "ZL02")
+        .expect("T1 ZL02");
+    assert_eq!(t1_zl02.value, 5.0);
+}
+
+#[test]
 fn map_prior_flags_coverage_changes() {
     let reg = Registry::new(vec![unit("T1", Township), unit("T2", Township)]);
     // T2 is new this year (no prior data).

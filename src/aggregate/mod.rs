@@ -57,6 +57,21 @@ impl Interner {
         self.0.insert(a.clone());
         a
     }
+
+    /// An interner that already holds the schema's indicator codes, for [`Interner::shared`].
+    pub fn of_indicators(schema: &Schema) -> Self {
+        let mut codes = Interner::default();
+        for ind in &schema.indicators {
+            codes.get(&ind.code);
+        }
+        codes
+    }
+
+    /// The shared copy of `s` when the interner holds it, a new one otherwise. Takes `&self`, so
+    /// one interner serves threads that build records side by side.
+    pub fn shared(&self, s: &str) -> Arc<str> {
+        self.0.get(s).cloned().unwrap_or_else(|| s.into())
+    }
 }
 
 /// Who was expected, who sent what, and who was held back.

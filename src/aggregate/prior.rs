@@ -31,6 +31,16 @@ pub fn map_prior(records: &[Record], registry: &Registry, year: i32) -> (Vec<Rec
     let mut changed = false;
     for unit in registry.active_in(year) {
         let sources = sources_of(unit);
+        let code: Arc<str> = unit.code.as_str().into();
+        if let [(own, weight)] = sources.as_slice() {
+            if let Some((&key, recs)) = by_unit.get_key_value(own.as_str()) {
+                if let Some(mapped) = one_to_one(recs, &code, unit, *weight) {
+                    consumed.insert(key);
+                    out.extend(mapped);
+                    continue;
+                }
+            }
+        }
         let mut found = 0usize;
         let mut sums: BTreeMap<&str, (f64, Vec<&Record>)> = BTreeMap::new();
         for (code, weight) in &sources {
@@ -46,7 +56,6 @@ pub fn map_prior(records: &[Record], registry: &Registry, year: i32) -> (Vec<Rec
             }
         }
         changed |= found < sources.len();
-        let code: Arc<str> = unit.code.as_str().into();
         out.extend(sums.into_values().filter_map(|(value, parts)| {
             let first = *parts.first()?;
             // A unit that continues itself keeps its records as they are (shared strings, no
@@ -75,6 +84,32 @@ pub fn map_prior(records: &[Record], registry: &Registry, year: i32) -> (Vec<Rec
     }
     changed |= by_unit.keys().any(|code| !consumed.contains(*code));
     (out, changed)
+}
+
+/// The common case of a unit continuing one prior unit whose records have distinct indicators in
+/// code order: each record maps to one record, as the general path would map it (same values,
+/// same order), without a table per unit. `None` when the records are not in that shape.
+fn one_to_one(recs: &[&Record], code: &Arc<str>, unit: &Unit, weight: f64) -> Option<Vec<Record>> {
+    if !recs.windows(2).all(|w| w[0].indicator < w[1].indicator) {
+        return None;
+    }
+    let mapped = recs.iter().map(|r| {
+        // Summed from zero as in the general path (which turns -0 into 0).
+        let value = 0.0 + weight * r.value;
+        if r.unit == *code && r.kind == unit.kind && r.value == value {
+            (*r).clone()
+        } else {
+            Record {
+                year: r.year,
+                unit: code.clone(),
+                kind: unit.kind,
+                indicator: r.indicator.clone(),
+                value,
+                origin: r.origin.clone(),
+            }
+        }
+    });
+    Some(mapped.collect())
 }
 
 /// The (code, weight) pairs a unit's prior value is built from.

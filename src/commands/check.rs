@@ -23,7 +23,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     let prior = match (&args.prior, year) {
         (Some(p), Some(y)) => {
             let records = common::load_prior(p, &schema, registry.as_ref(), y, &pool)?;
-            common::prior_by_unit(&records, reg, y).1
+            pool.install(|| common::prior_by_unit(&records, reg, y).1)
         }
         _ => BTreeMap::new(),
     };
@@ -73,12 +73,8 @@ fn unit_anomalies(
         .filter_map(|o| {
             let sub = o.submission.as_ref()?;
             let code = sub.cover.unit_code.clone()?;
-            let records = common::records_of(
-                o,
-                registry,
-                year.unwrap_or_default(),
-                &mut Default::default(),
-            );
+            let records =
+                common::records_of(o, registry, year.unwrap_or_default(), &Default::default());
             Some(UnitInput {
                 name: registry
                     .and_then(|r| r.get(&code))

@@ -64,7 +64,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     };
     t.done("prior");
     let (prior_mapped, prior_by_unit, units_changed) =
-        common::prior_by_unit(&prior_records, Some(reg), year);
+        pool.install(|| common::prior_by_unit(&prior_records, Some(reg), year));
     let batch = common::validate_all(
         &mut outcomes,
         &schema,
@@ -75,10 +75,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     );
     drop(prior_by_unit);
     t.done("validate");
-    let mut codes = aggregate::Interner::default();
-    let current: Vec<Record> = common::accepted(&outcomes)
-        .flat_map(|o| common::records_of(o, Some(reg), year, &mut codes))
-        .collect();
+    let current: Vec<Record> = common::accepted_records(&outcomes, &schema, Some(reg), year, &pool);
     let coverage = coverage(&outcomes, &registry, year, &prior_mapped, units_changed);
     let mut figures = pool
         .install(|| aggregate::aggregate(&schema, reg, year, &current, &prior_mapped, coverage))?;
