@@ -69,8 +69,10 @@ timed() {
     # the last line holds the numbers (time prints "Command exited with non-zero status" first)
     tail -n 1 "$TMP/time.$label" | awk '{printf "%s %.2f %s\n", $1, $2+$3, $4}' >>"$TMP/$label"
     echo "$rc" >"$TMP/rc.$label"
-    # phase times printed by `huizong run` when HUIZONG_TIMING is set ("阶段 read: 1.234 s")
-    sed -n 's/^阶段 \([^:]*\): \([0-9.]*\) s$/\1 \2/p' "$TMP/err.$label" >>"$TMP/phases.$label"
+    # phase times printed by `huizong run` when HUIZONG_TIMING is set
+    # ("阶段 read: 1.234 s (CPU 2.40 s)"; the CPU part is missing where /proc is)
+    sed -n 's/^阶段 \([^:]*\): \([0-9.]*\) s (CPU \([0-9.]*\) s)$/\1 \2 \3/p; s/^阶段 \([^:]*\): \([0-9.]*\) s$/\1 \2 nan/p' \
+        "$TMP/err.$label" >>"$TMP/phases.$label"
 }
 
 # col LABEL N: median of column N of $TMP/LABEL
@@ -121,10 +123,14 @@ for N in "${SIZES[@]}"; do
         timed "floor$N" "$FLOOR" "$D/2024" "$T"
         timed "floorb$N" "$FLOOR" "$D" "$T"
     done
-    PHASES+=("$(awk '{n[$1]++; v[$1, n[$1]]=$2; if (!($1 in seen)) {seen[$1]=1; order[++k]=$1}}
-        END {for (i=1;i<=k;i++) {p=order[i]; m=n[p]; for (a=1;a<=m;a++) x[a]=v[p,a];
-             for (a=1;a<=m;a++) for (b=a+1;b<=m;b++) if (x[b]<x[a]) {t=x[a];x[a]=x[b];x[b]=t}
-             printf " %s %.2f s;", p, (m%2 ? x[(m+1)/2] : (x[m/2]+x[m/2+1])/2)}}' "$TMP/phases.run$N" 2>/dev/null || true)")
+    # median wall and CPU seconds of each phase, in the order the phases ran
+    PHASES+=("$(awk 'function med(a, m,   i, j, t) {
+            for (i=1;i<=m;i++) for (j=i+1;j<=m;j++) if (a[j]<a[i]) {t=a[i];a[i]=a[j];a[j]=t}
+            return (m%2 ? a[(m+1)/2] : (a[m/2]+a[m/2+1])/2) }
+        {n[$1]++; w[$1, n[$1]]=$2; c[$1, n[$1]]=$3; if (!($1 in seen)) {seen[$1]=1; order[++k]=$1}}
+        END {for (i=1;i<=k;i++) {p=order[i]; m=n[p];
+             for (a=1;a<=m;a++) {x[a]=w[p,a]; y[a]=c[p,a]}
+             printf " %s %.2f s (CPU %.2f s);", p, med(x, m), med(y, m)}}' "$TMP/phases.run$N" 2>/dev/null || true)")
     rw=$(col "run$N" 1); rc=$(col "run$N" 2); rr=$(col "run$N" 3)
     fw=$(col "floor$N" 1); fc=$(col "floor$N" 2); fr=$(col "floor$N" 3)
     bw=$(col "floorb$N" 1); bc=$(col "floorb$N" 2)

@@ -130,10 +130,27 @@ fn write_csv<'a>(
     let mut sorted: Vec<&Record> = records.collect();
     sorted.par_sort_unstable_by(|a, b| order(a, b));
     out.write_all(BOM.as_bytes())?;
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(HEADER)?;
+    let mut header = csv::Writer::from_writer(Vec::new());
+    header.write_record(HEADER)?;
+    out.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
+    // Rows are formatted in parallel, a block of chunks at a time (bounded memory), and written
+    // in order: formatting two million rows on one thread was the longest job of its phase.
+    const CHUNK: usize = 16 * 1024;
+    for block in sorted.chunks(CHUNK * 2 * rayon::current_num_threads()) {
+        let texts: Vec<std::io::Result<Vec<u8>>> = block.par_chunks(CHUNK).map(rows_csv).collect();
+        for text in texts {
+            out.write_all(&text?)?;
+        }
+    }
+    Ok(())
+}
+
+/// CSV text of consecutive rows.
+fn rows_csv(rows: &[&Record]) -> std::io::Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 64));
     let mut value = String::new();
-    for r in sorted {
+    let mut year = String::new();
+    for r in rows {
         if !r.value.is_finite() {
             return Err(std::io::Error::other(format!(
                 "{} 的 {} 数值无效（{}）",
@@ -142,7 +159,8 @@ fn write_csv<'a>(
         }
         value.clear();
         push_value(&mut value, r.value);
-        let year = r.year.to_string();
+        year.clear();
+        push_value(&mut year, f64::from(r.year));
         let row = [
             year.as_str(),
             &*r.unit,
@@ -153,7 +171,7 @@ fn write_csv<'a>(
         ];
         writer.write_record(row)?;
     }
-    writer.flush()
+    writer.into_inner().map_err(|e| e.into_error())
 }
 
 fn sort_key(r: &Record) -> (i32, &str, &str, &str) {

@@ -21,17 +21,43 @@ use crate::schema::{expr::Env, Indicator, Rate, ValueType};
 pub fn detect(input: &AnomalyInput, params: &Params) -> Vec<Finding> {
     let codes = Codes::new(&input.units);
     let ctx = Ctx::new(input, params, &codes);
-    let mut out = each_in_parallel(&ctx.numeric, |ind, out| {
-        ctx.yoy(ind, out);
-        ctx.county_change(ind, out);
-    });
-    ctx.copies(&mut out);
-    ctx.duplicates(&mut out);
-    ctx.heaping(&mut out);
-    out.extend(each_in_parallel(&input.schema.rates, |r, out| {
-        ctx.reported_rate(r, out);
-        ctx.peers(r, out);
-    }));
+    // Every group of checks is independent: run them side by side, then put their findings in
+    // one fixed order (indicators, copies, duplicates, heaping, rates).
+    let by_ind = || {
+        each_in_parallel(&ctx.numeric, |ind, out| {
+            ctx.yoy(ind, out);
+            ctx.county_change(ind, out);
+        })
+    };
+    let by_rate = || {
+        each_in_parallel(&input.schema.rates, |r, out| {
+            ctx.reported_rate(r, out);
+            ctx.peers(r, out);
+        })
+    };
+    let found = |check: &dyn Fn(&mut Vec<Finding>)| {
+        let mut out = Vec::new();
+        check(&mut out);
+        out
+    };
+    let ((mut out, rates), (copies, (duplicates, heaping))) = rayon::join(
+        || rayon::join(by_ind, by_rate),
+        || {
+            rayon::join(
+                || found(&|out| ctx.copies(out)),
+                || {
+                    rayon::join(
+                        || found(&|out| ctx.duplicates(out)),
+                        || found(&|out| ctx.heaping(out)),
+                    )
+                },
+            )
+        },
+    );
+    out.extend(copies);
+    out.extend(duplicates);
+    out.extend(heaping);
+    out.extend(rates);
     if params.gates.fold_breakdowns {
         gate::fold_breakdowns(&mut out, &input.schema.indicators);
     }
@@ -753,15 +779,17 @@ impl<'a> Ctx<'a> {
     /// A05: the unit's current values repeat last year's.
     fn copies(&self, out: &mut Vec<Finding>) {
         let p = &self.params.copy_prev;
-        for u in &self.units {
-            if u.prior.is_empty() {
-                continue;
-            }
-            let (cur, prev) = self.vectors(u);
-            let c = copy::compare(&cur, &prev, p.nontrivial_value);
-            if !copy::is_copy(&c, p) {
-                continue;
-            }
+        let copied: Vec<(&UnitView, copy::Comparison)> = self
+            .units
+            .par_iter()
+            .filter(|u| !u.prior.is_empty())
+            .filter_map(|u| {
+                let (cur, prev) = self.vectors(u);
+                let c = copy::compare(&cur, &prev, p.nontrivial_value);
+                copy::is_copy(&c, p).then_some((u, c))
+            })
+            .collect();
+        for (u, c) in copied {
             let msg = format!(
                 "本年{}项非零指标中{}项与上年完全相同（其中{}项不小于{}），疑似照抄上年数据",
                 c.nonzero,
@@ -786,7 +814,8 @@ impl<'a> Ctx<'a> {
     /// whose non-zero cells differ only where one side is missing is not reported.
     fn duplicates(&self, out: &mut Vec<Finding>) {
         let p = &self.params.duplicate;
-        let vecs: Vec<Vec<Option<f64>>> = self.units.iter().map(|u| self.vectors(u).0).collect();
+        let vecs: Vec<Vec<Option<f64>>> =
+            self.units.par_iter().map(|u| self.vectors(u).0).collect();
         let mut groups: BTreeMap<Vec<(usize, i64)>, Vec<usize>> = BTreeMap::new();
         for (i, v) in vecs.iter().enumerate() {
             let key: Vec<(usize, i64)> = v

@@ -23,10 +23,12 @@ pub const HISTORY_FILE: &str = "history.csv";
 /// The folder of feedback workbooks inside the output folder.
 pub const FEEDBACK_DIR: &str = "退回";
 
-/// Wall time per phase, printed to stderr when `HUIZONG_TIMING` is set (for the benchmark).
+/// Wall and CPU time per phase, printed to stderr when `HUIZONG_TIMING` is set (for the
+/// benchmark; CPU time is read from /proc and left out where there is none).
 struct Phases {
     on: bool,
     last: std::time::Instant,
+    last_cpu: Option<f64>,
 }
 
 impl Phases {
@@ -34,15 +36,35 @@ impl Phases {
         Phases {
             on: std::env::var_os("HUIZONG_TIMING").is_some(),
             last: std::time::Instant::now(),
+            last_cpu: cpu_seconds(),
         }
     }
 
     fn done(&mut self, phase: &str) {
+        let cpu = cpu_seconds();
         if self.on {
-            eprintln!("阶段 {phase}: {:.3} s", self.last.elapsed().as_secs_f64());
+            let wall = self.last.elapsed().as_secs_f64();
+            match cpu.zip(self.last_cpu) {
+                Some((now, before)) => {
+                    eprintln!("阶段 {phase}: {wall:.3} s (CPU {:.2} s)", now - before)
+                }
+                None => eprintln!("阶段 {phase}: {wall:.3} s"),
+            }
         }
         self.last = std::time::Instant::now();
+        self.last_cpu = cpu;
     }
+}
+
+/// User + system CPU time of this process so far (Linux: /proc/self/stat, 100 ticks a second).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let mut fields = rest.split(' ').skip(11);
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    Some((user + system) / 100.0)
 }
 
 pub fn run(args: &RunArgs) -> Result<Outcome> {
@@ -94,18 +116,29 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     }
     // The unit rows are lent to the anomaly checks and given back: no copy of 10,000 × 200 values.
     let input = anomaly_input(&schema, &mut figures);
-    // The history and the feedback workbooks do not depend on the anomaly checks: write them
-    // meanwhile, then let the long records go before the largest outputs are built.
-    let (anomalies, early) = pool.install(|| {
+    // The history, the feedback workbooks and the unit rows of the summary's largest sheet do
+    // not depend on the anomaly checks: make them meanwhile, then let the long records go before
+    // the other outputs are built.
+    let (anomalies, (early, detail)) = pool.install(|| {
         rayon::join(
             || anomaly::detect(&input, &params),
-            || -> Result<()> {
-                history::write_merged(&args.out.join(HISTORY_FILE), &prior_records, &current)?;
-                write_feedback(&args.out.join(FEEDBACK_DIR), &outcomes, reg, year)
+            || {
+                rayon::join(
+                    || -> Result<()> {
+                        let history = args.out.join(HISTORY_FILE);
+                        history::write_merged(&history, &prior_records, &current)?;
+                        write_feedback(&args.out.join(FEEDBACK_DIR), &outcomes, reg, year)
+                    },
+                    || {
+                        let rows = input.units.iter().map(detail_row).collect();
+                        summary::DetailSheet::build(&figures, &schema, reg, rows)
+                    },
+                )
             },
         )
     });
     early?;
+    let detail = detail?;
     drop((prior_records, current));
     figures.units = input.units.into_iter().map(Into::into).collect();
 
@@ -126,7 +159,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         figures: &figures,
         anomalies: &anomalies,
     };
-    pool.install(|| out.write_all(args))?;
+    pool.install(|| out.write_all(args, detail))?;
     t.done("write");
     print_summary(&out, &args.out);
     let any_error = findings.iter().any(|d| d.severity == Severity::Error)
@@ -216,6 +249,16 @@ fn anomaly_input<'a>(schema: &'a Schema, figures: &mut Figures) -> AnomalyInput<
     }
 }
 
+/// A unit's row of the summary's 分单位明细 sheet.
+fn detail_row(u: &UnitInput) -> summary::DetailRow<'_> {
+    summary::DetailRow {
+        code: &u.code,
+        name: &u.name,
+        kind: u.kind,
+        values: &u.current,
+    }
+}
+
 /// Everything a run writes, computed once.
 struct Outputs<'a> {
     schema: &'a Schema,
@@ -230,7 +273,7 @@ struct Outputs<'a> {
 impl Outputs<'_> {
     /// The summary workbook and `figures_<year>.json` (the history and the feedback files are
     /// written earlier, alongside the anomaly checks).
-    fn write_all(&self, args: &RunArgs) -> Result<()> {
+    fn write_all(&self, args: &RunArgs, detail: summary::DetailSheet) -> Result<()> {
         let dir = &args.out;
         let files = self.file_statuses();
         let rows = self.anomaly_rows();
@@ -257,7 +300,7 @@ impl Outputs<'_> {
             || {
                 write_atomic(
                     &dir.join(summary::file_name(self.year)),
-                    &summary::build_summary(&input)?,
+                    &summary::build_summary_with(&input, Some(detail))?,
                 )
             },
             || {

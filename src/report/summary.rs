@@ -9,6 +9,8 @@ mod detail;
 mod lists;
 mod totals;
 
+pub use detail::DetailRow;
+
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Worksheet};
 
 use super::styles::{xlsx_err, Styles};
@@ -127,7 +129,7 @@ type SheetBuilder = fn(&SummaryInput, &Styles) -> Result<Worksheet>;
 pub(crate) const SHEETS: &[(&str, SheetBuilder)] = &[
     (SHEET_TOTALS, totals::totals_sheet),
     ("比率", detail::rates_sheet),
-    ("分单位明细", detail::units_sheet),
+    (SHEET_DETAIL, detail::units_sheet),
     ("校验问题", lists::findings_sheet),
     ("异常提示", lists::anomalies_sheet),
     ("报送情况", lists::files_sheet),
@@ -135,6 +137,8 @@ pub(crate) const SHEETS: &[(&str, SheetBuilder)] = &[
     (SHEET_CHART_DATA, totals::chart_data_sheet),
 ];
 
+/// The per-unit sheet.
+pub const SHEET_DETAIL: &str = "分单位明细";
 /// The first sheet: county figures.
 pub const SHEET_TOTALS: &str = "汇总";
 /// Hidden sheet holding the chart's data range.
@@ -150,13 +154,46 @@ pub fn file_name(year: i32) -> String {
     format!("汇总_{year}.xlsx")
 }
 
+/// The 分单位明细 sheet built ahead of the rest of the workbook (see [`DetailSheet::build`]).
+pub struct DetailSheet(detail::Draft);
+
+impl DetailSheet {
+    /// Writes the unit rows of 分单位明细, which need nothing but the figures' indicators and the
+    /// unit values: `run` builds this, the largest sheet, while the anomaly checks run. The cells
+    /// with findings are filled in by [`build_summary_with`].
+    pub fn build(
+        figures: &Figures,
+        schema: &Schema,
+        registry: &Registry,
+        units: Vec<DetailRow>,
+    ) -> Result<Self> {
+        let draft = detail::draft(figures, schema, registry, units, &Styles::default())?;
+        Ok(DetailSheet(draft))
+    }
+}
+
 /// Writes the summary workbook and returns its bytes (deterministic).
 pub fn build_summary(input: &SummaryInput) -> Result<Vec<u8>> {
+    build_summary_with(input, None)
+}
+
+/// [`build_summary`] with the 分单位明细 sheet built beforehand from the same units.
+pub fn build_summary_with(input: &SummaryInput, detail: Option<DetailSheet>) -> Result<Vec<u8>> {
     let styles = Styles::default();
     let mut wb = super::new_workbook();
     wb.set_properties(&properties(input)?);
-    for (_, build) in SHEETS {
-        wb.push_worksheet(build(input, &styles)?);
+    let mut detail = detail;
+    for (name, build) in SHEETS {
+        let sheet = match detail.take() {
+            Some(DetailSheet(draft)) if *name == SHEET_DETAIL => {
+                detail::finish(draft, input, &styles)?
+            }
+            other => {
+                detail = other;
+                build(input, &styles)?
+            }
+        };
+        wb.push_worksheet(sheet);
     }
     wb.save_to_buffer().map_err(xlsx_err)
 }

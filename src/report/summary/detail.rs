@@ -6,9 +6,11 @@ use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
 use super::SummaryInput;
-use crate::aggregate::{RateFigure, UnitRow};
+use crate::aggregate::{Figures, RateFigure, UnitRow};
 use crate::diagnostic::Severity;
+use crate::registry::{Registry, UnitKind};
 use crate::report::styles::{xlsx_err, Sheet, Styles, FILL_ERROR, FILL_WARNING};
+use crate::schema::Schema;
 use crate::schema::ValueType;
 use crate::Result;
 
@@ -128,22 +130,63 @@ impl Styles {
 /// Columns before the indicator columns: 单位代码, 单位名称, 类型.
 const UNIT_COLS: ColNum = 3;
 
+/// One unit's row of the 分单位明细 sheet.
+#[derive(Debug, Clone, Copy)]
+pub struct DetailRow<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub kind: UnitKind,
+    pub values: &'a BTreeMap<String, f64>,
+}
+
+impl<'a> From<&'a UnitRow> for DetailRow<'a> {
+    fn from(u: &'a UnitRow) -> Self {
+        DetailRow {
+            code: &u.code,
+            name: &u.name,
+            kind: u.kind,
+            values: &u.values,
+        }
+    }
+}
+
+/// The 分单位明细 sheet with its values and formats written, before the cells with findings are
+/// filled in: the largest sheet, which needs the unit values only, so `run` builds it while the
+/// anomaly checks run ([`super::DetailSheet`]).
+pub(super) struct Draft {
+    sh: Sheet,
+    /// Unit codes in row order, from row 2.
+    units: Vec<String>,
+    /// Indicator codes in column order, from column [`UNIT_COLS`].
+    codes: Vec<String>,
+    types: Vec<ValueType>,
+    last_row: RowNum,
+}
+
 /// Builds the 分单位明细 sheet: row 0 indicator codes, row 1 indicator names, then one row per
 /// accepted unit in registry order (units unknown to the registry last, by code).
 pub(super) fn units_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet> {
-    let mut sh = Sheet::new("分单位明细")?;
+    let rows = input.figures.units.iter().map(DetailRow::from).collect();
+    let draft = draft(input.figures, input.schema, input.registry, rows, st)?;
+    finish(draft, input, st)
+}
+
+/// Writes the headers, every unit's values and the column formats.
+pub(super) fn draft(
+    figures: &Figures,
+    schema: &Schema,
+    registry: &Registry,
+    rows: Vec<DetailRow>,
+    st: &Styles,
+) -> Result<Draft> {
+    let mut sh = Sheet::new(super::SHEET_DETAIL)?;
     sh.freeze_cols = UNIT_COLS;
     sh.header(0, &["单位代码", "单位名称", "类型"], &st.header)?;
     for col in 0..UNIT_COLS {
         sh.ws.write_blank(1, col, &st.header).map_err(xlsx_err)?;
     }
-    let codes: Vec<&str> = input
-        .figures
-        .indicators
-        .iter()
-        .map(|f| f.code.as_str())
-        .collect();
-    for (col, f) in (UNIT_COLS..).zip(&input.figures.indicators) {
+    let codes: Vec<&str> = figures.indicators.iter().map(|f| f.code.as_str()).collect();
+    for (col, f) in (UNIT_COLS..).zip(&figures.indicators) {
         sh.text(0, col, &f.code, &st.header)?;
         sh.long_text(1, col, &f.name, &st.header)?;
         sh.min_width(col, 10.0);
@@ -154,8 +197,7 @@ pub(super) fn units_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
     let types: Vec<ValueType> = codes
         .iter()
         .map(|code| {
-            input
-                .schema
+            schema
                 .indicator(code)
                 .map_or(ValueType::Count, |i| i.value_type)
         })
@@ -168,13 +210,13 @@ pub(super) fn units_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
         .collect();
     by_code.sort_unstable();
     let mut widest = vec![None::<f64>; codes.len()];
-    let units = ordered_units(input);
+    let units = ordered_units(registry, rows);
     let mut row = 2;
     for unit in &units {
-        sh.text(row, 0, &unit.code, &st.text)?;
-        sh.text(row, 1, &unit.name, &st.text)?;
+        sh.text(row, 0, unit.code, &st.text)?;
+        sh.text(row, 1, unit.name, &st.text)?;
         sh.text(row, 2, unit.kind.label(), &st.text)?;
-        for (col, v) in matching(&by_code, &unit.values) {
+        for (col, v) in matching(&by_code, unit.values) {
             sh.ws.write_number(row, col, v).map_err(xlsx_err)?;
             let w = &mut widest[usize::from(col - UNIT_COLS)];
             *w = Some(w.map_or(v.abs(), |w| w.max(v.abs())));
@@ -194,9 +236,20 @@ pub(super) fn units_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
                 .map_err(xlsx_err)?;
         }
     }
-    highlight(&mut sh, input, &units, &codes, &types, &formats)?;
-    let last_col = (UNIT_COLS + codes.len() as ColNum).saturating_sub(1);
-    sh.finish(2, last_row, last_col)
+    Ok(Draft {
+        sh,
+        units: units.iter().map(|u| u.code.to_string()).collect(),
+        codes: codes.iter().map(|c| c.to_string()).collect(),
+        types,
+        last_row,
+    })
+}
+
+/// Fills the cells with findings or anomalies and sets widths, panes and the filter.
+pub(super) fn finish(mut d: Draft, input: &SummaryInput, st: &Styles) -> Result<Worksheet> {
+    highlight(&mut d, input, &CellFormats::new(st))?;
+    let last_col = (UNIT_COLS + d.codes.len() as ColNum).saturating_sub(1);
+    d.sh.finish(2, d.last_row, last_col)
 }
 
 /// The finite values of `values` with their columns; `columns` is sorted by code.
@@ -214,22 +267,20 @@ fn matching<'a>(
 
 /// Fills the cells that have findings or anomalies, in row and column order so the workbook's
 /// format table comes out the same on every run.
-fn highlight(
-    sh: &mut Sheet,
-    input: &SummaryInput,
-    units: &[&UnitRow],
-    codes: &[&str],
-    types: &[ValueType],
-    formats: &CellFormats,
-) -> Result<()> {
+fn highlight(d: &mut Draft, input: &SummaryInput, formats: &CellFormats) -> Result<()> {
     let flags = flagged_cells(input);
     if flags.is_empty() {
         return Ok(());
     }
-    let col_of: FxHashMap<&str, usize> = codes.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    let col_of: FxHashMap<&str, usize> = d
+        .codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
     let mut cells: Vec<(RowNum, usize, Severity)> = Vec::new();
-    for (r, unit) in (2..).zip(units) {
-        let Some(of_unit) = flags.get(unit.code.as_str()) else {
+    for (r, unit) in (2..).zip(&d.units) {
+        let Some(of_unit) = flags.get(unit.as_str()) else {
             continue;
         };
         for (ind, sev) in of_unit {
@@ -241,30 +292,28 @@ fn highlight(
     cells.sort_unstable_by_key(|&(r, i, _)| (r, i));
     for (row, i, sev) in cells {
         let col = UNIT_COLS + i as ColNum;
-        sh.ws
-            .set_cell_format(row, col, formats.get(types[i], Some(sev)))
+        d.sh.ws
+            .set_cell_format(row, col, formats.get(d.types[i], Some(sev)))
             .map_err(xlsx_err)?;
     }
     Ok(())
 }
 
 /// Accepted units in registry order, then units the registry does not list, by code.
-fn ordered_units<'a>(input: &SummaryInput<'a>) -> Vec<&'a UnitRow> {
-    let units = &input.figures.units;
+fn ordered_units<'a>(registry: &Registry, units: Vec<DetailRow<'a>>) -> Vec<DetailRow<'a>> {
     // By code through a hash map: a scan per registry unit was quadratic (10^8 comparisons at
     // 10,000 units).
-    let by_code: FxHashMap<&str, &UnitRow> = units.iter().map(|u| (u.code.as_str(), u)).collect();
-    let mut out: Vec<&UnitRow> = input
-        .registry
+    let by_code: FxHashMap<&str, DetailRow> = units.iter().map(|u| (u.code, *u)).collect();
+    let mut out: Vec<DetailRow> = registry
         .units
         .iter()
         .filter_map(|r| by_code.get(r.code.as_str()).copied())
         .collect();
-    let mut rest: Vec<&UnitRow> = units
-        .iter()
-        .filter(|u| input.registry.get(&u.code).is_none())
+    let mut rest: Vec<DetailRow> = units
+        .into_iter()
+        .filter(|u| registry.get(u.code).is_none())
         .collect();
-    rest.sort_by(|a, b| a.code.cmp(&b.code));
+    rest.sort_by(|a, b| a.code.cmp(b.code));
     out.extend(rest);
     out
 }
