@@ -47,9 +47,10 @@ pub struct MacroResult {
 }
 
 /// Runs the check. `units` are `(code, prev, cur)`; `totals` overrides the unit sums when the
-/// county totals are known (`(prior, current)`). `None` when the prior total is 0.
-pub fn check(
-    units: &[(String, f64, f64)],
+/// county totals are known (`(prior, current)`). `None` when the prior total is 0. The codes may
+/// be borrowed: the check runs for every indicator over every unit.
+pub fn check<S: AsRef<str>>(
+    units: &[(S, f64, f64)],
     totals: Option<(f64, f64)>,
     p: &MacroParams,
 ) -> Option<MacroResult> {
@@ -66,18 +67,18 @@ pub fn check(
     let mut contributors = Vec::new();
     let delta = (t1 - t0).abs();
     if flagged && delta > 0.0 {
-        let mut all: Vec<&(String, f64, f64)> = units.iter().collect();
+        let mut all: Vec<&(S, f64, f64)> = units.iter().collect();
         all.sort_by(|a, b| {
             (b.2 - b.1)
                 .abs()
                 .total_cmp(&(a.2 - a.1).abs())
-                .then_with(|| a.0.cmp(&b.0))
+                .then_with(|| a.0.as_ref().cmp(b.0.as_ref()))
         });
         contributors = all
             .into_iter()
             .take(p.top)
             .map(|u| Contributor {
-                unit: u.0.clone(),
+                unit: u.0.as_ref().to_string(),
                 delta: u.2 - u.1,
                 share: (u.2 - u.1).abs() / delta,
             })

@@ -603,7 +603,7 @@ impl<'a> Ctx<'a> {
         not_run: Option<&str>,
         out: &mut Vec<Finding>,
     ) {
-        let Some(t) = poisson::test(p, x, g, &self.params.poisson) else {
+        let Some(t) = poisson::flag(p, x, g, &self.params.poisson) else {
             return;
         };
         let Some(severity) = t.verdict else { return };
@@ -687,13 +687,13 @@ impl<'a> Ctx<'a> {
     /// A09: the county change of one indicator and its main contributors.
     fn county_change(&self, ind: &Indicator, out: &mut Vec<Finding>) {
         let code = ind.code.as_str();
-        let rows: Vec<(String, f64, f64)> = self
+        let rows: Vec<(&str, f64, f64)> = self
             .units
             .iter()
             .filter(|u| u.cur(code).is_some() || u.pri(code).is_some())
             .map(|u| {
                 (
-                    u.code.clone(),
+                    u.code.as_str(),
                     u.pri(code).unwrap_or(0.0),
                     u.cur(code).unwrap_or(0.0),
                 )

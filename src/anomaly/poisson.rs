@@ -76,6 +76,19 @@ pub fn test(prev: f64, cur: f64, g: f64, params: &PoissonParams) -> Option<Poiss
     Some(PoissonTest { p, effect, verdict })
 }
 
+/// [`test`] for callers that keep flagged results only: `Some` exactly when `test` gives a
+/// verdict. The effect gate is checked first, so the p-value (a sum over the binomial
+/// distribution) is only computed for the changes large enough to be flagged: most are not,
+/// and at province scale this test runs a million times.
+pub fn flag(prev: f64, cur: f64, g: f64, params: &PoissonParams) -> Option<PoissonTest> {
+    if !(prev.is_finite() && cur.is_finite())
+        || log_effect(prev, cur, g).abs() < params.min_effect.ln()
+    {
+        return None;
+    }
+    test(prev, cur, g, params).filter(|t| t.verdict.is_some())
+}
+
 /// Suspicion for ranking: `min(1, −log10(p)/6)` (§4).
 pub fn suspicion(p: f64) -> f64 {
     (-p.max(1e-300).log10() / 6.0).clamp(0.0, 1.0)
@@ -112,6 +125,42 @@ mod tests {
             );
             assert_eq!(t.verdict == Some(Severity::Warning), flag, "({prev},{cur})");
         }
+    }
+
+    #[test]
+    fn flag_keeps_exactly_the_flagged_tests() {
+        let params = PoissonParams::default();
+        let counts = [
+            0.0,
+            1.0,
+            2.0,
+            3.0,
+            5.0,
+            8.0,
+            12.0,
+            35.0,
+            40.0,
+            150.0,
+            -1.0,
+            f64::NAN,
+        ];
+        for g in [1.0, 1.25, 0.5, 0.0, f64::INFINITY] {
+            for prev in counts {
+                for cur in counts {
+                    let full = test(prev, cur, g, &params).filter(|t| t.verdict.is_some());
+                    let quick = flag(prev, cur, g, &params);
+                    assert_eq!(
+                        quick.map(|t| (t.p, t.verdict)),
+                        full.map(|t| (t.p, t.verdict)),
+                        "({prev}, {cur}, g={g})"
+                    );
+                }
+            }
+        }
+        assert!(
+            flag(0.0, 12.0, 1.0, &params).is_some(),
+            "E4: 0 → 12 is flagged"
+        );
     }
 
     #[test]
