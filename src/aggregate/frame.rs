@@ -11,6 +11,9 @@ use super::units::UnitValues;
 use crate::registry::UnitKind;
 use crate::Result;
 
+/// Kinds in a group key (`indicator × KINDS + kind`).
+const KINDS: u32 = UnitKind::ALL.len() as u32;
+
 /// Sums of one (indicator, kind) group.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub(crate) struct GroupSum {
@@ -27,13 +30,14 @@ pub(crate) type Groups = BTreeMap<(String, UnitKind), GroupSum>;
 
 /// Groups the applicable values of `units` by (indicator, kind).
 ///
-/// The keys go into the frame as small integers (an indicator's position among the codes seen,
-/// the kind's position in [`UnitKind::ALL`]) rather than strings: grouping a million rows by two
-/// string columns spent most of its time encoding and hashing the strings.
+/// The key goes into the frame as one small integer, `indicator × KINDS + kind` (an indicator's
+/// position among the codes seen, the kind's position in [`UnitKind::ALL`]), rather than as two
+/// string columns: grouping a million rows by strings spent most of its time encoding and
+/// hashing them, and one integer column takes polars' plain integer path.
 pub(crate) fn group_sums(units: &[UnitValues]) -> Result<Groups> {
     let mut codes: Vec<&str> = Vec::new();
     let mut code_ix: FxHashMap<&str, u32> = FxHashMap::default();
-    let (mut inds, mut kinds, mut vals, mut yes) = (vec![], vec![], vec![], vec![]);
+    let (mut keys, mut vals, mut yes) = (vec![], vec![], vec![]);
     for u in units {
         let kind = UnitKind::ALL.iter().position(|k| *k == u.kind).unwrap_or(0) as u32;
         for (code, v) in &u.values {
@@ -41,19 +45,17 @@ pub(crate) fn group_sums(units: &[UnitValues]) -> Result<Groups> {
                 codes.push(code.as_str());
                 (codes.len() - 1) as u32
             });
-            inds.push(ix);
-            kinds.push(kind);
+            keys.push(ix * KINDS + kind);
             vals.push(*v);
             yes.push(if *v == 1.0 { 1.0 } else { 0.0 });
         }
     }
-    if inds.is_empty() {
+    if keys.is_empty() {
         return Ok(Groups::new());
     }
-    let ones = vec![1.0; inds.len()];
+    let ones = vec![1.0; keys.len()];
     let df = DataFrame::new_infer_height(vec![
-        Column::new("indicator".into(), inds),
-        Column::new("kind".into(), kinds),
+        Column::new("key".into(), keys),
         Column::new("value".into(), vals),
         Column::new("yes".into(), yes),
         Column::new("one".into(), ones),
@@ -61,7 +63,7 @@ pub(crate) fn group_sums(units: &[UnitValues]) -> Result<Groups> {
     .map_err(polars_error)?;
     let out = df
         .lazy()
-        .group_by([col("indicator"), col("kind")])
+        .group_by([col("key")])
         .agg([
             col("value").sum().alias("value"),
             col("one").sum().alias("units"),
@@ -74,21 +76,19 @@ pub(crate) fn group_sums(units: &[UnitValues]) -> Result<Groups> {
 }
 
 fn read_groups(df: &DataFrame, codes: &[&str]) -> PolarsResult<Groups> {
-    let inds = df.column("indicator")?.u32()?;
-    let kinds = df.column("kind")?.u32()?;
+    let keys = df.column("key")?.u32()?;
     let vals = df.column("value")?.f64()?;
     let units = df.column("units")?.f64()?;
     let yes = df.column("yes")?.f64()?;
     let mut groups = Groups::new();
-    let rows = inds
+    let rows = keys
         .iter()
-        .zip(kinds.iter())
         .zip(vals.iter())
         .zip(units.iter())
         .zip(yes.iter());
-    for ((((ind, kind), v), n), y) in rows {
-        let code = ind.and_then(|i| codes.get(i as usize));
-        let kind = kind.and_then(|k| UnitKind::ALL.get(k as usize));
+    for (((key, v), n), y) in rows {
+        let code = key.and_then(|k| codes.get((k / KINDS) as usize));
+        let kind = key.and_then(|k| UnitKind::ALL.get((k % KINDS) as usize));
         let (Some(code), Some(kind)) = (code, kind) else {
             continue;
         };

@@ -14,7 +14,6 @@ mod units;
 
 pub use prior::map_prior;
 
-use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -226,11 +225,7 @@ pub fn aggregate(
         .iter()
         .map(|u| (u.code.as_str(), &u.values))
         .collect();
-    let rates = schema
-        .rates
-        .par_iter()
-        .map(|r| rates::rate_figure(r, &now, &before, &prior_of))
-        .collect();
+    let rates = rates::rate_figures(&schema.rates, &now, &before, &prior_of);
     Ok(Figures {
         year,
         prior_year: year - 1,

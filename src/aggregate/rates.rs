@@ -3,6 +3,7 @@
 //! over the units where both are defined. Rates of units are never averaged: one township with
 //! 1/1 = 100% must not weigh like a department with 45/60.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
@@ -25,16 +26,69 @@ impl Sums {
     }
 }
 
-/// The county figure of one rate, this year and last.
-/// `prior_of` maps a unit code to its prior-year values (built once for all rates).
-pub(crate) fn rate_figure(
-    rate: &Rate,
+/// The county figures of every rate, this year and last.
+/// `prior_of` maps a unit code to its prior-year values (for `prev.X` in the expressions).
+///
+/// Each unit's numerator and denominator are evaluated unit by unit for all rates at once, in
+/// parallel (a unit's values stay in cache while its rates are evaluated; rate by rate, the
+/// ten thousand value maps of a province were walked once per rate), and then summed rate by
+/// rate in unit order, so the sums are the same as a plain loop's, bit for bit.
+pub(crate) fn rate_figures(
+    rates: &[Rate],
     current: &[UnitValues],
     prior: &[UnitValues],
     prior_of: &FxHashMap<&str, &BTreeMap<String, f64>>,
-) -> RateFigure {
-    let now = sum_rate(rate, current, |code| prior_of.get(code).copied());
-    let before = sum_rate(rate, prior, |_| None);
+) -> Vec<RateFigure> {
+    let now = terms(rates, current, |code| prior_of.get(code).copied());
+    let before = terms(rates, prior, |_| None);
+    rates
+        .iter()
+        .enumerate()
+        .map(|(i, rate)| figure(rate, sum(&now, i), sum(&before, i)))
+        .collect()
+}
+
+/// Per unit, per rate: (numerator, denominator) when the rate applies to the unit's kind and
+/// both are defined.
+fn terms<'a>(
+    rates: &[Rate],
+    units: &'a [UnitValues],
+    prior_of: impl Fn(&str) -> Option<&'a BTreeMap<String, f64>> + Sync,
+) -> Vec<Vec<Option<(f64, f64)>>> {
+    units
+        .par_iter()
+        .map(|u| {
+            let env = UnitEnv {
+                values: &u.values,
+                prior: prior_of(&u.code),
+                villages: u.villages,
+            };
+            rates
+                .iter()
+                .map(|rate| {
+                    if !rate.kinds.is_empty() && !rate.kinds.contains(&u.kind) {
+                        return None;
+                    }
+                    rate.numerator.eval(&env).zip(rate.denominator.eval(&env))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Σ numerator and Σ denominator of rate `i` over the units, in unit order.
+fn sum(terms: &[Vec<Option<(f64, f64)>>], i: usize) -> Sums {
+    let mut sums = Sums::default();
+    for (n, d) in terms.iter().filter_map(|t| t.get(i).copied().flatten()) {
+        sums.numerator += n;
+        sums.denominator += d;
+        sums.units += 1;
+    }
+    sums
+}
+
+/// The county figure of one rate from this year's and last year's sums.
+fn figure(rate: &Rate, now: Sums, before: Sums) -> RateFigure {
     let value = now.value();
     let prior_value = before.value();
     let has_prior = before.units > 0;
@@ -53,30 +107,4 @@ pub(crate) fn rate_figure(
         decimals: rate.decimals,
         units: now.units,
     }
-}
-
-/// Sums the per-unit numerator and denominator over the units of the rate's kinds where both are
-/// defined. `prior_of` gives a unit's prior-year values for `prev.X` inside the expressions.
-fn sum_rate<'a>(
-    rate: &Rate,
-    units: &'a [UnitValues],
-    prior_of: impl Fn(&str) -> Option<&'a BTreeMap<String, f64>>,
-) -> Sums {
-    let mut sums = Sums::default();
-    for u in units {
-        if !rate.kinds.is_empty() && !rate.kinds.contains(&u.kind) {
-            continue;
-        }
-        let env = UnitEnv {
-            values: &u.values,
-            prior: prior_of(&u.code),
-            villages: u.villages,
-        };
-        if let (Some(n), Some(d)) = (rate.numerator.eval(&env), rate.denominator.eval(&env)) {
-            sums.numerator += n;
-            sums.denominator += d;
-            sums.units += 1;
-        }
-    }
-    sums
 }
