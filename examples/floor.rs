@@ -12,6 +12,11 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// The same allocator as the `huizong` binary (src/main.rs), so the floor is measured under the
+/// same conditions as the run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Cell count and numeric sum of one workbook.
 #[derive(Default, Clone, Copy)]
 struct Tally {
