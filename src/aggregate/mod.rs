@@ -234,7 +234,7 @@ pub fn aggregate(
         coverage,
         indicators,
         rates,
-        units: unit_rows(now, &before),
+        units: unit_rows(now, before),
     })
 }
 
@@ -322,17 +322,14 @@ fn indicator_figure(
 }
 
 /// One row per accepted unit, with its (mapped) prior-year values.
-fn unit_rows(now: Vec<UnitValues>, before: &[UnitValues]) -> Vec<UnitRow> {
-    let prior: BTreeMap<&str, &BTreeMap<String, f64>> = before
-        .iter()
-        .map(|u| (u.code.as_str(), &u.values))
-        .collect();
+fn unit_rows(now: Vec<UnitValues>, before: Vec<UnitValues>) -> Vec<UnitRow> {
+    // Last year's value maps move into this year's rows (unit codes are distinct on each side):
+    // copying them cost a million string copies at 10,000 units.
+    let mut prior: FxHashMap<String, BTreeMap<String, f64>> =
+        before.into_iter().map(|u| (u.code, u.values)).collect();
     now.into_iter()
         .map(|u| UnitRow {
-            prior: prior
-                .get(u.code.as_str())
-                .map(|p| (*p).clone())
-                .unwrap_or_default(),
+            prior: prior.remove(u.code.as_str()).unwrap_or_default(),
             code: u.code,
             name: u.name,
             kind: u.kind,

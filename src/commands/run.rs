@@ -2,6 +2,7 @@
 //! into county figures with year-on-year change, rank anomalies, and write the summary workbook,
 //! `figures_<year>.json`, the history file and one feedback workbook per unit with findings.
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -104,10 +105,15 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     drop(prior_mapped);
     // The outputs need the files' covers and findings only: the long records now carry every
     // accepted value, and the per-cell copies were a third of the memory at province scale.
-    for sub in outcomes.iter_mut().filter_map(|o| o.submission.as_mut()) {
-        sub.values.clear();
-        sub.notes.clear();
-    }
+    pool.install(|| {
+        outcomes
+            .par_iter_mut()
+            .filter_map(|o| o.submission.as_mut())
+            .for_each(|sub| {
+                sub.values.clear();
+                sub.notes.clear();
+            })
+    });
 
     t.done("aggregate");
     let mut params = anomaly::Params::default();
