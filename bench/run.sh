@@ -25,7 +25,8 @@
 #      "runH" is the same run with --prior DATA/nN/.history2023/history.csv (written once by
 #      `huizong run --year 2023`): the usual yearly flow, which reads only this year's folder, so
 #      its ratio is against the one-folder floor.
-#   4. Times `huizong check` of one single workbook as a whole process (median of 10, ms).
+#   4. Times `huizong check` of one single workbook as a whole process (median of 10, ms), a
+#      workbook of the first size given, with that size's registry (50 units by default).
 #   5. Prints the table and writes it, with the machine and load conditions, to
 #      bench/results-<date>.md.
 #
@@ -88,6 +89,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 ROWS=()
 PHASES=()
 CHECK_MS=""
+CHECK_N=""
 for N in "${SIZES[@]}"; do
     D=$DATA/n$N
     if [ -f "$D/.bench-units" ] && [ "$(cat "$D/.bench-units")" = "$N" ]; then
@@ -142,12 +144,15 @@ for N in "${SIZES[@]}"; do
             (fw>0 ? rw/fw : 0), (fc>0 ? rc/fc : 0), bw, bc, (bw>0 ? rw/bw : 0), (bc>0 ? rc/bc : 0),
             hw, hc, hr/1024, (fw>0 ? hw/fw : 0), (fc>0 ? hc/fc : 0), ec, g }')")
     if [ -z "$CHECK_MS" ]; then
-        one=$(find "$D/2024" -name '*.xlsx' | sort | head -n 1)
+        # awk, not head: head exits early, sort then dies of SIGPIPE and pipefail ends the script
+        # (silently) once the folder is large, e.g. `bash bench/run.sh 10000`
+        one=$(find "$D/2024" -name '*.xlsx' | sort | awk 'NR == 1')
         log "check of one workbook x10: $one"
         for i in $(seq 10); do
             timed check "$BIN" check --year 2024 --registry "$D/units.csv" "$one"
         done
         CHECK_MS=$(awk '{print $1*1000}' "$TMP/check" | median)
+        CHECK_N=$N
         CHECK_RSS=$(awk '{print $3}' "$TMP/check" | median)
     fi
 done
@@ -174,6 +179,6 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
     echo
     for i in "${!SIZES[@]}"; do echo "- N=${SIZES[$i]}:${PHASES[$i]:- n/a}"; done
     echo
-    echo "\`huizong check\` of one workbook, whole process: ${CHECK_MS:-n/a} ms median of 10, peak RSS ${CHECK_RSS:-n/a} KiB."
+    echo "\`huizong check\` of one workbook, whole process: ${CHECK_MS:-n/a} ms median of 10, peak RSS ${CHECK_RSS:-n/a} KiB (a workbook of the first size, N=${CHECK_N:-n/a}, with that size's registry: every other unit of it is reported missing, so the time grows with N)."
 } | tee "$RESULTS"
 log "results written to $RESULTS"
