@@ -34,15 +34,16 @@ struct Phases {
 
 impl Phases {
     fn new() -> Self {
+        let on = std::env::var_os("HUIZONG_TIMING").is_some();
         Phases {
-            on: std::env::var_os("HUIZONG_TIMING").is_some(),
+            on,
             last: std::time::Instant::now(),
-            last_cpu: cpu_seconds(),
+            last_cpu: on.then(cpu_seconds).flatten(),
         }
     }
 
     fn done(&mut self, phase: &str) {
-        let cpu = cpu_seconds();
+        let cpu = self.on.then(cpu_seconds).flatten();
         if self.on {
             let wall = self.last.elapsed().as_secs_f64();
             match cpu.zip(self.last_cpu) {
