@@ -26,7 +26,9 @@ pub fn map_prior(records: &[Record], registry: &Registry, year: i32) -> (Vec<Rec
     for r in records.iter().filter(|r| r.year == prior_year) {
         by_unit.entry(&*r.unit).or_default().push(r);
     }
-    let mut out = Vec::new();
+    // About one record per prior record (fewer after merges, more only when a unit was split
+    // between several): reserving once spares the copies of a growing vector of a million.
+    let mut out = Vec::with_capacity(by_unit.values().map(Vec::len).sum());
     let mut consumed: FxHashSet<&str> = FxHashSet::default();
     let mut changed = false;
     for unit in registry.active_in(year) {
@@ -34,9 +36,8 @@ pub fn map_prior(records: &[Record], registry: &Registry, year: i32) -> (Vec<Rec
         let code: Arc<str> = unit.code.as_str().into();
         if let [(own, weight)] = sources.as_slice() {
             if let Some((&key, recs)) = by_unit.get_key_value(own.as_str()) {
-                if let Some(mapped) = one_to_one(recs, &code, unit, *weight) {
+                if one_to_one(recs, &code, unit, *weight, &mut out) {
                     consumed.insert(key);
-                    out.extend(mapped);
                     continue;
                 }
             }
@@ -88,12 +89,19 @@ pub fn map_prior(records: &[Record], registry: &Registry, year: i32) -> (Vec<Rec
 
 /// The common case of a unit continuing one prior unit whose records have distinct indicators in
 /// code order: each record maps to one record, as the general path would map it (same values,
-/// same order), without a table per unit. `None` when the records are not in that shape.
-fn one_to_one(recs: &[&Record], code: &Arc<str>, unit: &Unit, weight: f64) -> Option<Vec<Record>> {
+/// same order), without a table per unit. Appends to `out` and returns true, or returns false
+/// (appending nothing) when the records are not in that shape.
+fn one_to_one(
+    recs: &[&Record],
+    code: &Arc<str>,
+    unit: &Unit,
+    weight: f64,
+    out: &mut Vec<Record>,
+) -> bool {
     if !recs.windows(2).all(|w| w[0].indicator < w[1].indicator) {
-        return None;
+        return false;
     }
-    let mapped = recs.iter().map(|r| {
+    out.extend(recs.iter().map(|r| {
         // Summed from zero as in the general path (which turns -0 into 0).
         let value = 0.0 + weight * r.value;
         if r.unit == *code && r.kind == unit.kind && r.value == value {
@@ -108,8 +116,8 @@ fn one_to_one(recs: &[&Record], code: &Arc<str>, unit: &Unit, weight: f64) -> Op
                 origin: r.origin.clone(),
             }
         }
-    });
-    Some(mapped.collect())
+    }));
+    true
 }
 
 /// The (code, weight) pairs a unit's prior value is built from.

@@ -273,14 +273,13 @@ pub fn prior_by_unit(
     registry: Option<&Registry>,
     year: i32,
 ) -> (Vec<Record>, BTreeMap<String, PriorValues>, bool) {
-    let last: Vec<Record> = records
-        .iter()
-        .filter(|r| r.year == year - 1)
-        .cloned()
-        .collect();
+    // map_prior keeps last year's records itself: no copy of the million records first.
     let (mapped, changed) = match registry {
-        Some(reg) => map_prior(&last, reg, year),
-        None => (last, false),
+        Some(reg) => map_prior(records, reg, year),
+        None => {
+            let last = records.iter().filter(|r| r.year == year - 1).cloned();
+            (last.collect(), false)
+        }
     };
     // A unit's records are contiguous: build one unit's values at a time (in parallel), then
     // look each unit up once, not once per record (a million string-keyed lookups otherwise).
