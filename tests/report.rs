@@ -13,7 +13,8 @@ use huizong::diagnostic::{Diagnostic, Location, Pos, Severity};
 use huizong::registry::{Registry, Unit, UnitKind};
 use huizong::report::feedback::{build_feedback, feedback_file_name, SHEET_FEEDBACK};
 use huizong::report::summary::{
-    build_summary, AnomalyRow, FileState, FileStatus, RunMeta, SummaryInput,
+    build_summary, build_summary_with, AnomalyRow, DetailRow, DetailSheet, FileState, FileStatus,
+    RunMeta, SummaryInput,
 };
 use huizong::schema::{Aggregation, Expr, Indicator, Rate, Schema, Section, ValueType};
 
@@ -405,6 +406,27 @@ fn summary_bytes() -> Vec<u8> {
         meta: meta(),
     };
     build_summary(&input).expect("summary builds")
+}
+
+#[test]
+fn summary_with_the_detail_sheet_built_ahead_is_the_same_workbook() {
+    // `run` builds the 分单位明细 rows while the anomaly checks run and fills in the highlighted
+    // cells afterwards; the workbook must be the one `build_summary` writes, byte for byte.
+    let (fig, sch, reg) = (figures(), schema(), registry());
+    let (fnd, fls, anm) = (findings(), files(), anomalies());
+    let input = SummaryInput {
+        figures: &fig,
+        schema: &sch,
+        registry: &reg,
+        findings: &fnd,
+        files: &fls,
+        anomalies: &anm,
+        meta: meta(),
+    };
+    let rows = fig.units.iter().map(DetailRow::from).collect();
+    let ahead = DetailSheet::build(&fig, &sch, &reg, rows).expect("detail builds");
+    let with = build_summary_with(&input, Some(ahead)).expect("summary builds");
+    assert!(with == summary_bytes(), "the two ways of building differ");
 }
 
 // ---------------------------------------------------------------- reading back

@@ -35,20 +35,15 @@ pub fn detect(input: &AnomalyInput, params: &Params) -> Vec<Finding> {
             ctx.peers(r, out);
         })
     };
-    let found = |check: &dyn Fn(&mut Vec<Finding>)| {
-        let mut out = Vec::new();
-        check(&mut out);
-        out
-    };
     let ((mut out, rates), (copies, (duplicates, heaping))) = rayon::join(
         || rayon::join(by_ind, by_rate),
         || {
             rayon::join(
-                || found(&|out| ctx.copies(out)),
+                || found(|out| ctx.copies(out)),
                 || {
                     rayon::join(
-                        || found(&|out| ctx.duplicates(out)),
-                        || found(&|out| ctx.heaping(out)),
+                        || found(|out| ctx.duplicates(out)),
+                        || found(|out| ctx.heaping(out)),
                     )
                 },
             )
@@ -66,6 +61,13 @@ pub fn detect(input: &AnomalyInput, params: &Params) -> Vec<Finding> {
     out
 }
 
+/// The findings of one check.
+fn found(check: impl FnOnce(&mut Vec<Finding>)) -> Vec<Finding> {
+    let mut out = Vec::new();
+    check(&mut out);
+    out
+}
+
 /// Runs `check` for every item on the rayon pool (indicators and rates are independent) and
 /// concatenates the findings in item order, so the output does not depend on scheduling.
 fn each_in_parallel<T: Sync>(
@@ -74,11 +76,7 @@ fn each_in_parallel<T: Sync>(
 ) -> Vec<Finding> {
     let per_item: Vec<Vec<Finding>> = items
         .par_iter()
-        .map(|item| {
-            let mut out = Vec::new();
-            check(item, &mut out);
-            out
-        })
+        .map(|item| found(|out| check(item, out)))
         .collect();
     per_item.into_iter().flatten().collect()
 }

@@ -81,9 +81,8 @@ pub fn test(prev: f64, cur: f64, g: f64, params: &PoissonParams) -> Option<Poiss
 /// distribution) is only computed for the changes large enough to be flagged: most are not,
 /// and at province scale this test runs a million times.
 pub fn flag(prev: f64, cur: f64, g: f64, params: &PoissonParams) -> Option<PoissonTest> {
-    if !(prev.is_finite() && cur.is_finite())
-        || log_effect(prev, cur, g).abs() < params.min_effect.ln()
-    {
+    // A NaN effect (bad input) is not below the gate; `test` then rejects the input itself.
+    if log_effect(prev, cur, g).abs() < params.min_effect.ln() {
         return None;
     }
     test(prev, cur, g, params).filter(|t| t.verdict.is_some())

@@ -184,14 +184,10 @@ pub fn build_summary_with(input: &SummaryInput, detail: Option<DetailSheet>) -> 
     wb.set_properties(&properties(input)?);
     let mut detail = detail;
     for (name, build) in SHEETS {
-        let sheet = match detail.take() {
-            Some(DetailSheet(draft)) if *name == SHEET_DETAIL => {
-                detail::finish(draft, input, &styles)?
-            }
-            other => {
-                detail = other;
-                build(input, &styles)?
-            }
+        let ahead = detail.take_if(|_| *name == SHEET_DETAIL);
+        let sheet = match ahead {
+            Some(DetailSheet(draft)) => detail::finish(draft, input, &styles)?,
+            None => build(input, &styles)?,
         };
         wb.push_worksheet(sheet);
     }
