@@ -156,6 +156,9 @@ pub struct RuleArgs {
     /// 列出全部规则
     #[arg(long)]
     pub all: bool,
+    /// 以 Markdown 输出全部规则的说明（docs/rules.md 由此生成）
+    #[arg(long, conflicts_with = "all")]
+    pub markdown: bool,
     #[command(flatten)]
     pub schema: SchemaArg,
 }

@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
+use crate::codes::Code;
+
 /// How serious a finding is. Order matters: `Error < Warning < Info` sorts errors first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -120,8 +122,9 @@ impl Location {
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Diagnostic {
-    /// Rule code: `V..` schema rule, `S..` structure, `N..` normalisation, `A..` anomaly.
-    pub code: String,
+    /// Rule code: `V..` rule, `S..` structure, `N..` normalisation, `A..` anomaly, `X..` the
+    /// program's own failure (the table is [`crate::codes`]).
+    pub code: Code,
     pub severity: Severity,
     pub location: Location,
     /// One Chinese sentence, no trailing 。
@@ -132,11 +135,14 @@ pub struct Diagnostic {
     pub indicator: Option<String>,
     /// The unit's own explanation (说明) that accompanies a warning, when it is a real one.
     pub explanation: Option<String>,
+    /// Other cells the finding rests on (the other side of a cross-unit check), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Location>,
 }
 
 impl Diagnostic {
     pub fn new(
-        code: impl Into<String>,
+        code: impl Into<Code>,
         severity: Severity,
         location: Location,
         message: impl Into<String>,
@@ -149,6 +155,7 @@ impl Diagnostic {
             unit: None,
             indicator: None,
             explanation: None,
+            related: Vec::new(),
         }
     }
 
@@ -209,8 +216,8 @@ impl Diagnostic {
     }
 
     /// Stable sort key: file, sheet, cell, code, message.
-    pub fn sort_key(&self) -> (&Location, &str, &str) {
-        (&self.location, &self.code, &self.message)
+    pub fn sort_key(&self) -> (&Location, Code, &str) {
+        (&self.location, self.code, &self.message)
     }
 }
 

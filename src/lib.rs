@@ -16,6 +16,7 @@
 pub mod aggregate;
 pub mod anomaly;
 pub mod cli;
+pub mod codes;
 pub mod commands;
 pub mod diagnostic;
 pub mod draft;

@@ -1,6 +1,9 @@
 //! Aggregation semantics (domain §1.4, §1.6), prior mapping and the history file, on hand-built
 //! schemas, registries and records, plus a property test against a naive loop oracle.
 
+mod common;
+use common::build;
+
 use std::collections::BTreeMap;
 
 use huizong::aggregate::{aggregate, figures_json, history, map_prior, Coverage, Figures, Record};
@@ -63,8 +66,7 @@ fn schema(indicators: Vec<Indicator>, rates: Vec<Rate>) -> Schema {
         sections: vec![],
         indicators,
         rates,
-        rules: vec![],
-        index: Default::default(),
+        ..build::schema(vec![], vec![])
     }
 }
 

@@ -1,10 +1,13 @@
 //! Integration tests of `anomaly::detect`: the E10 priority case of anomaly-methods §4, a
 //! hand-built county of 20 units with three planted mistakes, and `accept.toml` handling.
 
+mod common;
+use common::build;
+
 use std::collections::BTreeMap;
 
 use huizong::anomaly::{
-    self, accept, detect, unit_queue, AnomalyInput, Finding, Params, UnitInput,
+    accept, detect, unit_queue, AnomalyInput, Finding, Params, UnitInput,
 };
 use huizong::diagnostic::Severity;
 use huizong::registry::UnitKind;
@@ -47,8 +50,7 @@ fn schema(indicators: Vec<Indicator>, rates: Vec<Rate>) -> Schema {
         sections: vec![],
         indicators,
         rates,
-        rules: vec![],
-        index: Default::default(),
+        ..build::schema(vec![], vec![])
     }
 }
 
@@ -395,10 +397,10 @@ reason = "与上年相同属实"
 
 #[test]
 fn codes_explain_every_rule() {
-    let a03 = anomaly::codes().iter().find(|c| c.0 == "A03").unwrap();
-    assert_eq!(a03.1, Severity::Warning);
-    assert!(a03.2.contains("单位错误"));
-    assert!(anomaly::codes().iter().all(|c| !c.3.is_empty()));
+    let a03 = huizong::codes::Code::A03.info().unwrap();
+    assert_eq!(a03.severity, Severity::Warning);
+    assert!(a03.title.contains("单位错误"));
+    assert!(huizong::codes::TABLE.iter().all(|c| !c.help.is_empty()));
 }
 
 #[test]

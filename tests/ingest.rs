@@ -2,6 +2,9 @@
 //! written by LibreOffice, and a no-panic property test. Every workbook is built in the test
 //! (rust_xlsxwriter, following `src/sheets.rs`) or read from `tests/fixtures/real/`.
 
+mod common;
+use common::build;
+
 use std::io::{Cursor, Read, Write};
 
 use huizong::diagnostic::{Diagnostic, Severity};
@@ -70,8 +73,7 @@ fn schema() -> Schema {
             ),
         ],
         rates: vec![],
-        rules: vec![],
-        index: Default::default(),
+        ..build::schema(vec![], vec![])
     }
 }
 

@@ -2,6 +2,7 @@
 //! checked cell by cell. Inputs are built by hand so these tests depend on no other module.
 
 mod common;
+use common::build;
 
 use calamine::{open_workbook_from_rs, Data, Range, Reader, SheetVisible, Xlsx};
 use std::collections::BTreeMap;
@@ -106,8 +107,7 @@ fn schema() -> Schema {
             unit: None,
             kinds: vec![],
         }],
-        rules: vec![],
-        index: Default::default(),
+        ..build::schema(vec![], vec![])
     }
 }
 

@@ -4,6 +4,9 @@
 //! Most tests use a hand-built schema (the catalogue of domain §1.2–1.3) so they do not depend on
 //! the schema parser; the last ones use the embedded schema and the template writer.
 
+mod common;
+use common::build;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use huizong::registry::{Unit, UnitKind};
@@ -123,8 +126,7 @@ fn fixture_schema() -> Schema {
         sections: Vec::new(),
         indicators,
         rates: Vec::new(),
-        rules: Vec::new(),
-        index: Default::default(),
+        ..build::schema(vec![], vec![])
     }
 }
 
@@ -723,7 +725,7 @@ fn large_county_is_generated_quickly() {
 /// Every in-record and cross-period rule of the embedded schema holds on clean data.
 #[test]
 fn clean_data_satisfies_the_embedded_schema_rules() {
-    use huizong::schema::{expr::Env, RuleScope};
+    use huizong::schema::expr::Env;
     struct E<'a>(
         &'a BTreeMap<String, f64>,
         Option<&'a BTreeMap<String, f64>>,
@@ -750,13 +752,10 @@ fn clean_data_satisfies_the_embedded_schema_rules() {
             let env = E(&d.values, prior.as_ref(), f64::from(u.villages));
             for r in &schema.rules {
                 let applies = r.kinds.is_empty() || r.kinds.contains(&u.kind);
-                let Some(expr) = r
-                    .expr
-                    .as_ref()
-                    .filter(|_| applies && r.scope != RuleScope::Builtin)
-                else {
+                if !applies {
                     continue;
-                };
+                }
+                let expr = &r.expr;
                 if r.when.as_ref().is_some_and(|w| w.holds(&env) != Some(true)) {
                     continue;
                 }
@@ -766,7 +765,7 @@ fn clean_data_satisfies_the_embedded_schema_rules() {
                         "{year} {} {} {}",
                         d.code,
                         r.code,
-                        r.expr_text.clone().unwrap_or_default()
+                        r.expr_text
                     ));
                 }
             }

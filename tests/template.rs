@@ -2,6 +2,7 @@
 //! and the prior-year prefill of `huizong template`.
 
 mod common;
+use common::build;
 
 use calamine::{Data, Range, Reader, Xlsx};
 use std::collections::BTreeMap;
@@ -96,8 +97,7 @@ fn schema() -> Schema {
             ind("FY02", "收到行政复议申请", "件", Count, "FY", &[C], None),
         ],
         rates: vec![],
-        rules: vec![],
-        index: Default::default(),
+        ..build::schema(vec![], vec![])
     }
 }
 

@@ -64,7 +64,7 @@ pub fn parse(text: &str) -> Result<Vec<Acceptance>, String> {
 /// Whether an acceptance is about this finding (unit, rule, indicator and, if given, year).
 fn matches(a: &Acceptance, f: &Finding, year: Option<i32>) -> bool {
     f.unit.as_deref() == Some(a.unit.as_str())
-        && a.rule == f.code
+        && f.code == a.rule.as_str()
         && (a.indicator.is_none() || a.indicator == f.indicator)
         && (a.period.is_none() || year.is_none() || a.period == year)
 }
@@ -99,8 +99,9 @@ pub fn apply(findings: &mut [Finding], acceptances: &[Acceptance], year: Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes::Code;
 
-    fn finding(code: &str, severity: Severity, value: f64) -> Finding {
+    fn finding(code: Code, severity: Severity, value: f64) -> Finding {
         let mut f = Finding::new(code, severity, "m");
         f.unit = Some("T01".into());
         f.indicator = Some("ZF06".into());
@@ -117,8 +118,8 @@ mod tests {
         .unwrap();
         assert_eq!(a[1].date, Some(AcceptDate::Text("2025年1月".into())));
         let mut f = vec![
-            finding("A04", Severity::Error, 90.0),
-            finding("A02", Severity::Warning, 40.0),
+            finding(Code::A04, Severity::Error, 90.0),
+            finding(Code::A02, Severity::Warning, 40.0),
         ];
         apply(&mut f, &a, Some(2023));
         assert!(!f[0].accepted);

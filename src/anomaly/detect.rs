@@ -13,6 +13,7 @@ use super::{
     accept, copy, county, fmt_num, gate, hb, heaping, peer, poisson, ranking, rate, ratio,
     sigma_gap, stats, unit_error, AnomalyInput, Finding, Params, Statistic, UnitInput,
 };
+use crate::codes::Code;
 use crate::diagnostic::Severity;
 use crate::registry::UnitKind;
 use crate::schema::{expr::Env, Indicator, Rate, ValueType};
@@ -394,7 +395,7 @@ impl<'a> Ctx<'a> {
     /// A finding about one unit and indicator, with value, prior, location and impact filled.
     fn unit_finding(
         &self,
-        code: &str,
+        code: Code,
         severity: Severity,
         u: &UnitView,
         ind: &Indicator,
@@ -502,7 +503,7 @@ impl<'a> Ctx<'a> {
                 None,
             ),
         };
-        let mut f = self.unit_finding("A03", Severity::Warning, u, ind, message);
+        let mut f = self.unit_finding(Code::A03, Severity::Warning, u, ind, message);
         f.suspicion = suspicion;
         f.suggestion = suggestion;
         f.statistic = Some(Statistic::new(
@@ -540,7 +541,7 @@ impl<'a> Ctx<'a> {
                 .filter(|e| e.1.starts_with("unchanged"))
                 .for_each(|e| cover(e.0));
             let mut f = Finding::new(
-                "A01",
+                Code::A01,
                 Severity::Info,
                 format!(
                     "{}{}中{same}/{n}个单位与上年完全相同，HB检验只比较有变化的单位",
@@ -581,7 +582,7 @@ impl<'a> Ctx<'a> {
                 fmt_num((iv.1 * 10.0).round() / 10.0),
                 unit = ind.unit,
             );
-            let mut f = self.unit_finding("A01", severity, u, ind, message);
+            let mut f = self.unit_finding(Code::A01, severity, u, ind, message);
             f.suspicion = if hu.status.is_imputation() { 0.9 } else { 0.6 };
             f.expected = Some(iv);
             f.statistic = Some(Statistic::new("E", hu.effect, threshold.clone()));
@@ -617,7 +618,7 @@ impl<'a> Ctx<'a> {
         if let Some(r) = not_run {
             message.push_str(&format!("（同类单位较少，{r}，未做HB检验）"));
         }
-        let mut f = self.unit_finding("A02", severity, u, ind, message);
+        let mut f = self.unit_finding(Code::A02, severity, u, ind, message);
         f.suspicion = poisson::suspicion(t.p);
         f.statistic = Some(Statistic::new(
             "p",
@@ -665,7 +666,7 @@ impl<'a> Ctx<'a> {
                 )),
             ),
         };
-        let mut f = self.unit_finding("A11", Severity::Warning, u, ind, message);
+        let mut f = self.unit_finding(Code::A11, Severity::Warning, u, ind, message);
         f.suspicion = suspicion;
         f.statistic = stat;
         f.expected = Some((p * g * b.0, p * g * b.1));
@@ -726,7 +727,7 @@ impl<'a> Ctx<'a> {
             })
             .collect();
         let mut f = Finding::new(
-            "A09",
+            Code::A09,
             Severity::Info,
             format!(
                 "全县{}由上年{}变为本年{}（{:+.1}%），变化主要来自：{}",
@@ -765,7 +766,7 @@ impl<'a> Ctx<'a> {
             .unwrap_or_default()
     }
 
-    fn unit_level(&self, code: &str, severity: Severity, u: &UnitView, msg: String) -> Finding {
+    fn unit_level(&self, code: Code, severity: Severity, u: &UnitView, msg: String) -> Finding {
         let mut f = Finding::new(code, severity, msg);
         f.unit = Some(u.code.clone());
         f.unit_name = Some(u.name.clone());
@@ -795,7 +796,7 @@ impl<'a> Ctx<'a> {
                 c.nontrivial,
                 fmt_num(p.nontrivial_value)
             );
-            let mut f = self.unit_level("A05", Severity::Warning, u, msg);
+            let mut f = self.unit_level(Code::A05, Severity::Warning, u, msg);
             f.suspicion = 0.7;
             f.statistic = Some(Statistic::new(
                 "相同比例",
@@ -861,7 +862,7 @@ impl<'a> Ctx<'a> {
                 "与{}（{}）填报的{}项非零指标完全相同，疑似报送了同一份数据",
                 other.name, other.code, c.nonzero
             );
-            let mut f = self.unit_level("A06", Severity::Error, me, msg);
+            let mut f = self.unit_level(Code::A06, Severity::Error, me, msg);
             f.suspicion = 1.0;
             out.push(f);
         }
@@ -880,7 +881,7 @@ impl<'a> Ctx<'a> {
             let values: Vec<f64> = self.units.iter().filter_map(|u| u.cur(&ind.code)).collect();
             if let Some(t) = heaping::test(&values, p).filter(|t| t.flagged) {
                 let mut f = Finding::new(
-                    "A07",
+                    Code::A07,
                     Severity::Info,
                     format!(
                         "{}：{}个不小于{}的填报值中有{}个是{}的整倍数（p={:.1e}），疑似估算填报",
@@ -909,7 +910,7 @@ impl<'a> Ctx<'a> {
                     p.base,
                     t.p
                 );
-                let mut f = self.unit_level("A07", Severity::Info, u, msg);
+                let mut f = self.unit_level(Code::A07, Severity::Info, u, msg);
                 f.suspicion = 0.3;
                 f.statistic = Some(Statistic::new("p", t.p, fmt_num(p.p_warn)));
                 out.push(f);
@@ -932,7 +933,7 @@ impl<'a> Ctx<'a> {
                         fmt_num(x),
                         ind.unit
                     );
-                    let mut f = self.unit_finding("A07", Severity::Info, u, ind, msg);
+                    let mut f = self.unit_finding(Code::A07, Severity::Info, u, ind, msg);
                     f.suspicion = 0.2;
                     out.push(f);
                 }
@@ -999,7 +1000,7 @@ impl<'a> Ctx<'a> {
                 ),
                 rate::RateCheck::Na | rate::RateCheck::Pass => continue,
             };
-            let mut f = Finding::new("A04", severity, format!("{what}，{detail}"));
+            let mut f = Finding::new(Code::A04, severity, format!("{what}，{detail}"));
             f.unit = Some(u.code.clone());
             f.unit_name = Some(u.name.clone());
             f.indicator = Some(r.code.clone());
@@ -1080,7 +1081,7 @@ impl<'a> Ctx<'a> {
                 fmt_num(typical),
                 m
             );
-            let mut f = Finding::new("A08", p.severity, msg);
+            let mut f = Finding::new(Code::A08, p.severity, msg);
             f.unit = Some(u.code.clone());
             f.unit_name = Some(u.name.clone());
             f.indicator = Some(r.code.clone());
@@ -1116,7 +1117,7 @@ impl<'a> Ctx<'a> {
                 fmt_num(g.1 / g.2),
                 status.code()
             );
-            let mut f = Finding::new("A10", Severity::Info, msg);
+            let mut f = Finding::new(Code::A10, Severity::Info, msg);
             f.unit = Some(g.0.code.clone());
             f.unit_name = Some(g.0.name.clone());
             f.indicator = Some(r.code.clone());

@@ -39,6 +39,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::{fmt_num, Finding};
+use crate::codes::Code;
 use crate::diagnostic::Severity;
 use crate::schema::Indicator;
 
@@ -100,7 +101,7 @@ impl YoyGates {
 }
 
 /// The YoY codes whose findings fold (trend tests, not unit slips).
-const FOLDING: [&str; 3] = ["A01", "A02", "A11"];
+const FOLDING: [Code; 3] = [Code::A01, Code::A02, Code::A11];
 
 /// Direction of a YoY finding: +1 up, −1 down, 0 unknown or unchanged.
 fn direction(f: &Finding) -> i8 {
@@ -122,7 +123,7 @@ pub fn fold_breakdowns(out: &mut Vec<Finding>, indicators: &[Indicator]) {
         .iter()
         .map(|i| (i.code.as_str(), i.name.as_str()))
         .collect();
-    let is_yoy = |f: &Finding| FOLDING.contains(&f.code.as_str()) && f.unit.is_some();
+    let is_yoy = |f: &Finding| FOLDING.contains(&f.code) && f.unit.is_some();
     // (child index, parent index) pairs.
     let mut merges: Vec<(usize, usize)> = Vec::new();
     for (ci, c) in out.iter().enumerate().filter(|(_, f)| is_yoy(f)) {
@@ -197,7 +198,7 @@ mod tests {
         assert!(g.hb_sized(false, 3.0, 5.0));
     }
 
-    fn finding(code: &str, sev: Severity, unit: &str, ind: &str, p: f64, x: f64) -> Finding {
+    fn finding(code: Code, sev: Severity, unit: &str, ind: &str, p: f64, x: f64) -> Finding {
         let mut f = Finding::new(code, sev, format!("{ind}变化"));
         f.unit = Some(unit.into());
         f.indicator = Some(ind.into());
@@ -229,22 +230,22 @@ mod tests {
         ];
         let w = Severity::Warning;
         let mut out = vec![
-            finding("A01", w, "D09", "ZF06B", 113.0, 322.0),
-            finding("A01", w, "D09", "ZF06", 151.0, 430.0),
-            finding("A01", w, "D09", "ZF06A", 22.0, 62.0),
+            finding(Code::A01, w, "D09", "ZF06B", 113.0, 322.0),
+            finding(Code::A01, w, "D09", "ZF06", 151.0, 430.0),
+            finding(Code::A01, w, "D09", "ZF06A", 22.0, 62.0),
             // Another unit's breakdown, and one moving the other way: both stay.
-            finding("A01", w, "D01", "ZF06B", 100.0, 300.0),
-            finding("A02", w, "D02", "ZF06B", 30.0, 5.0),
-            finding("A01", Severity::Info, "D02", "ZF06", 30.0, 70.0),
+            finding(Code::A01, w, "D01", "ZF06B", 100.0, 300.0),
+            finding(Code::A02, w, "D02", "ZF06B", 30.0, 5.0),
+            finding(Code::A01, Severity::Info, "D02", "ZF06", 30.0, 70.0),
             // A unit slip never folds.
-            finding("A03", w, "D09", "ZF06A", 22.0, 62.0),
+            finding(Code::A03, w, "D09", "ZF06A", 22.0, 62.0),
         ];
         fold_breakdowns(&mut out, &inds);
-        let keys: Vec<(&str, &str, &str)> = out
+        let keys: Vec<(Code, &str, &str)> = out
             .iter()
             .map(|f| {
                 (
-                    f.code.as_str(),
+                    f.code,
                     f.unit.as_deref().unwrap_or(""),
                     f.indicator.as_deref().unwrap_or(""),
                 )
@@ -253,11 +254,11 @@ mod tests {
         assert_eq!(
             keys,
             [
-                ("A01", "D09", "ZF06"),
-                ("A01", "D01", "ZF06B"),
-                ("A02", "D02", "ZF06B"),
-                ("A01", "D02", "ZF06"),
-                ("A03", "D09", "ZF06A"),
+                (Code::A01, "D09", "ZF06"),
+                (Code::A01, "D01", "ZF06B"),
+                (Code::A02, "D02", "ZF06B"),
+                (Code::A01, "D02", "ZF06"),
+                (Code::A03, "D09", "ZF06A"),
             ]
         );
         assert_eq!(
@@ -273,8 +274,8 @@ mod tests {
             ind("ZF06B", "处罚种类：罚款", Some("ZF06")),
         ];
         let mut out = vec![
-            finding("A01", Severity::Info, "D09", "ZF06", 151.0, 260.0),
-            finding("A01", Severity::Warning, "D09", "ZF06B", 113.0, 322.0),
+            finding(Code::A01, Severity::Info, "D09", "ZF06", 151.0, 260.0),
+            finding(Code::A01, Severity::Warning, "D09", "ZF06B", 113.0, 322.0),
         ];
         fold_breakdowns(&mut out, &inds);
         assert_eq!(out.len(), 2);

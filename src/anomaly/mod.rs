@@ -68,6 +68,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::aggregate::UnitRow;
+use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location, Pos, Severity};
 use crate::registry::UnitKind;
 use crate::schema::Schema;
@@ -218,7 +219,7 @@ impl Statistic {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// `A01` … `A11`.
-    pub code: String,
+    pub code: Code,
     pub severity: Severity,
     /// Unit code; `None` for county- or group-level findings.
     pub unit: Option<String>,
@@ -254,9 +255,9 @@ pub struct Finding {
 
 impl Finding {
     /// A finding with the given code, severity and message; everything else empty.
-    pub fn new(code: &str, severity: Severity, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, severity: Severity, message: impl Into<String>) -> Self {
         Finding {
-            code: code.to_string(),
+            code,
             severity,
             unit: None,
             unit_name: None,
@@ -293,7 +294,7 @@ impl Finding {
             message.push('）');
         }
         let mut d = Diagnostic::new(
-            self.code.clone(),
+            self.code,
             self.severity,
             parse_location(&self.location),
             message,
@@ -305,35 +306,6 @@ impl Finding {
         }
         d
     }
-}
-
-/// The anomaly codes: `(code, default severity, Chinese title, Chinese help)`, for
-/// `huizong rule A03`.
-pub fn codes() -> &'static [(&'static str, Severity, &'static str, &'static str)] {
-    &[
-        ("A01", Severity::Warning, "同比变化异常（HB趋势检验）",
-         "按Hidiroglou–Berthelot方法，将本单位的同比变化与同类单位的中位变化比较，并按单位规模加权；超出排除区间（可疑度0.6）或更宽的插补区间（可疑度0.9）的单位中，按趋势调整后变化达到2倍（或减半）为警告，达到1.5倍为提示，变化更小的不列出。件数类本年、上年均小于20的以A02的结论为准。同类单位少于10个时不运行，改用A02/A11；只有1个单位的类别（县本级、法院）不做逐单位同比检验，其变化见A09。多数单位与上年相同时只比较有变化的单位。分项指标与其合计同向变化时并入合计的提示。结果给出本年数值的合理范围"),
-        ("A02", Severity::Warning, "小数目同比变化显著（泊松检验）",
-         "对件数类指标，按全县同比趋势检验本年数与上年数之差是否显著（条件泊松精确检验）；同时要求变化至少翻倍或减半。p<0.001为警告，p<0.01为提示。适用于含0的小数目"),
-        ("A03", Severity::Warning, "疑似单位错误（元/千元/万元）",
-         "金额本年与上年相差约1000倍或10000倍，通常是把万元填成元或把元填成万元；给出按正确单位折算的建议值（不自动修改）。相差超过10^2.5倍但不接近这些倍数的，作为极端变化提示核实"),
-        ("A04", Severity::Error, "填报比率与分子分母不符",
-         "单位填报的比率须与分子、分母相符（允许末位1个单位的舍入误差）；分子大于分母、分母大于0而比率空白为错误；比率按小数填写（0.857而非85.7%）或无案件却填写比率为警告"),
-        ("A05", Severity::Warning, "疑似照抄上年数据",
-         "本年非零指标中至少80%与上年完全相同，且其中至少3项数值不小于10，疑似沿用上年报表"),
-        ("A06", Severity::Error, "两个单位填报数据完全相同",
-         "两个不同单位同一年的全部非零指标（至少3项）完全相同，其中一份文件很可能报错"),
-        ("A07", Severity::Info, "数字过于整齐（疑似估算）",
-         "同一指标各单位、或同一单位各指标中，10的整倍数明显多于正常比例（二项检验p<0.001）；或金额为1000000、2000这类过于整齐的数，可能为估算数"),
-        ("A08", Severity::Info, "与同类单位相比明显偏离",
-         "对件均金额、比率等与单位规模无关的指标，在同类单位（至少8个）中按对数尺度计算修正z分数（中位数/MAD），|z|>3.5为偏离"),
-        ("A09", Severity::Info, "全县汇总数变化较大",
-         "全县合计同比变化超过30%时（件数类还须超出随机波动，泊松检验p<0.01），列出变化最大的单位及其占全县变化量的比例，便于核实"),
-        ("A10", Severity::Info, "数值断层（sigma-gap）",
-         "同类单位数值排序后，相邻数值之间的差距超过5倍（或10倍）稳健标准差，断层以外的单位为偏离（默认不运行）"),
-        ("A11", Severity::Warning, "金额同比超出合理倍数",
-         "金额（本年或上年不少于1万元）按全县趋势调整后，本年为上年的3倍以上或1/3以下；或由有到无、由无到有"),
-    ]
 }
 
 /// Formats a number for messages: whole numbers without decimals, others with up to 2.
@@ -397,16 +369,6 @@ mod tests {
     }
 
     #[test]
-    fn codes_are_unique_and_ordered() {
-        let c: Vec<&str> = codes().iter().map(|c| c.0).collect();
-        let mut s = c.clone();
-        s.sort();
-        s.dedup();
-        assert_eq!(c, s);
-        assert_eq!(c.len(), 11);
-    }
-
-    #[test]
     fn numbers_format_compactly() {
         assert_eq!(fmt_num(1265000.0), "1265000");
         assert_eq!(fmt_num(85.3), "85.3");
@@ -417,7 +379,7 @@ mod tests {
     #[test]
     fn finding_converts_to_diagnostic() {
         let mut f = Finding::new(
-            "A03",
+            Code::A03,
             Severity::Warning,
             "罚没金额本年126.5与上年1250000相差约10^-4倍",
         );

@@ -147,6 +147,7 @@ pub fn validate_all(
     });
     let display = registry.map_or("", |r| r.display.as_str());
     let mut batch = validate::check_batch(outcomes, reg, year, display);
+    validate::cross_unit::check(outcomes, schema, reg, year);
     crate::diagnostic::sort(&mut batch);
     batch
 }

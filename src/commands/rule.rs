@@ -1,22 +1,18 @@
-//! `huizong rule CODE` / `huizong rule --all`: explain the checks, from the one list of each kind
-//! (schema rules, reader codes, batch codes, anomaly codes).
+//! `huizong rule CODE` / `--all` / `--markdown`: explain the checks, from the one code table and
+//! the schema's expression rules ([`crate::codes::explain`]).
 
 use crate::cli::{Outcome, RuleArgs};
-use crate::diagnostic::Severity;
-use crate::schema::{RuleScope, Schema};
+use crate::codes::{explain, Code};
+use crate::schema::Schema;
 use crate::{Error, Result};
-
-/// One explainable code, whatever module owns it.
-struct Entry {
-    code: String,
-    severity: Severity,
-    title: String,
-    detail: String,
-}
 
 pub fn run(args: &RuleArgs) -> Result<Outcome> {
     let schema = Schema::load(args.schema.schema.as_deref())?;
-    let entries = all_entries(&schema);
+    if args.markdown {
+        print!("{}", explain::markdown(&schema));
+        return Ok(Outcome::Clean);
+    }
+    let entries = explain::all(&schema);
     match (&args.code, args.all) {
         (_, true) => {
             for e in &entries {
@@ -24,19 +20,16 @@ pub fn run(args: &RuleArgs) -> Result<Outcome> {
             }
         }
         (Some(code), false) => {
-            let want = code.trim().to_ascii_uppercase();
-            let e = entries.iter().find(|e| e.code == want).ok_or_else(|| {
-                Error::Usage(format!(
-                    "没有规则 {code}；用 huizong rule --all 查看全部规则"
-                ))
-            })?;
-            println!(
-                "{} {}（{}）\n\n{}",
-                e.code,
-                e.title,
-                e.severity.label(),
-                e.detail.trim_end()
-            );
+            let want = Code::parse(&code.trim().to_ascii_uppercase());
+            let e = entries
+                .iter()
+                .find(|e| Some(e.code) == want)
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "没有规则 {code}；用 huizong rule --all 查看全部规则"
+                    ))
+                })?;
+            print!("{}", explain::render(e));
         }
         (None, false) => {
             return Err(Error::Usage(
@@ -45,54 +38,4 @@ pub fn run(args: &RuleArgs) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Clean)
-}
-
-fn all_entries(schema: &Schema) -> Vec<Entry> {
-    let mut out: Vec<Entry> = schema
-        .rules
-        .iter()
-        .map(|r| {
-            let mut detail = String::new();
-            if let Some(t) = &r.expr_text {
-                let scope = match r.scope {
-                    RuleScope::CrossPeriod => "（跨期，需提供上年数据）",
-                    _ => "",
-                };
-                detail.push_str(&format!("条件：{t}{scope}\n"));
-            }
-            if !r.kinds.is_empty() {
-                let kinds: Vec<&str> = r.kinds.iter().map(|k| k.label()).collect();
-                detail.push_str(&format!("适用：{}\n", kinds.join("、")));
-            }
-            detail.push_str(&format!("提示信息：{}\n", r.message));
-            if let Some(h) = &r.help {
-                detail.push('\n');
-                detail.push_str(h);
-            }
-            Entry {
-                code: r.code.clone(),
-                severity: r.severity,
-                title: r.title.clone(),
-                detail,
-            }
-        })
-        .collect();
-    let builtin = crate::validate::BatchCodes::ALL
-        .iter()
-        .chain(crate::anomaly::codes());
-    out.extend(builtin.map(|(code, severity, title, help)| Entry {
-        code: code.to_string(),
-        severity: *severity,
-        title: title.to_string(),
-        detail: help.to_string(),
-    }));
-    out.extend(crate::ingest::codes::BUILTIN.iter().map(|c| Entry {
-        code: c.code.to_string(),
-        severity: c.severity,
-        title: c.title.to_string(),
-        detail: c.help.to_string(),
-    }));
-    out.sort_by(|a, b| a.code.cmp(&b.code));
-    out.dedup_by(|a, b| a.code == b.code);
-    out
 }

@@ -130,7 +130,7 @@ fn position(d: &Diagnostic) -> String {
 
 /// A short instruction chosen by the finding's code prefix and severity.
 fn how_to_fix(d: &Diagnostic) -> &'static str {
-    let prefix = d.code.chars().next().unwrap_or(' ');
+    let prefix = d.code.prefix() as char;
     match (prefix, d.severity) {
         ('S', _) => "请使用本年度下发的模板重新填报，不要增删行列、改动表头或工作表名称。",
         ('N', Severity::Error) => {

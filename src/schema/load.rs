@@ -6,9 +6,12 @@ use std::ops::Range;
 use std::path::Path;
 
 use super::parser::{self, IdentRef, BUILTINS};
-use super::raw::{RawFile, RawIndicator, RawRate, RawRule, RawSection, Text};
+use super::raw::{RawFile, RawIndicator, RawOverride, RawRate, RawRule, RawSection, Text};
 use super::source::Source;
-use super::{Aggregation, Expr, Indicator, Rate, Rule, RuleScope, Schema, Section, ValueType};
+use super::{
+    Aggregation, Expr, Indicator, Override, Rate, Rule, RuleScope, Schema, Section, ValueType,
+};
+use crate::codes::Code;
 use crate::diagnostic::Severity;
 use crate::registry::UnitKind;
 use crate::Result;
@@ -37,6 +40,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema> {
         .iter()
         .map(|r| ck.rule(r, &indicators, &codes))
         .collect::<Result<Vec<_>>>()?;
+    let overrides = raw
+        .overrides
+        .iter()
+        .map(|o| ck.override_(o))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Schema {
         id: raw.schema.id,
         title: raw.schema.title,
@@ -46,6 +54,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema> {
         indicators,
         rates,
         rules,
+        overrides,
         index: Default::default(),
     })
 }
@@ -225,16 +234,17 @@ impl Checker<'_> {
 
     fn rule(&mut self, r: &RawRule, inds: &[Indicator], codes: &[&str]) -> Result<Rule> {
         let src = self.src;
-        let code = self.define(&r.code, "规则")?;
-        let severity = Severity::parse(r.severity.get_ref()).ok_or_else(|| {
-            src.error_span(
-                &r.severity.span(),
+        let code = self.rule_code(&r.code)?;
+        if let Some(b) = code.info() {
+            return Err(src.error_span(
+                &r.code.span(),
                 format!(
-                    "未知的严重程度“{}”；应为 error、warning 或 info",
-                    r.severity.get_ref()
+                    "{code}（{}）由程序内置检查，不能再定义为表达式规则；要改它的严重程度请写在 [[overrides]] 中",
+                    b.title
                 ),
-            )
-        })?;
+            ));
+        }
+        let severity = severity(src, &r.severity)?;
         let scope = scope(src, &r.scope)?;
         let (expr, when) = self.rule_exprs(r, scope, inds, codes)?;
         check_placeholders(src, &r.message, inds)?;
@@ -245,10 +255,47 @@ impl Checker<'_> {
             message: r.message.get_ref().clone(),
             scope,
             expr,
-            expr_text: r.expr.as_ref().map(|e| e.get_ref().clone()),
+            expr_text: r.expr.as_ref().map(|e| e.get_ref().clone()).unwrap_or_default(),
             when,
             kinds: kinds(src, &r.kinds)?,
             help: r.help.clone(),
+        })
+    }
+
+    /// A rule's or override's code: a letter and two digits, defined once.
+    fn rule_code(&mut self, text: &Text) -> Result<Code> {
+        let name = self.define(text, "规则")?;
+        Code::parse(&name).ok_or_else(|| {
+            self.src.error_span(
+                &text.span(),
+                format!("规则代码“{name}”格式不对：应为一个大写字母加两位数字，如 V25"),
+            )
+        })
+    }
+
+    /// `[[overrides]]`: the code must be one the program checks itself; a message only where
+    /// the program renders the code from a template.
+    fn override_(&mut self, o: &RawOverride) -> Result<Override> {
+        let src = self.src;
+        let code = self.rule_code(&o.code)?;
+        let Some(info) = code.info() else {
+            return Err(src.error_span(
+                &o.code.span(),
+                format!("{code} 不是程序内置的检查，不能覆盖；表达式规则请写在 [[rules]] 中"),
+            ));
+        };
+        if let Some(m) = &o.message {
+            if info.template.is_none() {
+                return Err(src.error_span(
+                    &m.span(),
+                    format!("{code}（{}）的提示信息由程序生成，只能修改 severity", info.title),
+                ));
+            }
+        }
+        Ok(Override {
+            code,
+            severity: o.severity.as_ref().map(|s| severity(src, s)).transpose()?,
+            message: o.message.as_ref().map(|m| m.get_ref().clone()),
         })
     }
 
@@ -259,24 +306,12 @@ impl Checker<'_> {
         scope: RuleScope,
         inds: &[Indicator],
         codes: &[&str],
-    ) -> Result<(Option<Expr>, Option<Expr>)> {
+    ) -> Result<(Expr, Option<Expr>)> {
         let src = self.src;
-        if scope == RuleScope::Builtin {
-            if let Some(e) = r.expr.as_ref().or(r.when.as_ref()) {
-                return Err(src.error_span(
-                    &e.span(),
-                    "内置规则（scope = \"builtin\"）由程序自行检查，不能写 expr 或 when",
-                ));
-            }
-            return Ok((None, None));
-        }
         let Some(expr_text) = &r.expr else {
             return Err(src.error_span(
                 &r.scope.span(),
-                format!(
-                    "规则 {} 缺少 expr：只有内置规则可以不写表达式",
-                    r.code.get_ref()
-                ),
+                format!("规则 {} 缺少 expr", r.code.get_ref()),
             ));
         };
         let mut parsed = Vec::new();
@@ -305,8 +340,10 @@ impl Checker<'_> {
             ));
         }
         let mut it = parsed.into_iter();
-        let expr = it.next();
-        Ok((expr, it.next()))
+        match it.next() {
+            Some(expr) => Ok((expr, it.next())),
+            None => Err(src.error_span(&r.scope.span(), "规则缺少 expr")),
+        }
     }
 }
 
@@ -398,14 +435,29 @@ fn aggregation(src: &Source, t: &Text) -> Result<Aggregation> {
 
 fn scope(src: &Source, t: &Text) -> Result<RuleScope> {
     match t.get_ref().as_str() {
-        "builtin" => Ok(RuleScope::Builtin),
         "in_record" => Ok(RuleScope::InRecord),
         "cross_period" => Ok(RuleScope::CrossPeriod),
+        "builtin" => Err(src.error_span(
+            &t.span(),
+            "程序内置的检查不在 [[rules]] 中声明（见 huizong rule --all）；要改它的严重程度请写 [[overrides]]",
+        )),
         other => Err(src.error_span(
             &t.span(),
-            format!("未知的规则范围“{other}”；应为 builtin、in_record 或 cross_period"),
+            format!("未知的规则范围“{other}”；应为 in_record 或 cross_period"),
         )),
     }
+}
+
+fn severity(src: &Source, t: &Text) -> Result<Severity> {
+    Severity::parse(t.get_ref()).ok_or_else(|| {
+        src.error_span(
+            &t.span(),
+            format!(
+                "未知的严重程度“{}”；应为 error、warning 或 info",
+                t.get_ref()
+            ),
+        )
+    })
 }
 
 /// Unit kinds by their schema key; duplicates are dropped, order kept.

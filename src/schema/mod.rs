@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::OnceLock;
 
+use crate::codes::Code;
 use crate::diagnostic::Severity;
 use crate::registry::UnitKind;
 use crate::Result;
@@ -109,19 +110,26 @@ pub struct Rate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleScope {
-    /// Checked by the reader itself (types, placeholders, cover); no expression.
-    Builtin,
     /// Within one submission.
     InRecord,
     /// Needs the same unit's prior-year values (`prev.X`).
     CrossPeriod,
 }
 
-/// A validation rule.
+/// A schema's change to a code the program checks itself ([`crate::codes::TABLE`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Override {
+    pub code: Code,
+    pub severity: Option<Severity>,
+    /// A new message template, for codes whose table entry has one.
+    pub message: Option<String>,
+}
+
+/// An expression rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
-    /// V-code, e.g. `V25`.
-    pub code: String,
+    /// V-code, e.g. `V25`; never a code of [`crate::codes::TABLE`].
+    pub code: Code,
     pub severity: Severity,
     /// Short Chinese title.
     pub title: String,
@@ -129,9 +137,9 @@ pub struct Rule {
     /// its prior-year value.
     pub message: String,
     pub scope: RuleScope,
-    /// The condition that must hold (`None` for built-in rules).
-    pub expr: Option<Expr>,
-    pub expr_text: Option<String>,
+    /// The condition that must hold.
+    pub expr: Expr,
+    pub expr_text: String,
     /// Precondition; the rule is skipped when it is false or missing.
     pub when: Option<Expr>,
     /// Unit kinds the rule applies to (empty = all).
@@ -156,6 +164,8 @@ pub struct Schema {
     pub indicators: Vec<Indicator>,
     pub rates: Vec<Rate>,
     pub rules: Vec<Rule>,
+    /// Severity and message changes to built-in codes.
+    pub overrides: Vec<Override>,
     /// Code → position in `indicators`, built on first lookup. Leave it `Default::default()`
     /// when building a schema by hand.
     #[serde(skip)]
@@ -220,8 +230,29 @@ impl Schema {
         }
     }
 
-    pub fn rule(&self, code: &str) -> Option<&Rule> {
+    /// The expression rule with this code.
+    pub fn rule(&self, code: Code) -> Option<&Rule> {
         self.rules.iter().find(|r| r.code == code)
+    }
+
+    /// The severity findings under `code` get: the schema's override or expression rule, else
+    /// the table's default.
+    pub fn severity(&self, code: Code) -> Severity {
+        self.overrides
+            .iter()
+            .find(|o| o.code == code)
+            .and_then(|o| o.severity)
+            .or_else(|| self.rule(code).map(|r| r.severity))
+            .unwrap_or_else(|| code.severity())
+    }
+
+    /// The message template of a built-in code: the schema's override, else the table's.
+    pub fn template(&self, code: Code) -> Option<&str> {
+        self.overrides
+            .iter()
+            .find(|o| o.code == code)
+            .and_then(|o| o.message.as_deref())
+            .or_else(|| code.info().and_then(|c| c.template))
     }
 
     /// Indicators in one section, template order.

@@ -22,6 +22,8 @@ pub struct RawFile {
     pub rates: Vec<RawRate>,
     #[serde(default)]
     pub rules: Vec<RawRule>,
+    #[serde(default)]
+    pub overrides: Vec<RawOverride>,
 }
 
 /// `[schema]`: identity of the indicator system.
@@ -75,6 +77,17 @@ pub struct RawRate {
     pub unit: Option<String>,
     #[serde(default)]
     pub kinds: Vec<Text>,
+}
+
+/// `[[overrides]]`: a new severity (or message template) for a code the program checks itself.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOverride {
+    pub code: Text,
+    #[serde(default)]
+    pub severity: Option<Text>,
+    #[serde(default)]
+    pub message: Option<Text>,
 }
 
 /// `[[rules]]`.

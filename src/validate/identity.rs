@@ -1,14 +1,15 @@
 //! V04/V05-style identity checks of the cover: the unit exists in the registry for the year, the
 //! statistical year is the task year, and the declared kind matches the registry.
 
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::codes::Code;
+use crate::diagnostic::{Diagnostic, Location};
 use crate::ingest::Submission;
 use crate::registry::{Registry, UnitKind};
 use crate::schema::Schema;
 use crate::sheets::CoverField;
 
 /// Rule code for cover identity problems (domain V04).
-const CODE: &str = "V04";
+const CODE: Code = Code::V04;
 
 pub(super) fn check(
     sub: &Submission,
@@ -17,7 +18,7 @@ pub(super) fn check(
     registry: Option<&Registry>,
     year: Option<i32>,
 ) -> Vec<Diagnostic> {
-    let severity = schema.rule(CODE).map_or(Severity::Error, |r| r.severity);
+    let severity = schema.severity(CODE);
     let at = |field: CoverField| cover_location(sub, file, field);
     let mut out = Vec::new();
     let mut push = |loc: Location, msg: String| {

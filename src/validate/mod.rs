@@ -5,6 +5,7 @@
 //! `ingest`; this module works on the normalised values and the unit's identity.
 
 mod batch;
+pub mod cross_unit;
 mod identity;
 mod rules;
 

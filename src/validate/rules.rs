@@ -1,6 +1,7 @@
 //! Schema rules on one submission: required cells (V01), indicators the unit's kind does not
 //! report (V06), and every in-record and cross-period rule expression.
 
+use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::ingest::{Submission, Value};
 use crate::registry::UnitKind;
@@ -43,7 +44,7 @@ pub(super) fn required(
     earlier: &[Diagnostic],
     out: &mut Vec<Diagnostic>,
 ) {
-    let severity = schema.rule("V01").map_or(Severity::Error, |r| r.severity);
+    let severity = schema.severity(Code::V01);
     for ind in schema.indicators.iter().filter(|i| i.reported_by(kind)) {
         let Some(cell) = sub.values.get(&ind.code) else {
             continue; // a missing row is reported by the reader (S06)
@@ -63,7 +64,7 @@ pub(super) fn required(
         }
         out.push(
             Diagnostic::new(
-                "V01",
+                Code::V01,
                 severity,
                 Location::cell(file, cell.sheet.clone(), cell.pos),
                 format!("“{}”（{}）未填写；没有发生的请填 0", ind.name, ind.code),
@@ -81,7 +82,7 @@ pub(super) fn applicability(
     kind: UnitKind,
     out: &mut Vec<Diagnostic>,
 ) {
-    let severity = schema.rule("V06").map_or(Severity::Warning, |r| r.severity);
+    let severity = schema.severity(Code::V06);
     for (code, cell) in &sub.values {
         let Some(ind) = schema.indicator(code) else {
             continue;
@@ -91,7 +92,7 @@ pub(super) fn applicability(
         }
         out.push(
             Diagnostic::new(
-                "V06",
+                Code::V06,
                 severity,
                 Location::cell(file, cell.sheet.clone(), cell.pos),
                 format!(
@@ -115,20 +116,18 @@ pub(super) fn police_detention(
     out: &mut Vec<Diagnostic>,
 ) {
     const CODE: &str = "ZF06H";
-    let Some(rule) = schema.rule("V67") else {
-        return;
-    };
     let Some(cell) = ctx.sub.values.get(CODE) else {
         return;
     };
     if cell.value.number().unwrap_or(0.0) <= 0.0 || name.contains("公安") {
         return;
     }
+    let template = schema.template(Code::V67).unwrap_or_default();
     let mut d = Diagnostic::new(
-        "V67",
-        rule.severity,
+        Code::V67,
+        schema.severity(Code::V67),
         Location::cell(ctx.file, cell.sheet.clone(), cell.pos),
-        render_message(&rule.message, ctx),
+        render_message(template, ctx),
     )
     .with_indicator(CODE);
     d.explanation = ctx
@@ -150,9 +149,8 @@ pub(super) fn evaluate(ctx: &Context, schema: &Schema, out: &mut Vec<Diagnostic>
 }
 
 fn evaluate_one(ctx: &Context, rule: &Rule) -> Option<Diagnostic> {
-    let expr = rule.expr.as_ref()?;
+    let expr = &rule.expr;
     let applies = match rule.scope {
-        RuleScope::Builtin => false,
         RuleScope::InRecord => true,
         RuleScope::CrossPeriod => ctx.prior.is_some(),
     };
@@ -176,7 +174,7 @@ fn evaluate_one(ctx: &Context, rule: &Rule) -> Option<Diagnostic> {
         None => Location::file(ctx.file),
     };
     let mut d = Diagnostic::new(
-        &rule.code,
+        rule.code,
         rule.severity,
         location,
         render_message(&rule.message, ctx),

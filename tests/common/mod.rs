@@ -1,10 +1,13 @@
 //! Helpers shared by the integration tests.
 
+#![allow(dead_code)] // each test binary uses a part of them
+
+pub mod build;
+
 use std::path::{Path, PathBuf};
 
 /// The CSV filter that writes UTF-8 (44,34,76 = comma, double quote, UTF-8): LibreOffice's default
 /// follows the locale and writes `?` for Chinese here.
-#[allow(dead_code)] // not every test binary converts to CSV
 pub const CSV_UTF8: &str = "csv:Text - txt - csv (StarCalc):44,34,76";
 
 /// Converts `files` with `libreoffice --headless --convert-to <filter>` into `outdir`, with a

@@ -55,7 +55,7 @@ pub(super) fn findings_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksh
             .map(|i| indicator_label(input, i))
             .unwrap_or_default();
         sh.text(row, 4, &ind, &st.text)?;
-        sh.text(row, 5, &d.code, &st.text)?;
+        sh.text(row, 5, d.code.as_str(), &st.text)?;
         sh.text(row, 6, d.severity.label(), &severity_format(st, d.severity))?;
         sh.text(row, 7, &d.message, &st.text)?;
         sh.text(row, 8, d.explanation.as_deref().unwrap_or(""), &st.text)?;
