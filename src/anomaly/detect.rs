@@ -27,13 +27,17 @@ pub fn detect(input: &AnomalyInput, params: &Params) -> Vec<Finding> {
     let by_ind = || {
         each_in_parallel(&ctx.numeric, |ind, out| {
             ctx.yoy(ind, out);
-            ctx.county_change(ind, out);
+            if !params.unit_only {
+                ctx.county_change(ind, out);
+            }
         })
     };
     let by_rate = || {
         each_in_parallel(&input.schema.rates, |r, out| {
             ctx.reported_rate(r, out);
-            ctx.peers(r, out);
+            if !params.unit_only {
+                ctx.peers(r, out);
+            }
         })
     };
     let ((mut out, rates), (copies, (duplicates, heaping))) = rayon::join(
@@ -44,7 +48,7 @@ pub fn detect(input: &AnomalyInput, params: &Params) -> Vec<Finding> {
                 || {
                     rayon::join(
                         || found(|out| ctx.duplicates(out)),
-                        || found(|out| ctx.heaping(out)),
+                        || found(|out| if !params.unit_only { ctx.heaping(out) }),
                     )
                 },
             )
@@ -436,7 +440,8 @@ impl<'a> Ctx<'a> {
                 }
             }
             // A kind of one unit has no trend but its own: its change is the county's (A09).
-            if self.kind_size(kind) < self.params.gates.min_kind_units {
+            // Without peers (`unit_only`) nothing past the unit's own slip is judged.
+            if self.params.unit_only || self.kind_size(kind) < self.params.gates.min_kind_units {
                 continue;
             }
             let rest: Vec<&(&UnitView, f64, f64)> = pairs

@@ -173,6 +173,11 @@ pub struct Params {
     pub gates: gate::YoyGates,
     /// Acceptances from `accept.toml`.
     pub acceptances: Vec<Acceptance>,
+    /// Only the methods that judge a unit by itself and its own prior year, with no peers or
+    /// county trend (A03 unit slips, A04 reported rates, A05 copied year, A06 two identical
+    /// units): what `check` can say about a few files. `run` has the whole county.
+    #[serde(default)]
+    pub unit_only: bool,
 }
 
 impl Default for Params {
@@ -192,6 +197,7 @@ impl Default for Params {
             trend_min_pairs: 5,
             gates: gate::YoyGates::default(),
             acceptances: Vec::new(),
+            unit_only: false,
         }
     }
 }

@@ -57,11 +57,6 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     })
 }
 
-/// Anomaly methods that judge one unit against its own prior year, with no peers or county
-/// trend: unit slips (A03), reported rates against their counts (A04), a copied year (A05) and
-/// two units with identical data (A06). The peer-based methods need the whole county: `run`.
-const UNIT_METHODS: [&str; 4] = ["A03", "A04", "A05", "A06"];
-
 fn unit_anomalies(
     schema: &Schema,
     outcomes: &[FileOutcome],
@@ -74,7 +69,7 @@ fn unit_anomalies(
             let sub = o.submission.as_ref()?;
             let code = sub.cover.unit_code.clone()?;
             let records =
-                common::records_of(o, registry, year.unwrap_or_default(), &Default::default());
+                common::records_of(o, schema, registry, year.unwrap_or_default(), &Default::default());
             Some(UnitInput {
                 name: registry
                     .and_then(|r| r.get(&code))
@@ -101,9 +96,12 @@ fn unit_anomalies(
         units,
         county: BTreeMap::new(),
     };
-    anomaly::detect(&input, &anomaly::Params::default())
+    let params = anomaly::Params {
+        unit_only: true,
+        ..Default::default()
+    };
+    anomaly::detect(&input, &params)
         .iter()
-        .filter(|f| UNIT_METHODS.contains(&f.code.as_str()))
         .map(|f| f.to_diagnostic())
         .collect()
 }

@@ -166,14 +166,17 @@ pub fn accepted_records(
     pool.install(|| {
         files
             .par_iter()
-            .flat_map_iter(|o| records_of(o, registry, year, &codes))
+            .flat_map_iter(|o| records_of(o, schema, registry, year, &codes))
             .collect()
     })
 }
 
-/// Long-form records of one accepted file (numbers only; blanks and 不适用 are not records).
+/// Long-form records of one accepted file (numbers only; blanks and 不适用 are not records). A
+/// value of an indicator the unit's kind does not report (V06) is not part of its data, for
+/// `check` and `run` alike.
 pub fn records_of(
     outcome: &FileOutcome,
+    schema: &Schema,
     registry: Option<&Registry>,
     year: i32,
     codes: &Interner,
@@ -196,6 +199,9 @@ pub fn records_of(
             let Value::Number(v) = cell.value else {
                 return None;
             };
+            if schema.indicator(ind).is_some_and(|i| !i.reported_by(kind)) {
+                return None;
+            }
             let sheet = match &prefix {
                 Some((name, text)) if *name == cell.sheet => text,
                 _ => {
