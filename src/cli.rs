@@ -179,14 +179,7 @@ pub struct DraftArgs {
     pub templates: Option<PathBuf>,
 }
 
-/// How a command finished when it could run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// No error-level findings.
-    Clean,
-    /// At least one error-level finding (outputs were still written).
-    Findings,
-}
+pub use crate::pipeline::Outcome;
 
 /// Parses the command line, runs the command and returns the exit code.
 pub fn main() -> ExitCode {

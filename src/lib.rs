@@ -22,6 +22,7 @@ pub mod diagnostic;
 pub mod draft;
 pub mod error;
 pub mod ingest;
+pub mod pipeline;
 pub mod registry;
 pub mod report;
 pub mod sample;

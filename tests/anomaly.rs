@@ -6,9 +6,7 @@ use common::build;
 
 use std::collections::BTreeMap;
 
-use huizong::anomaly::{
-    accept, detect, unit_queue, AnomalyInput, Finding, Params, UnitInput,
-};
+use huizong::anomaly::{accept, detect, unit_queue, AnomalyInput, Finding, Params, UnitInput};
 use huizong::diagnostic::Severity;
 use huizong::registry::UnitKind;
 use huizong::schema::{Aggregation, Expr, Indicator, Rate, Schema, ValueType};

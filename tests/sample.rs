@@ -761,12 +761,7 @@ fn clean_data_satisfies_the_embedded_schema_rules() {
                 }
                 let explained = expr.codes().iter().any(|k| d.notes.contains_key(k));
                 if expr.holds(&env) == Some(false) && !explained {
-                    bad.push(format!(
-                        "{year} {} {} {}",
-                        d.code,
-                        r.code,
-                        r.expr_text
-                    ));
+                    bad.push(format!("{year} {} {} {}", d.code, r.code, r.expr_text));
                 }
             }
         }

@@ -150,7 +150,10 @@ fn default_schema_rules_are_expressions_and_builtins_are_not_declared() {
         assert!(s.rule(v(n)).is_none() && v(n).info().is_none(), "{}", v(n));
     }
     assert_eq!(s.rules.len(), 35);
-    assert_eq!(s.rule(Code::parse("V42").unwrap()).unwrap().scope, RuleScope::CrossPeriod);
+    assert_eq!(
+        s.rule(Code::parse("V42").unwrap()).unwrap().scope,
+        RuleScope::CrossPeriod
+    );
     assert!(s.rule(v(42)).unwrap().expr.uses_prev());
     // The partition rule expands the range over the schema's order.
     assert_eq!(s.rule(v(27)).unwrap().expr.codes().len(), 11);

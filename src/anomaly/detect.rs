@@ -48,7 +48,13 @@ pub fn detect(input: &AnomalyInput, params: &Params) -> Vec<Finding> {
                 || {
                     rayon::join(
                         || found(|out| ctx.duplicates(out)),
-                        || found(|out| if !params.unit_only { ctx.heaping(out) }),
+                        || {
+                            found(|out| {
+                                if !params.unit_only {
+                                    ctx.heaping(out)
+                                }
+                            })
+                        },
                     )
                 },
             )

@@ -110,8 +110,7 @@ impl Serialize for Code {
 impl<'de> Deserialize<'de> for Code {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Code, D::Error> {
         let text = String::deserialize(d)?;
-        Code::parse(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("不是规则代码：{text}")))
+        Code::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("不是规则代码：{text}")))
     }
 }
 
@@ -245,7 +244,10 @@ mod tests {
 
     #[test]
     fn codes_parse_and_print() {
-        assert_eq!(Code::parse("V25").map(|c| c.to_string()), Some("V25".into()));
+        assert_eq!(
+            Code::parse("V25").map(|c| c.to_string()),
+            Some("V25".into())
+        );
         assert_eq!(Code::new(b'A', 11).as_str(), "A11");
         assert_eq!(Code::S10, "S10");
         for bad in ["v25", "V2", "V250", "25", "VV1", ""] {

@@ -1,109 +1,34 @@
-//! `huizong check`: read and validate submissions, print every finding, exit 1 on errors.
+//! `huizong check`: resolve the arguments, run the check job, print every finding, exit 1 on
+//! errors.
 
 use serde_json::json;
-use std::collections::BTreeMap;
 
-use super::common;
-use crate::anomaly::{self, AnomalyInput, UnitInput};
-use crate::cli::{CheckArgs, Format, Outcome};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::cli::{CheckArgs, Format};
+use crate::diagnostic::Diagnostic;
 use crate::ingest::FileOutcome;
+use crate::pipeline::{self, CheckConfig, Outcome};
 use crate::schema::Schema;
 use crate::validate;
 use crate::Result;
 
 pub fn run(args: &CheckArgs) -> Result<Outcome> {
-    let schema = Schema::load(args.schema.schema.as_deref())?;
-    let registry = common::find_registry(args.registry.as_deref(), &args.paths)?;
-    let pool = common::pool(None)?;
-    let files = common::inputs(&args.paths, registry.as_ref())?;
-    let mut outcomes = common::read_all(&files, &schema, &pool, true);
-    let year = args.year.or_else(|| common::batch_year(&outcomes));
-    let reg = registry.as_ref().map(|r| &r.registry);
-    let prior = match (&args.prior, year) {
-        (Some(p), Some(y)) => {
-            let records = common::load_prior(p, &schema, registry.as_ref(), y, &pool)?;
-            pool.install(|| common::prior_by_unit(&records, reg, y).1)
-        }
-        _ => BTreeMap::new(),
+    let cfg = CheckConfig {
+        schema: Schema::load(args.schema.schema.as_deref())?,
+        registry: pipeline::find_registry(args.registry.as_deref(), &args.paths)?,
+        paths: args.paths.clone(),
+        year: args.year,
+        prior: args.prior.clone(),
+        progress: true,
     };
-    let batch = common::validate_all(
-        &mut outcomes,
-        &schema,
-        registry.as_ref(),
-        year,
-        &prior,
-        &pool,
-    );
-    let mut all: Vec<Diagnostic> = outcomes
-        .iter()
-        .flat_map(|o| o.diagnostics.clone())
-        .collect();
-    all.extend(batch);
-    if !prior.is_empty() {
-        all.extend(unit_anomalies(&schema, &outcomes, reg, year, &prior));
-    }
-    crate::diagnostic::sort(&mut all);
+    let report = pipeline::check(&cfg)?;
+    let (all, outcomes, year) = (&report.findings, &report.outcomes, report.year);
     let text = match args.format {
-        Format::Concise => render_concise(&all, &outcomes),
-        Format::Full => render_full(&all, &outcomes),
-        Format::Json => render_json(&all, &outcomes, year),
+        Format::Concise => render_concise(all, outcomes),
+        Format::Full => render_full(all, outcomes),
+        Format::Json => render_json(all, outcomes, year),
     };
     print!("{text}");
-    Ok(if all.iter().any(|d| d.severity == Severity::Error) {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
-    })
-}
-
-fn unit_anomalies(
-    schema: &Schema,
-    outcomes: &[FileOutcome],
-    registry: Option<&crate::registry::Registry>,
-    year: Option<i32>,
-    prior: &BTreeMap<String, validate::PriorValues>,
-) -> Vec<Diagnostic> {
-    let units: Vec<UnitInput> = common::accepted(outcomes)
-        .filter_map(|o| {
-            let sub = o.submission.as_ref()?;
-            let code = sub.cover.unit_code.clone()?;
-            let records =
-                common::records_of(o, schema, registry, year.unwrap_or_default(), &Default::default());
-            Some(UnitInput {
-                name: registry
-                    .and_then(|r| r.get(&code))
-                    .map(|u| u.name.clone())
-                    .or_else(|| sub.cover.unit_name.clone())
-                    .unwrap_or_default(),
-                kind: validate::unit_kind(sub, registry)?,
-                current: records
-                    .iter()
-                    .map(|r| (r.indicator.to_string(), r.value))
-                    .collect(),
-                origins: records
-                    .iter()
-                    .map(|r| (r.indicator.to_string(), r.origin.clone()))
-                    .collect(),
-                prior: prior.get(&code).cloned().unwrap_or_default(),
-                code,
-            })
-        })
-        .collect();
-    let input = AnomalyInput {
-        schema,
-        year,
-        units,
-        county: BTreeMap::new(),
-    };
-    let params = anomaly::Params {
-        unit_only: true,
-        ..Default::default()
-    };
-    anomaly::detect(&input, &params)
-        .iter()
-        .map(|f| f.to_diagnostic())
-        .collect()
+    Ok(report.outcome)
 }
 
 fn render_concise(all: &[Diagnostic], outcomes: &[FileOutcome]) -> String {

@@ -1,7 +1,6 @@
 //! One module per subcommand: each turns parsed arguments into calls on the library.
 
 pub mod check;
-mod common;
 pub mod draft;
 pub mod rule;
 pub mod run;

@@ -1,492 +1,43 @@
-//! `huizong run`: the main job. Read and validate every submission, aggregate the accepted ones
-//! into county figures with year-on-year change, rank anomalies, and write the summary workbook,
-//! `figures_<year>.json`, the history file and one feedback workbook per unit with findings.
+//! `huizong run`: resolve the arguments into a [`RunConfig`], run the job, print the short
+//! report.
 
-use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::common::{self, LoadedRegistry};
-use crate::aggregate::{self, history, Coverage, Figures, Record};
-use crate::anomaly::{self, AnomalyInput, CountyTotal, Finding, UnitInput};
-use crate::cli::{Outcome, RunArgs};
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::ingest::FileOutcome;
-use crate::registry::Registry;
-use crate::report::summary::{self, AnomalyRow, FileState, FileStatus, RunMeta, SummaryInput};
-use crate::report::{feedback, write_atomic};
+use crate::cli::RunArgs;
+use crate::pipeline::{self, Outcome, RunConfig, RunReport};
 use crate::schema::Schema;
-use crate::validate;
 use crate::{Error, Result};
 
-/// The history file every run writes, to be given as `--prior` next year.
-pub const HISTORY_FILE: &str = "history.csv";
-/// The folder of feedback workbooks inside the output folder.
-pub const FEEDBACK_DIR: &str = "退回";
-
-/// Wall and CPU time per phase, printed to stderr when `HUIZONG_TIMING` is set (for the
-/// benchmark; CPU time is read from /proc and left out where there is none).
-struct Phases {
-    on: bool,
-    last: std::time::Instant,
-    last_cpu: Option<f64>,
-}
-
-impl Phases {
-    fn new() -> Self {
-        let on = std::env::var_os("HUIZONG_TIMING").is_some();
-        Phases {
-            on,
-            last: std::time::Instant::now(),
-            last_cpu: on.then(cpu_seconds).flatten(),
-        }
-    }
-
-    fn done(&mut self, phase: &str) {
-        let cpu = self.on.then(cpu_seconds).flatten();
-        if self.on {
-            let wall = self.last.elapsed().as_secs_f64();
-            match cpu.zip(self.last_cpu) {
-                Some((now, before)) => {
-                    eprintln!("阶段 {phase}: {wall:.3} s (CPU {:.2} s)", now - before)
-                }
-                None => eprintln!("阶段 {phase}: {wall:.3} s"),
-            }
-        }
-        self.last = std::time::Instant::now();
-        self.last_cpu = cpu;
-    }
-}
-
-/// User + system CPU time of this process so far (Linux: /proc/self/stat, 100 ticks a second).
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
-    let rest = stat.get(stat.rfind(')')? + 2..)?;
-    let mut fields = rest.split(' ').skip(11);
-    let user: f64 = fields.next()?.parse().ok()?;
-    let system: f64 = fields.next()?.parse().ok()?;
-    Some((user + system) / 100.0)
-}
-
 pub fn run(args: &RunArgs) -> Result<Outcome> {
-    let mut t = Phases::new();
-    let schema = Schema::load(args.schema.schema.as_deref())?;
-    let registry = common::find_registry(args.registry.as_deref(), &args.paths)?.ok_or_else(|| {
+    let registry = pipeline::find_registry(args.registry.as_deref(), &args.paths)?.ok_or_else(|| {
         Error::Usage("需要单位名册：请用 --registry 指定 units.csv，或把 units.csv 放在报表文件夹或其上级".into())
     })?;
-    let reg = &registry.registry;
-    let year = args.year;
-    let pool = common::pool(args.threads)?;
-    let files = common::inputs(&args.paths, Some(&registry))?;
-    let mut outcomes = common::read_all(&files, &schema, &pool, !args.quiet);
-    t.done("read");
-
-    let prior_records = match &args.prior {
-        Some(p) => common::load_prior(p, &schema, Some(&registry), year, &pool)?,
+    let acceptances = match &args.accept {
+        Some(path) => pipeline::load_acceptances(path)?,
         None => Vec::new(),
     };
-    t.done("prior");
-    let (prior_mapped, prior_by_unit, units_changed) =
-        pool.install(|| common::prior_by_unit(&prior_records, Some(reg), year));
-    let batch = common::validate_all(
-        &mut outcomes,
-        &schema,
-        Some(&registry),
-        Some(year),
-        &prior_by_unit,
-        &pool,
-    );
-    drop(prior_by_unit);
-    t.done("validate");
-    let current: Vec<Record> = common::accepted_records(&outcomes, &schema, Some(reg), year, &pool);
-    let coverage = coverage(&outcomes, &registry, year, &prior_mapped, units_changed);
-    let mut figures = pool
-        .install(|| aggregate::aggregate(&schema, reg, year, &current, &prior_mapped, coverage))?;
-    drop(prior_mapped);
-    // The outputs need the files' covers and findings only: the long records now carry every
-    // accepted value, and the per-cell copies were a third of the memory at province scale.
-    pool.install(|| {
-        outcomes
-            .par_iter_mut()
-            .filter_map(|o| o.submission.as_mut())
-            .for_each(|sub| {
-                sub.values.clear();
-                sub.notes.clear();
-            })
-    });
-
-    t.done("aggregate");
-    let mut params = anomaly::Params::default();
-    if let Some(path) = &args.accept {
-        params.acceptances = load_acceptances(path)?;
-    }
-    // The unit rows are lent to the anomaly checks and given back: no copy of 10,000 × 200 values.
-    let input = anomaly_input(&schema, &mut figures);
-    // The history, the feedback workbooks and the unit rows of the summary's largest sheet do
-    // not depend on the anomaly checks: make them meanwhile, then let the long records go before
-    // the other outputs are built.
-    let (anomalies, (early, detail)) = pool.install(|| {
-        rayon::join(
-            || anomaly::detect(&input, &params),
-            || {
-                rayon::join(
-                    || -> Result<()> {
-                        let history = args.out.join(HISTORY_FILE);
-                        history::write_merged(&history, &prior_records, &current)?;
-                        write_feedback(&args.out.join(FEEDBACK_DIR), &outcomes, reg, year)
-                    },
-                    || {
-                        let rows = input.units.iter().map(detail_row).collect();
-                        summary::DetailSheet::build(&figures, &schema, reg, rows)
-                    },
-                )
-            },
-        )
-    });
-    early?;
-    let detail = detail?;
-    drop((prior_records, current));
-    figures.units = input.units.into_iter().map(Into::into).collect();
-
-    t.done("anomaly+history");
-    let mut findings: Vec<Diagnostic> = outcomes
-        .iter()
-        .flat_map(|o| o.diagnostics.clone())
-        .collect();
-    findings.extend(batch);
-    crate::diagnostic::sort(&mut findings);
-
-    let out = Outputs {
-        schema: &schema,
-        registry: &registry,
-        year,
-        outcomes: &outcomes,
-        findings: &findings,
-        figures: &figures,
-        anomalies: &anomalies,
+    let cfg = RunConfig {
+        schema: Schema::load(args.schema.schema.as_deref())?,
+        registry,
+        paths: args.paths.clone(),
+        year: args.year,
+        prior: args.prior.clone(),
+        out: args.out.clone(),
+        acceptances,
+        progress: !args.quiet,
+        threads: args.threads,
     };
-    pool.install(|| out.write_all(args, detail))?;
-    t.done("write");
-    print_summary(&out, &args.out);
-    let any_error = findings.iter().any(|d| d.severity == Severity::Error)
-        || anomalies
-            .iter()
-            .any(|a| a.severity == Severity::Error && !a.accepted);
-    Ok(if any_error {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
-    })
-}
-
-/// Who was expected, received, accepted and held back.
-fn coverage(
-    outcomes: &[FileOutcome],
-    registry: &LoadedRegistry,
-    year: i32,
-    prior: &[Record],
-    units_changed: bool,
-) -> Coverage {
-    let units = |it: &mut dyn Iterator<Item = &FileOutcome>| -> BTreeSet<String> {
-        it.filter_map(|o| o.submission.as_ref()?.cover.unit_code.clone())
-            .collect()
-    };
-    let expected: Vec<String> = registry
-        .registry
-        .active_in(year)
-        .map(|u| u.code.clone())
-        .collect();
-    let received = units(&mut outcomes.iter());
-    let accepted = units(&mut common::accepted(outcomes));
-    let held_back: Vec<String> = received
-        .iter()
-        .filter(|u| !accepted.contains(*u))
-        .cloned()
-        .collect();
-    let missing: Vec<String> = expected
-        .iter()
-        .filter(|u| !received.contains(*u))
-        .cloned()
-        .collect();
-    let prior_units: BTreeSet<&str> = prior.iter().map(|r| &*r.unit).collect();
-    let changed =
-        units_changed || (!prior.is_empty() && prior_units.iter().any(|u| !accepted.contains(*u)));
-    Coverage {
-        expected,
-        received: received.into_iter().collect(),
-        accepted: accepted.into_iter().collect(),
-        held_back,
-        missing,
-        prior_units: prior_units.into_iter().map(String::from).collect(),
-        units_changed: changed,
-    }
-}
-
-fn load_acceptances(path: &Path) -> Result<Vec<anomaly::Acceptance>> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    anomaly::accept::parse(&text)
-        .map_err(|m| Error::Other(format!("审核确认文件 {}：{m}", path.display())))
-}
-
-/// The anomaly module's view of the aggregated data.
-fn anomaly_input<'a>(schema: &'a Schema, figures: &mut Figures) -> AnomalyInput<'a> {
-    let county = figures
-        .indicators
-        .iter()
-        .map(|f| {
-            let total = CountyTotal {
-                current: f.value,
-                prior: f.prior,
-            };
-            (f.code.clone(), total)
-        })
-        .collect();
-    AnomalyInput {
-        schema,
-        year: Some(figures.year),
-        units: std::mem::take(&mut figures.units)
-            .into_iter()
-            .map(UnitInput::from)
-            .collect(),
-        county,
-    }
-}
-
-/// A unit's row of the summary's 分单位明细 sheet.
-fn detail_row(u: &UnitInput) -> summary::DetailRow<'_> {
-    summary::DetailRow {
-        code: &u.code,
-        name: &u.name,
-        kind: u.kind,
-        values: &u.current,
-    }
-}
-
-/// Everything a run writes, computed once.
-struct Outputs<'a> {
-    schema: &'a Schema,
-    registry: &'a LoadedRegistry,
-    year: i32,
-    outcomes: &'a [FileOutcome],
-    findings: &'a [Diagnostic],
-    figures: &'a Figures,
-    anomalies: &'a [Finding],
-}
-
-impl Outputs<'_> {
-    /// The summary workbook and `figures_<year>.json` (the history and the feedback files are
-    /// written earlier, alongside the anomaly checks).
-    fn write_all(&self, args: &RunArgs, detail: summary::DetailSheet) -> Result<()> {
-        let dir = &args.out;
-        let files = self.file_statuses();
-        let rows = self.anomaly_rows();
-        let meta = RunMeta {
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            schema_id: self.schema.id.clone(),
-            schema_edition: self.schema.edition.clone(),
-            inputs: args.paths.iter().map(|p| p.display().to_string()).collect(),
-            prior_source: args.prior.as_ref().map(|p| p.display().to_string()),
-            registry: Some(self.registry.display.clone()),
-            run_time: None,
-        };
-        let input = SummaryInput {
-            figures: self.figures,
-            schema: self.schema,
-            registry: &self.registry.registry,
-            findings: self.findings,
-            files: &files,
-            anomalies: &rows,
-            meta,
-        };
-        // The summary workbook is the largest single job; the JSON goes alongside it.
-        let (summary, json) = rayon::join(
-            || {
-                write_atomic(
-                    &dir.join(summary::file_name(self.year)),
-                    &summary::build_summary_with(&input, Some(detail))?,
-                )
-            },
-            || {
-                let json = figures_json(self.figures, self.anomalies)?;
-                write_atomic(&dir.join(format!("figures_{}.json", self.year)), &json)
-            },
-        );
-        summary.and(json)
-    }
-
-    /// Every input file plus every expected unit that sent nothing.
-    fn file_statuses(&self) -> Vec<FileStatus> {
-        let reg = &self.registry.registry;
-        let mut out: Vec<FileStatus> = self
-            .outcomes
-            .iter()
-            .map(|o| {
-                let code = unit_code(o);
-                let unit = code.as_deref().and_then(|c| reg.get(c));
-                let (errors, warnings, _) = validate::counts(&o.diagnostics);
-                let status = if o.submission.is_none() {
-                    FileState::Unreadable
-                } else if o.diagnostics.iter().any(|d| d.code == "S10") {
-                    FileState::Duplicate
-                } else if unit.is_none() {
-                    FileState::Unregistered
-                } else if validate::has_errors(o) {
-                    FileState::Returned
-                } else {
-                    FileState::Aggregated
-                };
-                FileStatus {
-                    unit: code.clone(),
-                    unit_name: unit.map(|u| u.name.clone()).unwrap_or_else(|| {
-                        o.submission
-                            .as_ref()
-                            .and_then(|s| s.cover.unit_name.clone())
-                            .unwrap_or_default()
-                    }),
-                    kind: unit.map(|u| u.kind),
-                    status,
-                    file: Some(o.display.clone()),
-                    sha256: Some(o.sha256.clone()),
-                    errors: errors as u32,
-                    warnings: warnings as u32,
-                }
-            })
-            .collect();
-        for code in &self.figures.coverage.missing {
-            let unit = reg.get(code);
-            out.push(FileStatus {
-                unit: Some(code.clone()),
-                unit_name: unit.map(|u| u.name.clone()).unwrap_or_default(),
-                kind: unit.map(|u| u.kind),
-                status: FileState::Missing,
-                file: None,
-                sha256: None,
-                errors: 0,
-                warnings: 0,
-            });
-        }
-        out
-    }
-
-    fn anomaly_rows(&self) -> Vec<AnomalyRow> {
-        self.anomalies
-            .iter()
-            .map(|a| {
-                let unit = a.unit.clone().unwrap_or_else(|| "全县".to_string());
-                let indicator = a.indicator.clone().unwrap_or_default();
-                AnomalyRow {
-                    rank: a.rank as u32,
-                    severity: a.severity,
-                    unit_name: a.unit_name.clone().unwrap_or_else(|| unit.clone()),
-                    unit,
-                    indicator_name: self
-                        .schema
-                        .indicator(&indicator)
-                        .map(|i| i.name.clone())
-                        .unwrap_or_default(),
-                    indicator,
-                    location: a.location.clone(),
-                    value: a.value,
-                    prior: a.prior,
-                    expected: a.expected,
-                    statistic: a
-                        .statistic
-                        .as_ref()
-                        .map(|s| {
-                            format!("{}={} ({})", s.name, anomaly::fmt_num(s.value), s.threshold)
-                        })
-                        .unwrap_or_default(),
-                    score: a.score,
-                    message: match &a.suggestion {
-                        Some(s) => format!("{}；{s}", a.message),
-                        None => a.message.clone(),
-                    },
-                    accepted: a.accepted,
-                    accept_reason: a.accept_reason.clone(),
-                }
-            })
-            .collect()
-    }
-}
-
-/// One 退回 workbook per file with something the unit must act on.
-fn write_feedback(
-    dir: &Path,
-    outcomes: &[FileOutcome],
-    registry: &Registry,
-    year: i32,
-) -> Result<()> {
-    // Files per unit code, counted once: several files for one unit get distinct names.
-    let mut files_of: BTreeMap<Option<String>, usize> = BTreeMap::new();
-    for o in outcomes {
-        *files_of.entry(unit_code(o)).or_default() += 1;
-    }
-    for o in outcomes {
-        let todo: Vec<Diagnostic> = o
-            .diagnostics
-            .iter()
-            .filter(|d| d.needs_action())
-            .cloned()
-            .collect();
-        if todo.is_empty() {
-            continue;
-        }
-        let own = unit_code(o);
-        let shared = own.is_none() || files_of.get(&own).copied().unwrap_or(0) > 1;
-        let code = own.unwrap_or_else(|| "未识别".to_string());
-        let name = registry
-            .get(&code)
-            .map(|u| u.name.clone())
-            .unwrap_or_else(|| file_stem(&o.display));
-        let bytes = feedback::build_feedback(&code, &name, year, Some(&o.display), &todo)?;
-        let mut file = feedback::feedback_file_name(&code, &name, year);
-        if shared {
-            // several files for one unit (or unidentified files) must not overwrite each other
-            file = format!("{}_{}", file_stem(&o.display), file);
-        }
-        write_atomic(&dir.join(file), &bytes)?;
-    }
-    Ok(())
-}
-
-fn unit_code(o: &FileOutcome) -> Option<String> {
-    o.submission.as_ref()?.cover.unit_code.clone()
-}
-
-fn file_stem(display: &str) -> String {
-    Path::new(display)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| display.to_string())
-}
-
-/// `figures_<year>.json`: the county figures plus the ranked anomalies. Serialised straight from
-/// the structs (fields in declaration order): going through `serde_json::Value` first doubled
-/// the memory of the largest output at province scale.
-fn figures_json(figures: &Figures, anomalies: &[Finding]) -> Result<Vec<u8>> {
-    #[derive(serde::Serialize)]
-    struct FiguresJson<'a> {
-        #[serde(flatten)]
-        figures: &'a Figures,
-        anomalies: &'a [Finding],
-    }
-    let mut out = serde_json::to_vec_pretty(&FiguresJson { figures, anomalies })
-        .map_err(|e| Error::Other(format!("无法生成 figures JSON：{e}")))?;
-    out.push(b'\n');
-    Ok(out)
+    let report = pipeline::run(&cfg)?;
+    print_summary(&report, &args.out);
+    Ok(report.outcome)
 }
 
 /// The short end-of-run report on stdout.
-fn print_summary(out: &Outputs, dir: &Path) {
-    let c = &out.figures.coverage;
-    let (e, w, _) = validate::counts(out.findings);
+fn print_summary(r: &RunReport, dir: &Path) {
+    let c = &r.coverage;
     println!(
         "{} 年度：应报 {} 个单位，收到 {}，已汇总 {}，退回 {}，未报 {}",
-        out.year,
+        r.year,
         c.expected.len(),
         c.received.len(),
         c.accepted.len(),
@@ -494,10 +45,12 @@ fn print_summary(out: &Outputs, dir: &Path) {
         c.missing.len()
     );
     println!(
-        "校验问题：错误 {e}，警告 {w}；异常提示 {} 条",
-        out.anomalies.len()
+        "校验问题：错误 {}，警告 {}；异常提示 {} 条",
+        r.errors,
+        r.warnings,
+        r.anomalies.len()
     );
-    for a in out.anomalies.iter().filter(|a| !a.accepted).take(5) {
+    for a in r.anomalies.iter().filter(|a| !a.accepted).take(5) {
         let who = a
             .unit_name
             .as_deref()

@@ -6,7 +6,12 @@ use crate::schema::Schema;
 use crate::Result;
 
 pub fn run(args: &SampleArgs) -> Result<Outcome> {
-    let opts = SampleOptions::from_args(args);
+    let opts = SampleOptions {
+        units: args.units,
+        years: args.years.clone(),
+        seed: args.seed,
+        clean: args.clean,
+    };
     if opts.years.is_empty() {
         return Err(crate::Error::Usage("--years 至少需要一个年度".into()));
     }

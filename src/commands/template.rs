@@ -54,12 +54,12 @@ fn read_prior(
     registry: &Registry,
     args: &TemplateArgs,
 ) -> Result<Vec<Record>> {
-    let loaded = super::common::LoadedRegistry {
+    let loaded = crate::pipeline::batch::LoadedRegistry {
         registry: registry.clone(),
         display: args.registry.display().to_string(),
     };
-    let pool = super::common::pool(None)?;
-    super::common::load_prior(path, schema, Some(&loaded), args.year, &pool)
+    let pool = crate::pipeline::batch::pool(None)?;
+    crate::pipeline::batch::load_prior(path, schema, Some(&loaded), args.year, &pool)
 }
 
 /// 上年数 of `unit` for `prior_year`: its own value plus Σ weight × value of each registry

@@ -20,7 +20,6 @@ pub use defects::PlantedDefect;
 pub use values::{FY02_NOTE, SEED_YEARS};
 pub use write::write;
 
-use crate::cli::SampleArgs;
 use crate::registry::{Registry, Unit, UnitKind};
 use crate::schema::{Schema, ValueType};
 use alloc::{allocate, v45_cap, Candidate};
@@ -54,15 +53,6 @@ impl Default for SampleOptions {
 }
 
 impl SampleOptions {
-    pub fn from_args(args: &SampleArgs) -> SampleOptions {
-        SampleOptions {
-            units: args.units,
-            years: args.years.clone(),
-            seed: args.seed,
-            clean: args.clean,
-        }
-    }
-
     /// The years, sorted and deduplicated.
     pub fn sorted_years(&self) -> Vec<i32> {
         let mut y = self.years.clone();

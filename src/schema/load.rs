@@ -255,7 +255,11 @@ impl Checker<'_> {
             message: r.message.get_ref().clone(),
             scope,
             expr,
-            expr_text: r.expr.as_ref().map(|e| e.get_ref().clone()).unwrap_or_default(),
+            expr_text: r
+                .expr
+                .as_ref()
+                .map(|e| e.get_ref().clone())
+                .unwrap_or_default(),
             when,
             kinds: kinds(src, &r.kinds)?,
             help: r.help.clone(),
@@ -288,7 +292,10 @@ impl Checker<'_> {
             if info.template.is_none() {
                 return Err(src.error_span(
                     &m.span(),
-                    format!("{code}（{}）的提示信息由程序生成，只能修改 severity", info.title),
+                    format!(
+                        "{code}（{}）的提示信息由程序生成，只能修改 severity",
+                        info.title
+                    ),
                 ));
             }
         }

@@ -59,7 +59,11 @@ const CHECKS: [Check; 3] = [
     Check {
         code: Code::V52,
         parts: &["YS01"],
-        part_kinds: &[UnitKind::Township, UnitKind::Department, UnitKind::CountyOffice],
+        part_kinds: &[
+            UnitKind::Township,
+            UnitKind::Department,
+            UnitKind::CountyOffice,
+        ],
         total: &["YS08"],
         total_kind: UnitKind::External,
         flagged: far_apart,
@@ -156,7 +160,10 @@ fn run_one(
     let mut sum = 0.0;
     let mut related: Vec<(f64, Location)> = Vec::new();
     let mut counted: BTreeSet<&str> = BTreeSet::new();
-    for (_, u) in units.iter().filter(|(_, u)| check.part_kinds.contains(&u.kind)) {
+    for (_, u) in units
+        .iter()
+        .filter(|(_, u)| check.part_kinds.contains(&u.kind))
+    {
         let mut any = false;
         for part in check.parts {
             let Some(cell) = u.sub.values.get(*part) else {

@@ -1,5 +1,6 @@
-//! Steps shared by `check` and `run`: finding the registry, reading and validating the batch in
-//! parallel (with progress on a terminal), and loading the prior year.
+//! Steps shared by the check and run jobs: finding the registry, reading and validating the
+//! batch in parallel (with progress on a terminal), the long records, and loading the prior
+//! year.
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;

@@ -1,0 +1,126 @@
+//! The check job: read and validate submissions (and, with the prior year, the anomaly methods
+//! that judge a unit by itself), returning every finding. `huizong check` renders the report.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::batch::{self as common, LoadedRegistry};
+use super::Outcome;
+use crate::anomaly::{self, AnomalyInput, UnitInput};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::ingest::FileOutcome;
+use crate::schema::Schema;
+use crate::validate;
+use crate::Result;
+
+/// What to check, resolved from the command line.
+pub struct CheckConfig {
+    pub schema: Schema,
+    pub registry: Option<LoadedRegistry>,
+    pub paths: Vec<PathBuf>,
+    /// `None`: the most common year on the covers.
+    pub year: Option<i32>,
+    /// Last year's folder or `history.csv`, for the cross-period rules and unit anomalies.
+    pub prior: Option<PathBuf>,
+    pub progress: bool,
+}
+
+/// Every file's outcome and all findings, sorted.
+pub struct CheckReport {
+    pub outcome: Outcome,
+    pub year: Option<i32>,
+    pub outcomes: Vec<FileOutcome>,
+    pub findings: Vec<Diagnostic>,
+}
+
+pub fn check(cfg: &CheckConfig) -> Result<CheckReport> {
+    let schema = &cfg.schema;
+    let registry = cfg.registry.as_ref();
+    let pool = common::pool(None)?;
+    let files = common::inputs(&cfg.paths, registry)?;
+    let mut outcomes = common::read_all(&files, schema, &pool, cfg.progress);
+    let year = cfg.year.or_else(|| common::batch_year(&outcomes));
+    let reg = registry.map(|r| &r.registry);
+    let prior = match (&cfg.prior, year) {
+        (Some(p), Some(y)) => {
+            let records = common::load_prior(p, schema, registry, y, &pool)?;
+            pool.install(|| common::prior_by_unit(&records, reg, y).1)
+        }
+        _ => BTreeMap::new(),
+    };
+    let batch = common::validate_all(&mut outcomes, schema, registry, year, &prior, &pool);
+    let mut all: Vec<Diagnostic> = outcomes
+        .iter()
+        .flat_map(|o| o.diagnostics.clone())
+        .collect();
+    all.extend(batch);
+    if !prior.is_empty() {
+        all.extend(unit_anomalies(schema, &outcomes, reg, year, &prior));
+    }
+    crate::diagnostic::sort(&mut all);
+    let outcome = if all.iter().any(|d| d.severity == Severity::Error) {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    };
+    Ok(CheckReport {
+        outcome,
+        year,
+        outcomes,
+        findings: all,
+    })
+}
+
+fn unit_anomalies(
+    schema: &Schema,
+    outcomes: &[FileOutcome],
+    registry: Option<&crate::registry::Registry>,
+    year: Option<i32>,
+    prior: &BTreeMap<String, validate::PriorValues>,
+) -> Vec<Diagnostic> {
+    let units: Vec<UnitInput> = common::accepted(outcomes)
+        .filter_map(|o| {
+            let sub = o.submission.as_ref()?;
+            let code = sub.cover.unit_code.clone()?;
+            let records = common::records_of(
+                o,
+                schema,
+                registry,
+                year.unwrap_or_default(),
+                &Default::default(),
+            );
+            Some(UnitInput {
+                name: registry
+                    .and_then(|r| r.get(&code))
+                    .map(|u| u.name.clone())
+                    .or_else(|| sub.cover.unit_name.clone())
+                    .unwrap_or_default(),
+                kind: validate::unit_kind(sub, registry)?,
+                current: records
+                    .iter()
+                    .map(|r| (r.indicator.to_string(), r.value))
+                    .collect(),
+                origins: records
+                    .iter()
+                    .map(|r| (r.indicator.to_string(), r.origin.clone()))
+                    .collect(),
+                prior: prior.get(&code).cloned().unwrap_or_default(),
+                code,
+            })
+        })
+        .collect();
+    let input = AnomalyInput {
+        schema,
+        year,
+        units,
+        county: BTreeMap::new(),
+    };
+    let params = anomaly::Params {
+        unit_only: true,
+        ..Default::default()
+    };
+    anomaly::detect(&input, &params)
+        .iter()
+        .map(|f| f.to_diagnostic())
+        .collect()
+}
