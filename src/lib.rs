@@ -17,6 +17,7 @@ pub mod aggregate;
 pub mod anomaly;
 pub mod cli;
 pub mod commands;
+pub mod console;
 pub mod diagnostic;
 pub mod draft;
 pub mod error;

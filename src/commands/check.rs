@@ -49,7 +49,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         Format::Full => render_full(&all, &outcomes),
         Format::Json => render_json(&all, &outcomes, year),
     };
-    print!("{text}");
+    crate::console::text(&text)?;
     Ok(if all.iter().any(|d| d.severity == Severity::Error) {
         Outcome::Findings
     } else {

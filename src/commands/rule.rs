@@ -19,9 +19,11 @@ pub fn run(args: &RuleArgs) -> Result<Outcome> {
     let entries = all_entries(&schema);
     match (&args.code, args.all) {
         (_, true) => {
-            for e in &entries {
-                println!("{}\t{}\t{}", e.code, e.severity.label(), e.title);
-            }
+            let list: String = entries
+                .iter()
+                .map(|e| format!("{}\t{}\t{}\n", e.code, e.severity.label(), e.title))
+                .collect();
+            crate::console::text(&list)?;
         }
         (Some(code), false) => {
             let want = code.trim().to_ascii_uppercase();
@@ -30,13 +32,13 @@ pub fn run(args: &RuleArgs) -> Result<Outcome> {
                     "没有规则 {code}；用 huizong rule --all 查看全部规则"
                 ))
             })?;
-            println!(
+            crate::outln!(
                 "{} {}（{}）\n\n{}",
                 e.code,
                 e.title,
                 e.severity.label(),
                 e.detail.trim_end()
-            );
+            )?;
         }
         (None, false) => {
             return Err(Error::Usage(

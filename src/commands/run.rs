@@ -168,7 +168,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     };
     pool.install(|| out.write_all(args, detail))?;
     t.done("write");
-    print_summary(&out, &args.out);
+    print_summary(&out, &args.out)?;
     let any_error = findings.iter().any(|d| d.severity == Severity::Error)
         || anomalies
             .iter()
@@ -481,10 +481,10 @@ fn figures_json(figures: &Figures, anomalies: &[Finding]) -> Result<Vec<u8>> {
 }
 
 /// The short end-of-run report on stdout.
-fn print_summary(out: &Outputs, dir: &Path) {
+fn print_summary(out: &Outputs, dir: &Path) -> Result<()> {
     let c = &out.figures.coverage;
     let (e, w, _) = validate::counts(out.findings);
-    println!(
+    crate::outln!(
         "{} 年度：应报 {} 个单位，收到 {}，已汇总 {}，退回 {}，未报 {}",
         out.year,
         c.expected.len(),
@@ -492,21 +492,21 @@ fn print_summary(out: &Outputs, dir: &Path) {
         c.accepted.len(),
         c.held_back.len(),
         c.missing.len()
-    );
-    println!(
+    )?;
+    crate::outln!(
         "校验问题：错误 {e}，警告 {w}；异常提示 {} 条",
         out.anomalies.len()
-    );
+    )?;
     for a in out.anomalies.iter().filter(|a| !a.accepted).take(5) {
         let who = a
             .unit_name
             .as_deref()
             .or(a.unit.as_deref())
             .unwrap_or("全县");
-        println!("  {}. {who}：{}", a.rank, a.message);
+        crate::outln!("  {}. {who}：{}", a.rank, a.message)?;
     }
     if c.units_changed {
-        println!("注意：本年与上年的报送单位不完全相同，同比请结合单位变化解读");
+        crate::outln!("注意：本年与上年的报送单位不完全相同，同比请结合单位变化解读")?;
     }
-    println!("输出：{}", dir.display());
+    crate::outln!("输出：{}", dir.display())
 }
