@@ -35,8 +35,13 @@ fn schema() -> &'static Schema {
 
 /// The clean sample workbook of 411321-T01 城关镇 (2024), as `huizong sample --clean` writes it.
 fn base() -> &'static [u8] {
-    static B: OnceLock<Vec<u8>> = OnceLock::new();
-    B.get_or_init(|| {
+    sample_file("T01")
+}
+
+/// The clean 2024 sample workbook whose file name contains `unit` (T01, D01, C01, X01).
+fn sample_file(unit: &str) -> &'static [u8] {
+    static FILES: OnceLock<Vec<(String, Vec<u8>)>> = OnceLock::new();
+    let files = FILES.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
         let opts = SampleOptions {
             units: Some(4),
@@ -47,14 +52,22 @@ fn base() -> &'static [u8] {
         let county = huizong::sample::generate(schema(), &opts);
         huizong::sample::write(schema(), &county, opts.seed, dir.path()).expect("sample");
         let year = dir.path().join("2024");
-        let mut names: Vec<PathBuf> = std::fs::read_dir(&year)
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&year)
             .expect("year dir")
-            .map(|e| e.expect("entry").path())
-            .filter(|p| p.to_string_lossy().contains("T01"))
+            .map(|e| {
+                let p = e.expect("entry").path();
+                let name = p.file_name().expect("name").to_string_lossy().into_owned();
+                (name, std::fs::read(&p).expect("read"))
+            })
             .collect();
-        names.sort();
-        std::fs::read(&names[0]).expect("read T01")
-    })
+        files.sort();
+        files
+    });
+    files
+        .iter()
+        .find(|(n, _)| n.contains(unit))
+        .map(|(_, b)| b.as_slice())
+        .unwrap_or_else(|| panic!("no sample file for {unit}"))
 }
 
 fn read(bytes: Vec<u8>) -> (Option<Submission>, Vec<Diagnostic>) {
@@ -70,6 +83,12 @@ fn real_fixture(name: &str) -> Vec<u8> {
 
 // ---------------------------------------------------------------------------------------------
 // Zip by hand: entries, CRC-32, and a writer that may lie about anything
+
+/// The base workbook's entries, unpacked once.
+fn base_entries() -> &'static [(String, Vec<u8>)] {
+    static E: OnceLock<Vec<(String, Vec<u8>)>> = OnceLock::new();
+    E.get_or_init(|| entries(base()))
+}
 
 fn entries(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut z = zip::ZipArchive::new(Cursor::new(zip)).expect("zip");
@@ -183,9 +202,9 @@ fn raw_zip(raws: &[Raw]) -> Vec<u8> {
 
 /// The base workbook's entries, stored, with `edit` applied to the raw list.
 fn base_raw(edit: impl FnOnce(&mut Vec<Raw>)) -> Vec<u8> {
-    let mut raws: Vec<Raw> = entries(base())
-        .into_iter()
-        .map(|(n, d)| Raw::stored(&n, d))
+    let mut raws: Vec<Raw> = base_entries()
+        .iter()
+        .map(|(n, d)| Raw::stored(n, d.clone()))
         .collect();
     edit(&mut raws);
     raw_zip(&raws)
@@ -193,19 +212,38 @@ fn base_raw(edit: impl FnOnce(&mut Vec<Raw>)) -> Vec<u8> {
 
 /// The base workbook with entry `name` replaced by `f(old bytes)` (re-deflated by the zip crate).
 fn with_entry(name: &str, f: impl FnOnce(Vec<u8>) -> Vec<u8>) -> Vec<u8> {
-    let mut f = Some(f);
+    let mut zin = zip::ZipArchive::new(Cursor::new(base())).expect("zip");
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (n, mut data) in entries(base()) {
-        if n == name {
-            if let Some(f) = f.take() {
-                data = f(data);
-            }
+    for i in 0..zin.len() {
+        let entry = zin.by_index_raw(i).expect("entry");
+        if entry.name().ok().as_deref() != Some(name) {
+            // Unchanged entries keep their compressed bytes: deflating the whole workbook again
+            // for each case at opt-level 0 was most of the test's time.
+            out.raw_copy_file(entry).expect("copy");
+            continue;
         }
-        // Stored: deflating every case at opt-level 0 was most of the test's time.
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored);
-        out.start_file(n, opts).expect("start");
-        out.write_all(&data).expect("write");
+        drop(entry);
+        let (_, data) = base_entries()
+            .iter()
+            .find(|(n, _)| n == name)
+            .expect("entry");
+        let opts = zip::write::SimpleFileOptions::default().compression_level(Some(1));
+        out.start_file(name, opts).expect("start");
+        out.write_all(&f(data.clone())).expect("write");
+        return finish_copy(zin, out, i + 1);
+    }
+    panic!("no entry {name}")
+}
+
+/// Copies the entries from `from` on unchanged and closes the archive.
+fn finish_copy(
+    mut zin: zip::ZipArchive<Cursor<&[u8]>>,
+    mut out: zip::ZipWriter<Cursor<Vec<u8>>>,
+    from: usize,
+) -> Vec<u8> {
+    for i in from..zin.len() {
+        out.raw_copy_file(zin.by_index_raw(i).expect("entry"))
+            .expect("copy");
     }
     out.finish().expect("finish").into_inner()
 }
@@ -521,7 +559,7 @@ fn zip_cases() -> Vec<Case> {
 
 /// Sheets in `workbook-many-sheets`, all pointing at the data sheet. 10,000 took 36 s in debug
 /// (each is parsed again; no bound on the number of sheets): see `many_sheets_are_bounded`.
-const MANY_SHEETS: usize = 200;
+const MANY_SHEETS: usize = 100;
 
 /// `uniqueCount` of sharedStrings.xml that calamine reserves before reading a string.
 const STRINGS_COUNT_LIE: &str = "4000000000";
@@ -529,10 +567,11 @@ const STRINGS_COUNT_LIE: &str = "4000000000";
 fn xml_cases(seed: u64) -> Vec<Case> {
     let mut rng = Rng::new(seed ^ 0x5EED);
     let mut out = Vec::new();
-    // 2 MB of letters at random: incompressible enough to pass the ratio check and reach the
+    // 1 MB of letters at random: incompressible enough to pass the ratio check and reach the
     // XML parser.
-    let big: String = (0..2 << 20)
-        .map(|_| (b'a' + rng.below(26) as u8) as char)
+    let big: String = (0..(1 << 20) / 8)
+        .flat_map(|_| rng.next().to_le_bytes())
+        .map(|b| char::from(b'a' + b % 26))
         .collect();
     for entry in [CORE_SHEET, COVER_SHEET, STRINGS, WORKBOOK, STYLES] {
         let short = entry
@@ -540,8 +579,8 @@ fn xml_cases(seed: u64) -> Vec<Case> {
             .next()
             .unwrap_or(entry)
             .trim_end_matches(".xml");
-        let len = entries(base())
-            .into_iter()
+        let len = base_entries()
+            .iter()
             .find(|(n, _)| n == entry)
             .map(|(_, d)| d.len())
             .expect("entry");
@@ -1017,7 +1056,9 @@ const MAX_READ: Duration = Duration::from_secs(10);
 #[test]
 fn every_corpus_file_gets_an_honest_outcome() {
     let seed = 20241231;
+    let built = Instant::now();
     let cases = corpus(seed);
+    println!("corpus built in {:?}", built.elapsed());
     let mut failures = Vec::new();
     let mut tally: std::collections::BTreeMap<String, usize> = Default::default();
     let (mut worst, mut worst_name) = (Duration::ZERO, String::new());
@@ -1141,11 +1182,11 @@ fn seeded_mutations_never_reach_a_panic() {
     let budget = Duration::from_secs(env_u64("HUIZONG_FUZZ_SECS").unwrap_or(6));
     println!("fuzz seed {seed} (HUIZONG_FUZZ_SEED), up to {iters} iterations in {budget:?}");
     let targets = [CORE_SHEET, COVER_SHEET, STRINGS, WORKBOOK, STYLES, "(zip)"];
-    let base_entries = entries(base());
     let start = Instant::now();
     let mut done = 0;
     let mut tally: std::collections::BTreeMap<String, usize> = Default::default();
     let mut worst = Duration::ZERO;
+    let mut failures = Vec::new();
     for i in 0..iters {
         if start.elapsed() > budget {
             break;
@@ -1164,7 +1205,7 @@ fn seeded_mutations_never_reach_a_panic() {
             let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
             let opts = zip::write::SimpleFileOptions::default()
                 .compression_method(zip::CompressionMethod::Stored);
-            for (n, d) in &base_entries {
+            for (n, d) in base_entries() {
                 let mut d = d.clone();
                 if n == target {
                     for _ in 0..1 + rng.below(4) {
@@ -1181,7 +1222,7 @@ fn seeded_mutations_never_reach_a_panic() {
         worst = worst.max(t.elapsed());
         *tally.entry(outcome_line(&sub, &diags)).or_default() += 1;
         if let Err(e) = judge(&sub, &diags).and_then(|()| finite(&sub)) {
-            panic!("seed {seed} iteration {i}: {target} {ops:?}: {e}");
+            failures.push(format!("seed {seed} iteration {i}: {target} {ops:?}: {e}"));
         }
         done += 1;
     }
@@ -1192,5 +1233,443 @@ fn seeded_mutations_never_reach_a_panic() {
         "{done} mutated files in {:?}, worst read {worst:?}",
         start.elapsed()
     );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(done >= 20, "only {done} iterations ran in the budget");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The corpus in the repository, and `huizong check` over it
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile")
+}
+
+/// The cases kept as files in `tests/fixtures/hostile/` (small ones, each a bad file), with
+/// how each was made, for the README.
+const FIXTURES: &[(&str, &str)] = &[
+    ("truncated-50pct", "the base workbook cut to its first half"),
+    ("truncated-eocd", "the last 10 bytes (end of the central directory) cut off"),
+    ("only-local-headers", "everything from the central directory on removed"),
+    ("wrong-size-small", "central directory: the data sheet's uncompressed size set to 100"),
+    ("wrong-compressed-size", "central directory: the data sheet's compressed size set to 7"),
+    ("huge-declared-size", "central directory: the data sheet's uncompressed size set to 4294967294"),
+    ("local-offset-past-end", "central directory: the data sheet's local header offset past the end"),
+    ("duplicate-data-sheet", "entries stored; a second xl/worksheets/sheet2.xml (`<worksheet/>`) after the real one"),
+    ("missing-data-sheet", "entries stored; xl/worksheets/sheet2.xml left out"),
+    ("method-unknown", "entries stored; every entry's compression method set to 99"),
+    ("deflate-garbage", "the data sheet entry: method deflate, 64 bytes of 0xFF"),
+    ("nested-zip-as-sheet", "the data sheet entry replaced by the whole base workbook"),
+    ("xlsx-inside-a-zip", "a zip holding the base workbook as 城关镇.xlsx"),
+    ("bomb-sheet-lying-8mb", "the data sheet: hand-made fixed-Huffman deflate of 8 MB of spaces, headers claim 4000 bytes"),
+    ("sheet2-no-closing-tags", "the data sheet XML with every closing tag removed"),
+    ("sharedStrings-invalid-utf8", "bytes FF FE C0 80 ED A0 80 inserted in the middle of sharedStrings.xml"),
+    ("sharedStrings-billion-laughs", "a billion-laughs DTD in sharedStrings.xml, `&lol9;` in the first string"),
+    ("cell-XFD1048576", "a cell r=\"XFD1048576\" appended to the data sheet"),
+    ("dimension-huge", "the data sheet's dimension set to A1:XFD1048576"),
+    ("sst-index-one-past", "A5 (the code ZL01) made a shared string with index 100000"),
+    ("sst-index-negative", "A5 (the code ZL01) made a shared string with index -1"),
+    ("workbook-sheet-rid-dangling", "workbook.xml: the data sheet's r:id points at rId99"),
+    ("number-NaN", "D5 (ZL01 本年数) holds `<v>NaN</v>`"),
+    ("number-1e309", "D5 holds `<v>1e309</v>` (infinite as a double)"),
+    ("text-inf", "D5 holds the inline string `inf`"),
+    ("error-div0", "D5 holds the error value #DIV/0!"),
+    ("formula-no-cache", "D5 holds the formula 1/0 with no cached value"),
+    ("cover-year-nan", "the cover's 统计年度 (B6) holds the inline string `NaN`"),
+    ("submission.xls-truncated-50pct", "tests/fixtures/real/submission.xls cut to its first half"),
+    ("submission.ods-truncated-50pct", "tests/fixtures/real/submission.ods cut to its first half"),
+];
+
+fn fixture_file_name(name: &str, kind: &str) -> String {
+    let ext = match kind {
+        "xls" | "ods" => kind,
+        _ => "xlsx",
+    };
+    let stem = name
+        .trim_end_matches(".xls")
+        .replace(".xls-", "-xls-")
+        .replace(".ods-", "-ods-");
+    format!("{stem}.{ext}")
+}
+
+/// Writes `tests/fixtures/hostile/` and its README from [`FIXTURES`].
+#[test]
+#[ignore]
+fn make_hostile_fixtures() {
+    let dir = fixtures_dir();
+    std::fs::create_dir_all(&dir).expect("dir");
+    let cases = corpus(20241231);
+    let mut readme = String::from(
+        "# Hostile workbooks\n\n\
+         Damaged and malicious files for `tests/hostile.rs` (`huizong check` over this folder must\n\
+         exit 1, print one line per file and never X01). Each is made from the clean sample workbook\n\
+         of 411321-T01 城关镇 (2024) that `huizong sample --units 4 --years 2024 --clean` writes\n\
+         (seed 20241231), or from `tests/fixtures/real/`, by\n\
+         `cargo test --test hostile make_hostile_fixtures -- --ignored` (the code is `corpus()`).\n\
+         \"Entries stored\" means the archive was rewritten by hand with uncompressed entries.\n\n\
+         | file | how it was made |\n|---|---|\n",
+    );
+    for (name, how) in FIXTURES {
+        let c = cases
+            .iter()
+            .find(|c| c.name == *name)
+            .unwrap_or_else(|| panic!("no case {name}"));
+        let file = fixture_file_name(name, c.kind);
+        assert!(c.bytes.len() < 200_000, "{file} is not small");
+        std::fs::write(dir.join(&file), &c.bytes).expect("write");
+        readme.push_str(&format!("| `{file}` | {how} |\n"));
+    }
+    std::fs::write(dir.join("README.md"), readme).expect("readme");
+}
+
+/// The fixture files: every one is listed in the README, and every listed one exists.
+fn fixture_files() -> Vec<String> {
+    let readme = std::fs::read_to_string(fixtures_dir().join("README.md")).expect("README");
+    let mut files: Vec<String> = std::fs::read_dir(fixtures_dir())
+        .expect("fixtures")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "README.md")
+        .collect();
+    files.sort();
+    for f in &files {
+        assert!(
+            readme.contains(&format!("| `{f}` |")),
+            "{f} is not in the README"
+        );
+    }
+    assert_eq!(
+        files.len(),
+        readme.matches("| `").count(),
+        "README lists a missing file"
+    );
+    assert_eq!(files.len(), FIXTURES.len());
+    files
+}
+
+fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("huizong")
+}
+
+/// `huizong <args>` under `prlimit --as=2000000000` when prlimit exists (bounded memory: a
+/// file that makes the reader allocate without bound fails the run instead of the machine),
+/// killed after `limit`. Returns (exit code, stdout, stderr, wall time).
+fn run_bounded(
+    cwd: &Path,
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, &str)],
+    limit: Duration,
+) -> (Option<i32>, String, String, Duration) {
+    let has_prlimit = std::process::Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let mut cmd = if has_prlimit {
+        let mut c = std::process::Command::new("prlimit");
+        c.arg("--as=2000000000").arg("--").arg(bin());
+        c
+    } else {
+        eprintln!("note: prlimit not found, memory not bounded");
+        std::process::Command::new(bin())
+    };
+    cmd.args(args)
+        .current_dir(cwd)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("spawn huizong");
+    // Drain both pipes on threads so a chatty child cannot block on a full pipe.
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let t_out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("huizong {args:?} did not finish in {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = start.elapsed();
+    let stdout = t_out.join().expect("stdout thread");
+    let stderr = t_err.join().expect("stderr thread");
+    (status.code(), stdout, stderr, took)
+}
+
+#[test]
+fn check_over_the_hostile_folder_names_every_file_and_keeps_a_clean_one_clean() {
+    let files = fixture_files();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("收表");
+    std::fs::create_dir(&dir).expect("dir");
+    for f in &files {
+        std::fs::copy(fixtures_dir().join(f), dir.join(f)).expect("copy");
+    }
+    let clean = "411321-D01_县公安局_2024.xlsx";
+    std::fs::write(dir.join(clean), sample_file("D01")).expect("clean");
+    let (code, stdout, stderr, took) = run_bounded(
+        tmp.path(),
+        &["check".as_ref(), "收表".as_ref()],
+        &[],
+        Duration::from_secs(120),
+    );
+    println!(
+        "check over {} files: exit {code:?} in {took:?}",
+        files.len() + 1
+    );
+    assert_eq!(code, Some(1), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stderr.is_empty(), "stderr:\n{stderr}");
+    assert!(!stdout.contains("X01"), "{stdout}");
+    // One summary line per bad file, and every finding line names its file.
+    for f in &files {
+        let shown = format!("收表/{f}");
+        let summary = stdout
+            .lines()
+            .filter(|l| l.starts_with(&format!("{shown}：错误 ")))
+            .count();
+        assert_eq!(summary, 1, "{f} needs one summary line:\n{stdout}");
+        let finding =
+            |l: &str| l.starts_with(&format!("{shown}: ")) || l.starts_with(&format!("{shown}!"));
+        assert!(stdout.lines().any(finding), "{f} has no finding:\n{stdout}");
+    }
+    assert!(
+        !stdout.contains(clean),
+        "the clean workbook got a finding:\n{stdout}"
+    );
+    let total = format!("共检查 {} 个文件（1 个无问题）", files.len() + 1);
+    assert!(stdout.contains(&total), "{stdout}");
+}
+
+#[test]
+fn a_panic_inside_the_reader_is_x01_on_stdout_and_silent_on_stderr() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("收表");
+    std::fs::create_dir(&dir).expect("dir");
+    std::fs::write(dir.join("强制出错.xlsx"), base()).expect("write");
+    std::fs::write(dir.join("411321-D01.xlsx"), sample_file("D01")).expect("write");
+    let (code, stdout, stderr, _) = run_bounded(
+        tmp.path(),
+        &["check".as_ref(), "收表".as_ref()],
+        &[("HUIZONG_DEBUG_PANIC_IN_READER", "强制出错")],
+        Duration::from_secs(60),
+    );
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(stderr.is_empty(), "a caught panic printed: {stderr}");
+    let line = stdout
+        .lines()
+        .find(|l| {
+            l.starts_with("收表/强制出错.xlsx: X01 错误 读取文件“收表/强制出错.xlsx”时程序内部出错")
+        })
+        .unwrap_or_else(|| panic!("no X01 line:\n{stdout}"));
+    assert!(line.contains("不是报送单位的问题"), "{line}");
+    assert!(
+        line.contains("内部信息：panic at src/ingest/guard.rs:"),
+        "{line}"
+    );
+    assert!(!stdout.contains("S01"), "{stdout}");
+    assert!(
+        !stdout.contains("411321-D01.xlsx"),
+        "the other file is clean:\n{stdout}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A closed stdout ends the program quietly
+
+/// Runs huizong with stdout a pipe whose reading end is already closed: the first write fails
+/// with EPIPE, deterministically (no race with a reader that closes "early").
+fn into_closed_pipe(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    std::process::Command::new(bin())
+        .args(args)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run huizong")
+}
+
+#[test]
+fn rule_all_into_a_closed_pipe_exits_0_without_a_message() {
+    let out = into_closed_pipe(&["rule".as_ref(), "--all".as_ref()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = into_closed_pipe(&["rule".as_ref(), "X01".as_ref()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn check_with_findings_into_a_closed_pipe_exits_0_without_a_message() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let f = tmp.path().join("truncated.xlsx");
+    std::fs::write(&f, &base()[..1000]).expect("write");
+    for format in ["concise", "json"] {
+        let out = into_closed_pipe(&[
+            "check".as_ref(),
+            f.as_os_str(),
+            "--format".as_ref(),
+            format.as_ref(),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn rule_all_read_one_line_then_closed() {
+    // `huizong rule --all | head -n1`: one line arrives, then the reader goes away.
+    let mut child = std::process::Command::new(bin())
+        .args(["rule", "--all"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).expect("line");
+    drop(stdout);
+    let out = child.wait_with_output().expect("wait");
+    assert!(first.starts_with('A') || first.starts_with('N'), "{first}");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_full_stdout_is_a_write_error_exit_2() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("note: no /dev/full here");
+        return;
+    };
+    let out = std::process::Command::new(bin())
+        .args(["rule", "--all"])
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("错误：无法写入 标准输出"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Found by this corpus, in other engineers' areas: the desired outcome, ignored until fixed
+
+#[test]
+#[ignore = "calamine reserves sharedStrings uniqueCount before reading a string: a 10-byte edit aborts the process (OOM abort, not a catchable panic); the bound belongs to sniff.rs/grid.rs"]
+fn a_lying_shared_strings_count_is_refused_not_an_abort() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let f = tmp.path().join("count.xlsx");
+    let bytes = with_text(STRINGS, |x| {
+        x.replacen(
+            "uniqueCount=\"",
+            &format!("uniqueCount=\"{STRINGS_COUNT_LIE}"),
+            1,
+        )
+    });
+    std::fs::write(&f, bytes).expect("write");
+    let (code, stdout, stderr, _) = run_bounded(
+        tmp.path(),
+        &["check".as_ref(), "count.xlsx".as_ref()],
+        &[],
+        Duration::from_secs(60),
+    );
+    assert_eq!(code, Some(1), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains("count.xlsx: S09") || stdout.contains("count.xlsx: S01"),
+        "{stdout}"
+    );
+}
+
+#[test]
+#[ignore = "calamine parses a cell reference's row with unchecked u32 arithmetic: a debug build panics (X01), a release build wraps, so r=\"D4294967301\" would read as D5; the bound belongs to grid.rs (or calamine)"]
+fn a_cell_reference_past_u32_is_refused_not_wrapped() {
+    let bytes = with_text(CORE_SHEET, |x| {
+        replace_cell(&x, "D5", "<c r=\"D4294967301\" s=\"9\"><v>77</v></c>")
+    });
+    let (sub, diags) = read(bytes);
+    assert!(!diags.iter().any(|d| d.code == "X01"), "{diags:#?}");
+    assert!(
+        sub.is_none_or(|s| s.number("ZL01") != Some(77.0)),
+        "read as D5: {diags:#?}"
+    );
+}
+
+#[test]
+#[ignore = "no bound on the number of sheets: 10,000 <sheet> entries pointing at one part are each parsed (36 s in debug); grid.rs"]
+fn many_sheets_pointing_at_one_part_are_refused_quickly() {
+    let bytes = with_text(WORKBOOK, |x| {
+        let many: String = (0..10_000)
+            .map(|i| {
+                format!(
+                    "<sheet name=\"s{i}\" sheetId=\"{}\" r:id=\"rId2\"/>",
+                    i + 10
+                )
+            })
+            .collect();
+        x.replacen("</sheets>", &format!("{many}</sheets>"), 1)
+    });
+    let t = Instant::now();
+    let (sub, diags) = read(bytes);
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert!(sub.is_none() && diags[0].code == "S09", "{diags:#?}");
+}
+
+#[test]
+#[ignore = "value plausibility (value.rs): 1e308, 2^53+1 and 18-digit counts are accepted silently, and an 18-digit numeric 单位代码 loses its last digits"]
+fn implausible_numbers_get_a_finding() {
+    for v in ["1e308", "9007199254740993", "123456789012345678"] {
+        let bytes = with_text(CORE_SHEET, |x| {
+            replace_cell(&x, "D5", &format!("<c r=\"D5\" s=\"9\"><v>{v}</v></c>"))
+        });
+        let (_, diags) = read(bytes);
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.location.cell.map(|c| c.a1()).as_deref() == Some("D5")),
+            "{v} at D5 was accepted without a finding"
+        );
+    }
+    let bytes = with_text(COVER_SHEET, |x| {
+        replace_cell(&x, "B3", "<c r=\"B3\"><v>411321000000000001</v></c>")
+    });
+    let (sub, diags) = read(bytes);
+    let code = sub.and_then(|s| s.cover.unit_code);
+    assert!(
+        code.as_deref() == Some("411321000000000001") || !diags.is_empty(),
+        "read as {code:?} silently"
+    );
 }
