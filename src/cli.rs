@@ -2,6 +2,7 @@
 //! mapping from outcomes to exit codes (0 = clean, 1 = findings, 2 = could not run).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -189,12 +190,18 @@ pub fn main() -> ExitCode {
     match result {
         Ok(Ok(Outcome::Clean)) => ExitCode::from(0),
         Ok(Ok(Outcome::Findings)) => ExitCode::from(1),
+        // The reader of stdout went away (`| head`): it has what it wanted; no message.
+        Ok(Err(crate::Error::StdoutClosed)) => ExitCode::from(0),
+        // `let _ =`: a closed stderr must not turn the report of one failure into a panic.
         Ok(Err(e)) => {
-            eprintln!("错误：{e}");
+            let _ = writeln!(std::io::stderr(), "错误：{e}");
             ExitCode::from(2)
         }
         Err(_) => {
-            eprintln!("错误：程序内部错误（这是 huizong 的缺陷，请报告）");
+            let _ = writeln!(
+                std::io::stderr(),
+                "错误：程序内部错误（这是 huizong 的缺陷，请报告）"
+            );
             ExitCode::from(2)
         }
     }

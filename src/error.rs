@@ -33,6 +33,10 @@ pub enum Error {
     Usage(String),
     #[error("{0}")]
     Other(String),
+    /// Stdout was closed by its reader (`| head`): the command ends quietly with exit 0
+    /// (`crate::console`).
+    #[error("标准输出已关闭")]
+    StdoutClosed,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

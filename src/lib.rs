@@ -18,6 +18,7 @@ pub mod anomaly;
 pub mod cli;
 pub mod codes;
 pub mod commands;
+pub mod console;
 pub mod diagnostic;
 pub mod draft;
 pub mod error;

@@ -27,7 +27,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         Format::Full => render_full(all, outcomes),
         Format::Json => render_json(all, outcomes, year),
     };
-    print!("{text}");
+    crate::console::text(&text)?;
     Ok(report.outcome)
 }
 

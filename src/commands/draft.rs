@@ -47,8 +47,8 @@ pub fn run(args: &DraftArgs) -> Result<Outcome> {
     write_atomic(&args.out, &bytes)?;
     let csv_path = sources::path_for(&args.out);
     write_atomic(&csv_path, &sources::to_csv(&d.sources)?)?;
-    println!("已写出报告数据段落：{}", args.out.display());
-    println!("已写出数据来源表：{}", csv_path.display());
+    crate::outln!("已写出报告数据段落：{}", args.out.display())?;
+    crate::outln!("已写出数据来源表：{}", csv_path.display())?;
     if let Some(note) = &d.note {
         eprintln!("{note}");
     }

@@ -9,15 +9,17 @@ use crate::{Error, Result};
 pub fn run(args: &RuleArgs) -> Result<Outcome> {
     let schema = Schema::load(args.schema.schema.as_deref())?;
     if args.markdown {
-        print!("{}", explain::markdown(&schema));
+        crate::console::text(&explain::markdown(&schema))?;
         return Ok(Outcome::Clean);
     }
     let entries = explain::all(&schema);
     match (&args.code, args.all) {
         (_, true) => {
-            for e in &entries {
-                println!("{}\t{}\t{}", e.code, e.severity.label(), e.title);
-            }
+            let list: String = entries
+                .iter()
+                .map(|e| format!("{}\t{}\t{}\n", e.code, e.severity.label(), e.title))
+                .collect();
+            crate::console::text(&list)?;
         }
         (Some(code), false) => {
             let want = Code::parse(&code.trim().to_ascii_uppercase());
@@ -29,7 +31,7 @@ pub fn run(args: &RuleArgs) -> Result<Outcome> {
                         "没有规则 {code}；用 huizong rule --all 查看全部规则"
                     ))
                 })?;
-            print!("{}", explain::render(e));
+            crate::console::text(&explain::render(e))?;
         }
         (None, false) => {
             return Err(Error::Usage(

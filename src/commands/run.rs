@@ -28,14 +28,14 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         threads: args.threads,
     };
     let report = pipeline::run(&cfg)?;
-    print_summary(&report, &args.out);
+    print_summary(&report, &args.out)?;
     Ok(report.outcome)
 }
 
 /// The short end-of-run report on stdout.
-fn print_summary(r: &RunReport, dir: &Path) {
+fn print_summary(r: &RunReport, dir: &Path) -> Result<()> {
     let c = &r.coverage;
-    println!(
+    crate::outln!(
         "{} 年度：应报 {} 个单位，收到 {}，已汇总 {}，退回 {}，未报 {}",
         r.year,
         c.expected.len(),
@@ -43,23 +43,23 @@ fn print_summary(r: &RunReport, dir: &Path) {
         c.accepted.len(),
         c.held_back.len(),
         c.missing.len()
-    );
-    println!(
+    )?;
+    crate::outln!(
         "校验问题：错误 {}，警告 {}；异常提示 {} 条",
         r.errors,
         r.warnings,
         r.anomalies.len()
-    );
+    )?;
     for a in r.anomalies.iter().filter(|a| !a.accepted).take(5) {
         let who = a
             .unit_name
             .as_deref()
             .or(a.unit.as_deref())
             .unwrap_or("全县");
-        println!("  {}. {who}：{}", a.rank, a.message);
+        crate::outln!("  {}. {who}：{}", a.rank, a.message)?;
     }
     if c.units_changed {
-        println!("注意：本年与上年的报送单位不完全相同，同比请结合单位变化解读");
+        crate::outln!("注意：本年与上年的报送单位不完全相同，同比请结合单位变化解读")?;
     }
-    println!("输出：{}", dir.display());
+    crate::outln!("输出：{}", dir.display())
 }

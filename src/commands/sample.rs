@@ -23,12 +23,12 @@ pub fn run(args: &SampleArgs) -> Result<Outcome> {
     let schema = Schema::load(args.schema.schema.as_deref())?;
     let county = sample::generate(&schema, &opts);
     let files = sample::write(&schema, &county, opts.seed, &args.out)?;
-    println!(
+    crate::outln!(
         "已生成示例县：{} 个单位，{} 份报表，植入典型错误 {} 处，输出到 {}",
         county.registry.units.len(),
         files,
         county.defects.len(),
         args.out.display()
-    );
+    )?;
     Ok(Outcome::Clean)
 }

@@ -42,7 +42,7 @@ pub fn run(args: &TemplateArgs) -> Result<Outcome> {
     if prior.is_some() {
         summary.push_str(&format!("（{prefilled} 个单位预填了上年数）"));
     }
-    println!("{summary}");
+    crate::console::line(&summary)?;
     Ok(Outcome::Clean)
 }
 

@@ -16,7 +16,7 @@ pub struct BuiltinCode {
 }
 
 /// Every code the reader defines itself, sorted by code.
-pub const BUILTIN: [BuiltinCode; 10] = [
+pub const BUILTIN: [BuiltinCode; 11] = [
     BuiltinCode {
         code: "N01",
         severity: Severity::Info,
@@ -76,6 +76,12 @@ pub const BUILTIN: [BuiltinCode; 10] = [
         severity: Severity::Error,
         title: "文件过大或结构异常",
         help: "文件超过读取上限（文件大小、解压后大小、压缩比、文件条目数或工作表行列数），为防止程序被拖垮而拒绝读取。正常的报表只有几十 KB，请检查是否误粘贴了大量内容，删除多余行列后重新保存。",
+    },
+    BuiltinCode {
+        code: "X01",
+        severity: Severity::Error,
+        title: "程序内部错误，请报告",
+        help: "读取这个文件时 huizong 程序自身出错（程序缺陷），不是报送单位填报的问题，请不要因此退回该单位。请把该文件和这条消息（含“内部信息”）一并报告给软件维护人员；在修复之前，可请单位用 Excel 打开后另存为 .xlsx 再试，或暂时手工录入该单位数据。",
     },
 ];
 

@@ -7,11 +7,14 @@
 //! Steps for one file: size cap and SHA-256 ([`read_file`]), format by magic bytes and zip
 //! bounds ([`sniff`]), sparse cells with per-sheet bounds ([`grid`]), cover and indicator rows
 //! by label ([`locate`]), value normalisation ([`value`]). The finding codes are in [`codes`].
-//! A panic anywhere inside is caught and becomes a finding.
+//! A panic anywhere inside is our bug, not the unit's: it is caught per file and becomes an X01
+//! finding ("程序内部错误，请报告") carrying the panic text, and the panic hook keeps it off
+//! stderr ([`guard`]).
 
 pub mod codes;
 mod collect;
 pub mod grid;
+mod guard;
 pub mod locate;
 pub mod sniff;
 pub mod value;
@@ -198,24 +201,16 @@ fn read_bytes_with_limits(
     schema: &Schema,
     limits: &Limits,
 ) -> (Option<Submission>, Vec<Diagnostic>) {
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let caught = guard::catch(|| {
+        guard::test_trigger(display);
         let format = sniff::sniff(&bytes, limits)?;
         let sheets = grid::load(bytes, format, limits)?;
         Ok::<_, Rejection>(locate::read_submission(&sheets, schema, display))
-    }));
+    });
     let (submission, mut diags) = match caught {
         Ok(Ok((sub, diags))) => (Some(sub), diags),
         Ok(Err(r)) => (None, vec![rejection_finding(display, r)]),
-        Err(_) => (
-            None,
-            vec![rejection_finding(
-                display,
-                Rejection::new(
-                    "S01",
-                    "读取时发生内部错误，请用 Excel 打开后另存为 .xlsx 重新报送",
-                ),
-            )],
-        ),
+        Err(panic) => (None, vec![internal_error(display, &panic)]),
     };
     if let Some(unit) = submission
         .as_ref()
@@ -228,6 +223,22 @@ fn read_bytes_with_limits(
     }
     crate::diagnostic::sort(&mut diags);
     (submission, diags)
+}
+
+/// The X01 finding for a panic caught while reading `display`: it says the fault is the
+/// program's, so the clerk reports it instead of sending the unit back, and keeps the panic
+/// text (bounded: it may quote file content) for whoever fixes it.
+fn internal_error(display: &str, panic: &str) -> Diagnostic {
+    const MAX_TAIL: usize = 300;
+    let mut tail: String = panic.chars().take(MAX_TAIL).collect();
+    if tail.len() < panic.len() {
+        tail.push('…');
+    }
+    let message = format!(
+        "读取文件“{display}”时程序内部出错。这是 huizong 程序的缺陷，不是报送单位的问题，\
+         请勿退回该单位；请把此文件连同本条消息报告给软件维护人员。内部信息：{tail}"
+    );
+    rejection_finding(display, Rejection::new("X01", message))
 }
 
 fn rejection_finding(display: &str, r: Rejection) -> Diagnostic {
@@ -243,4 +254,29 @@ fn rejection_finding(display: &str, r: Rejection) -> Diagnostic {
 /// clear finding rather than skipped silently. A path that does not exist is an error.
 pub fn collect_inputs(paths: &[PathBuf]) -> crate::Result<Vec<(PathBuf, String)>> {
     collect::collect(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_caught_panic_is_x01_naming_the_file_not_s01() {
+        let d = internal_error("收表/城关镇.xlsx", "panic at x.rs:1: boom");
+        assert_eq!(d.code, "X01");
+        assert_eq!(d.severity, Severity::Error);
+        let line = d.render_concise();
+        assert!(line.starts_with("收表/城关镇.xlsx: X01 "), "{line}");
+        assert!(line.contains("不是报送单位的问题"), "{line}");
+        assert!(line.ends_with("内部信息：panic at x.rs:1: boom"), "{line}");
+        assert!(!line.contains("另存为"), "{line}");
+    }
+
+    #[test]
+    fn a_long_panic_text_is_cut() {
+        let long = "长".repeat(5000);
+        let d = internal_error("a.xlsx", &long);
+        assert!(d.message.chars().count() < 500);
+        assert!(d.message.ends_with('…'));
+    }
 }
