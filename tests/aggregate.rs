@@ -33,6 +33,7 @@ fn ind(code: &str, agg: Aggregation, reporters: &[UnitKind]) -> Indicator {
         aggregation: agg,
         parent: None,
         hint: None,
+        max: None,
     }
 }
 
@@ -64,6 +65,7 @@ fn schema(indicators: Vec<Indicator>, rates: Vec<Rate>) -> Schema {
         indicators,
         rates,
         rules: vec![],
+        limits: Default::default(),
         index: Default::default(),
     }
 }

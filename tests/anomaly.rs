@@ -21,6 +21,7 @@ fn indicator(code: &str, name: &str, unit: &str, value_type: ValueType) -> Indic
         aggregation: Aggregation::Sum,
         parent: None,
         hint: None,
+        max: None,
     }
 }
 
@@ -48,6 +49,7 @@ fn schema(indicators: Vec<Indicator>, rates: Vec<Rate>) -> Schema {
         indicators,
         rates,
         rules: vec![],
+        limits: Default::default(),
         index: Default::default(),
     }
 }

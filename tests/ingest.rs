@@ -27,6 +27,7 @@ fn indicator(code: &str, name: &str, unit: &str, vt: ValueType, kinds: &[UnitKin
         aggregation: Aggregation::Sum,
         parent: None,
         hint: None,
+        max: None,
     }
 }
 
@@ -71,6 +72,7 @@ fn schema() -> Schema {
         ],
         rates: vec![],
         rules: vec![],
+        limits: Default::default(),
         index: Default::default(),
     }
 }

@@ -31,6 +31,7 @@ fn indicator(code: &str, name: &str, section: &str, vt: ValueType, agg: Aggregat
         aggregation: agg,
         parent: None,
         hint: None,
+        max: None,
     }
 }
 
@@ -107,6 +108,7 @@ fn schema() -> Schema {
             kinds: vec![],
         }],
         rules: vec![],
+        limits: Default::default(),
         index: Default::default(),
     }
 }

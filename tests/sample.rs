@@ -113,6 +113,7 @@ fn fixture_schema() -> Schema {
             aggregation: Aggregation::Sum,
             parent: None,
             hint: None,
+            max: None,
         })
         .collect();
     Schema {
@@ -124,6 +125,7 @@ fn fixture_schema() -> Schema {
         indicators,
         rates: Vec::new(),
         rules: Vec::new(),
+        limits: Default::default(),
         index: Default::default(),
     }
 }

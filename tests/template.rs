@@ -38,6 +38,7 @@ fn ind(
         aggregation: Aggregation::Sum,
         parent: parent.map(String::from),
         hint: Some(format!("{name}的填报口径")),
+        max: None,
     }
 }
 
@@ -97,6 +98,7 @@ fn schema() -> Schema {
         ],
         rates: vec![],
         rules: vec![],
+        limits: Default::default(),
         index: Default::default(),
     }
 }
