@@ -962,7 +962,17 @@ fn ten_thousand_units_at_the_bound_ceiling_sum_to_a_finite_exact_figure() {
         .iter()
         .map(|c| cur(c, Township, "GF01", ceiling))
         .collect();
-    let f = run(&s, &reg, &now, &now.iter().map(|r| Record { year: YEAR - 1, ..r.clone() }).collect::<Vec<_>>());
+    let f = run(
+        &s,
+        &reg,
+        &now,
+        &now.iter()
+            .map(|r| Record {
+                year: YEAR - 1,
+                ..r.clone()
+            })
+            .collect::<Vec<_>>(),
+    );
     let g = f.indicator("GF01").unwrap();
     assert_eq!(g.value, Some(1e19));
     assert_eq!(g.change, Some(0.0));

@@ -635,7 +635,10 @@ fn limits_and_overrides_load() {
     // A key left out keeps its default.
     assert_eq!(s.max_of(s.indicator("ZF07").unwrap()), 1e12);
     assert_eq!(
-        Schema::parse(BASE, Path::new("t.toml")).unwrap().limits.count,
+        Schema::parse(BASE, Path::new("t.toml"))
+            .unwrap()
+            .limits
+            .count,
         1e8
     );
 }
@@ -644,7 +647,15 @@ fn limits_and_overrides_load() {
 fn bounds_that_could_overflow_a_total_are_refused() {
     // Anything above 1e15 (or not a positive finite number) is refused where it is written, so
     // no sum over a registry's units can reach f64::MAX and turn a county figure into null.
-    for value in ["1e300", "1.7976931348623157e308", "inf", "nan", "0", "-5", "1e16"] {
+    for value in [
+        "1e300",
+        "1.7976931348623157e308",
+        "inf",
+        "nan",
+        "0",
+        "-5",
+        "1e16",
+    ] {
         let extra = format!("\n[limits]\namount = {value}\n");
         assert_refused(&extra, value, 0, "limits.amount 应为大于 0、不超过 1e15");
     }

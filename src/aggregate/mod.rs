@@ -261,7 +261,9 @@ fn refuse_non_finite(records: &[Record]) -> Result<()> {
 fn refuse_overflow(indicators: &[IndicatorFigure], rates: &[RateFigure]) -> Result<()> {
     let bad = |x: Option<f64>| x.is_some_and(|v| !v.is_finite());
     let indicator = indicators.iter().find(|f| {
-        [f.value, f.prior, f.change, f.change_pct].into_iter().any(bad)
+        [f.value, f.prior, f.change, f.change_pct]
+            .into_iter()
+            .any(bad)
             || f.subtotals.values().any(|v| !v.is_finite())
     });
     let code = indicator.map(|f| f.code.as_str()).or_else(|| {

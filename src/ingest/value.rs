@@ -391,9 +391,9 @@ fn implausible(v: f64, vt: ValueType, unit: &str, max: f64, typed: &str) -> Stri
     } else {
         unit
     };
-    let bound = format!("{}{unit}", fmt_num(max));
+    let bound = format!("{} {unit}", fmt_num(max));
     // Digits of the integer part; only meaningful below 1e18, which covers both patterns.
-    let digits = if v >= 1.0 && v < 1e18 {
+    let digits = if (1.0..1e18).contains(&v) {
         (v as u64).to_string().len()
     } else {
         0
@@ -481,7 +481,11 @@ mod tests {
                 formula: Some("SUM(C5:C9)".into()),
             }),
             vt,
-            if vt == ValueType::Amount { "元" } else { "件" },
+            if vt == ValueType::Amount {
+                "元"
+            } else {
+                "件"
+            },
             if vt == ValueType::Amount { 1e12 } else { 1e8 },
         )
     }
@@ -573,9 +577,11 @@ mod tests {
         // A real negative is still an error, and so is a fraction beyond the noise.
         for v in [-1.0, -0.5, -1e-3] {
             let n = number(v, ValueType::Count);
-            assert_eq!((n.value.clone(), codes(&n)), (Value::Blank, vec!["V01"]), "{v}");
+            assert_eq!((n.value, codes(&n)), (Value::Blank, vec!["V01"]), "{v}");
         }
-        assert!(number(-1.0, ValueType::Count).issues[0].message.contains("负数 -1"));
+        assert!(number(-1.0, ValueType::Count).issues[0]
+            .message
+            .contains("负数 -1"));
         assert_eq!(codes(&number(2.5, ValueType::Count)), ["V01"]);
         assert_eq!(codes(&number(3.000_01, ValueType::Count)), ["V01"]);
     }
@@ -593,7 +599,11 @@ mod tests {
                 "411321199001011234",
                 "身份证号",
             ),
-            (number(13_812_345_678.0, ValueType::Count), "13812345678", "手机号"),
+            (
+                number(13_812_345_678.0, ValueType::Count),
+                "13812345678",
+                "手机号",
+            ),
             (
                 number(9.999_999_999_999_99e307, ValueType::Count),
                 "9.99999999999999E+307",
@@ -638,6 +648,10 @@ mod tests {
             "次",
             50.0,
         );
-        assert!(n.issues[0].message.contains("不超过 50次"), "{:?}", n.issues);
+        assert!(
+            n.issues[0].message.contains("不超过 50 次"),
+            "{:?}",
+            n.issues
+        );
     }
 }

@@ -137,10 +137,9 @@ impl Checker<'_> {
         check_type_fits(src, ind, value_type, aggregation, &unit)?;
         let max = match &ind.max {
             Some(m) if value_type == ValueType::YesNo => {
-                return Err(src.error_span(
-                    &m.span(),
-                    "是/否类指标只能是 0 或 1，不能写 max，请删除",
-                ));
+                return Err(
+                    src.error_span(&m.span(), "是/否类指标只能是 0 或 1，不能写 max，请删除")
+                );
             }
             Some(m) => Some(bound(src, m, "max")?),
             None => None,
