@@ -488,6 +488,8 @@ fn documented_example_loads() {
     };
     assert!(!s.sections.is_empty() && !s.indicators.is_empty());
     assert!(!s.rates.is_empty() && !s.rules.is_empty());
+    assert_eq!(s.limits.count, 1e6);
+    assert_eq!(s.indicator("FY02").and_then(|i| i.max), Some(1e5));
 }
 
 // ---------------------------------------------------------------------------------------------
