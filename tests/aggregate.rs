@@ -36,6 +36,7 @@ fn ind(code: &str, agg: Aggregation, reporters: &[UnitKind]) -> Indicator {
         aggregation: agg,
         parent: None,
         hint: None,
+        max: None,
     }
 }
 
@@ -918,4 +919,69 @@ proptest! {
         }
         prop_assert_eq!(f.units.len(), now_units.iter().filter(|u| u.values.iter().any(Option::is_some)).count());
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Totals are finite by construction (issue #12)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn an_overflowing_total_is_refused_never_written_as_null() {
+    // Two units at Excel's largest number: the sum is +inf, which serde_json writes as null.
+    // Ingest makes such values N02 errors; records built any other way are refused here.
+    let s = schema(vec![ind("GF01", Aggregation::Sum, &[Township])], vec![]);
+    let big = 9.999_999_999_999_99e307;
+    let now = [
+        cur("T1", Township, "GF01", big),
+        cur("T2", Township, "GF01", big),
+    ];
+    let err = aggregate(&s, &county(), YEAR, &now, &[], Coverage::default())
+        .expect_err("an infinite county total must not be produced");
+    assert_eq!(
+        err.to_string(),
+        "无法汇总：GF01 的全县合计超出了可计算的范围，请检查各单位该项是否有异常大的数"
+    );
+    // A non-finite record is refused with its cell, in either year.
+    for bad in [f64::NAN, f64::INFINITY] {
+        let now = [cur("T1", Township, "GF01", 1.0)];
+        let before = [pri("T2", Township, "GF01", bad)];
+        let err = aggregate(&s, &county(), YEAR, &now, &before, Coverage::default())
+            .expect_err("non-finite prior value");
+        assert!(err.to_string().contains("T2.xlsx!表!GF01"), "{err}");
+    }
+}
+
+#[test]
+fn ten_thousand_units_at_the_bound_ceiling_sum_to_a_finite_exact_figure() {
+    // The loader refuses any bound above Limits::CEILING, so this is the largest total a
+    // province of 10,000 units can produce: finite, and a number in the JSON.
+    let ceiling = huizong::schema::Limits::CEILING;
+    let s = schema(vec![ind("GF01", Aggregation::Sum, &[Township])], vec![]);
+    let codes: Vec<String> = (0..10_000).map(|i| format!("T{i:05}")).collect();
+    let reg = Registry::new(codes.iter().map(|c| unit(c, Township)).collect());
+    let now: Vec<Record> = codes
+        .iter()
+        .map(|c| cur(c, Township, "GF01", ceiling))
+        .collect();
+    let f = run(
+        &s,
+        &reg,
+        &now,
+        &now.iter()
+            .map(|r| Record {
+                year: YEAR - 1,
+                ..r.clone()
+            })
+            .collect::<Vec<_>>(),
+    );
+    let g = f.indicator("GF01").unwrap();
+    assert_eq!(g.value, Some(1e19));
+    assert_eq!(g.change, Some(0.0));
+    let json: serde_json::Value = serde_json::from_str(&figures_json(&f)).unwrap();
+    let fig = &json["indicators"][0];
+    for key in ["value", "prior", "change", "change_pct"] {
+        assert!(fig[key].is_f64(), "{key}: {}", fig[key]);
+    }
+    assert_eq!(fig["value"].as_f64(), Some(1e19));
+    assert_eq!(fig["subtotals"]["township"].as_f64(), Some(1e19));
 }

@@ -22,6 +22,7 @@ fn indicator(code: &str, name: &str, unit: &str, value_type: ValueType) -> Indic
         aggregation: Aggregation::Sum,
         parent: None,
         hint: None,
+        max: None,
     }
 }
 

@@ -390,3 +390,247 @@ fn registry_inside_the_submissions_folder_is_not_a_submission() {
         .clone();
     assert!(String::from_utf8_lossy(&out).contains("说明.txt: S01"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Implausible values end to end (issue #12)
+// ---------------------------------------------------------------------------------------------
+
+/// Replaces cell `cell` of sheet entry `entry` in an xlsx with the raw XML `new_cell` (a whole
+/// `<c …>…</c>` element), leaving every other byte of the sheet as it was.
+fn patch_cell(path: &Path, entry: &str, cell: &str, new_cell: &str) {
+    use std::io::{Read, Write};
+    let bytes = std::fs::read(path).expect("read workbook");
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zin.len() {
+        let mut file = zin.by_index(i).expect("entry");
+        let name = file.name().expect("entry name").into_owned();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).expect("read entry");
+        if name == entry {
+            let xml = String::from_utf8(data).expect("utf-8 sheet");
+            let start = xml
+                .find(&format!("<c r=\"{cell}\""))
+                .unwrap_or_else(|| panic!("{cell} in {entry}"));
+            let end = start + xml[start..].find("</c>").expect("closing </c>") + 4;
+            data = format!("{}{new_cell}{}", &xml[..start], &xml[end..]).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("start entry");
+        out.write_all(&data).expect("write entry");
+    }
+    std::fs::write(path, out.finish().expect("finish zip").into_inner()).expect("write workbook");
+}
+
+/// The A1 reference of the 本年数 cell (column D) of indicator `code` in a sample workbook.
+fn current_cell(path: &Path, code: &str) -> String {
+    let r = sheet(path, "统计表");
+    let (start_row, _) = r.start().unwrap_or((0, 0));
+    let row = r
+        .rows()
+        .position(|row| row.first().is_some_and(|c| *c == code))
+        .unwrap_or_else(|| panic!("no row {code}"));
+    format!("D{}", start_row as usize + row + 1)
+}
+
+/// The 2024 workbook of the unit whose file name starts with `prefix`.
+fn workbook(dir: &Path, prefix: &str) -> PathBuf {
+    std::fs::read_dir(dir)
+        .expect("submissions")
+        .map(|e| e.expect("entry").path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+        })
+        .unwrap_or_else(|| panic!("no workbook {prefix}"))
+}
+
+fn figures(out: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(out.join("figures_2024.json")).expect("figures JSON");
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+#[test]
+fn implausible_values_are_errors_at_their_cells_and_never_reach_a_total() {
+    let limit = ["--as=2000000000"];
+    if std::process::Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("note: prlimit (util-linux) not found; memory-limited run skipped");
+        return;
+    }
+    let dir = sample(true);
+    let now = dir.path().join("2024");
+    let (t01, t02) = (workbook(&now, "411321-T01"), workbook(&now, "411321-T02"));
+
+    // The totals without the two bad units: the same county with their files taken away.
+    let without = dir.path().join("without");
+    std::fs::create_dir(&without).expect("mkdir");
+    for e in std::fs::read_dir(&now).expect("2024") {
+        let p = e.expect("entry").path();
+        if p != t01 && p != t02 {
+            std::fs::copy(&p, without.join(p.file_name().expect("name"))).expect("copy");
+        }
+    }
+    let base_out = dir.path().join("base");
+    huizong()
+        .args(["run", "--year", "2024", "--quiet", "--registry"])
+        .arg(dir.path().join("units.csv"))
+        .arg(&without)
+        .arg("--prior")
+        .arg(dir.path().join("2023"))
+        .arg("--out")
+        .arg(&base_out)
+        .assert()
+        .code(0); // the two missing units are S11 warnings
+
+    // Six township counts of 城关镇 get the values a tester typed, and both townships get
+    // Excel's largest number as their 罚没金额 (two of them used to overflow the sum to null).
+    let sheet_xml = "xl/worksheets/sheet2.xml";
+    let number = |cell: &str, v: &str| format!("<c r=\"{cell}\"><v>{v}</v></c>");
+    let typed: [(&str, &str, bool, &str, &str); 6] = [
+        ("ZL01", "1000000000000", false, "N02", "超出合理范围"),
+        ("ZL02", "1000000000000000", false, "N02", "超出合理范围"),
+        (
+            "ZL03",
+            "9007199254740993",
+            true,
+            "N02",
+            "填写了 9007199254740993，超出合理范围",
+        ),
+        ("GF01", "1.8e308", false, "V01", "数值无效"),
+        (
+            "ZF01",
+            "13812345678",
+            false,
+            "N02",
+            "填写了 13812345678，是以 1 开头的 11 位数，像是手机号",
+        ),
+        (
+            "ZF02",
+            "411321199001011234",
+            false,
+            "N02",
+            "填写了 4.11321199001011E+17，是 18 位数，像是身份证号",
+        ),
+    ];
+    let mut expected: Vec<(String, String, String, String)> = Vec::new();
+    for (code, v, as_text, finding, words) in typed {
+        let cell = current_cell(&t01, code);
+        let xml = if as_text {
+            format!("<c r=\"{cell}\" t=\"inlineStr\"><is><t>{v}</t></is></c>")
+        } else {
+            number(&cell, v)
+        };
+        patch_cell(&t01, sheet_xml, &cell, &xml);
+        let file = t01.file_name().unwrap().to_string_lossy().to_string();
+        expected.push((file, cell, finding.to_string(), words.to_string()));
+    }
+    for wb in [&t01, &t02] {
+        let cell = current_cell(wb, "ZF07");
+        patch_cell(
+            wb,
+            sheet_xml,
+            &cell,
+            &number(&cell, "9.99999999999999E+307"),
+        );
+        let file = wb.file_name().unwrap().to_string_lossy().to_string();
+        expected.push((
+            file,
+            cell,
+            "N02".into(),
+            "填写了 9.99999999999999E+307，超出合理范围".into(),
+        ));
+    }
+
+    let out = dir.path().join("out");
+    let bin = assert_cmd::cargo::cargo_bin("huizong");
+    let started = std::time::Instant::now();
+    Command::new("prlimit")
+        .args(limit)
+        .arg(&bin)
+        .args(["run", "--year", "2024", "--quiet"])
+        .arg(&now)
+        .arg("--prior")
+        .arg(dir.path().join("2023"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1);
+    assert!(started.elapsed().as_secs() < 120, "{:?}", started.elapsed());
+
+    // Each value is an error at its own cell in the summary's 校验问题 sheet.
+    let findings = sheet(&out.join("汇总_2024.xlsx"), "校验问题");
+    let rows: Vec<Vec<String>> = findings
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    for (file, cell, code, words) in &expected {
+        let hit = rows.iter().find(|r| {
+            r.first().is_some_and(|f| f.ends_with(file.as_str()))
+                && r.get(2) == Some(cell)
+                && r.get(5) == Some(code)
+        });
+        let hit = hit.unwrap_or_else(|| panic!("no {code} at {file}!{cell}: {rows:?}"));
+        assert_eq!(hit[1], "统计表");
+        assert_eq!(hit[6], "错误", "{hit:?}");
+        assert!(hit[7].contains(words.as_str()), "{hit:?}");
+    }
+
+    // The two units are held back; every county figure and rate equals the run without them.
+    let (bad, base) = (figures(&out), figures(&base_out));
+    let held: Vec<&str> = bad["coverage"]["held_back"]
+        .as_array()
+        .expect("held_back")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(held, ["411321-T01", "411321-T02"]);
+    assert_eq!(bad["indicators"], base["indicators"]);
+    assert_eq!(bad["rates"], base["rates"]);
+    let zf07 = bad["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "ZF07")
+        .expect("ZF07");
+    assert!(zf07["value"].is_f64(), "{zf07}");
+
+    // `check` reports exactly the same value errors at the same cells.
+    let doc: serde_json::Value = serde_json::from_slice(
+        &huizong()
+            .arg("check")
+            .arg(&now)
+            .arg("--prior")
+            .arg(dir.path().join("2023"))
+            .args(["--format", "json"])
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout,
+    )
+    .expect("check JSON");
+    let mut from_check: Vec<(String, String, String)> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "N02" || f["code"] == "V01")
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+            let file = s("file");
+            let name = Path::new(&file)
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string());
+            (name.unwrap_or(file), s("cell"), s("code"))
+        })
+        .collect();
+    from_check.sort();
+    let mut want: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(f, c, code, _)| (f.clone(), c.clone(), code.clone()))
+        .collect();
+    want.sort();
+    assert_eq!(from_check, want);
+}

@@ -30,6 +30,7 @@ fn indicator(code: &str, name: &str, unit: &str, vt: ValueType, kinds: &[UnitKin
         aggregation: Aggregation::Sum,
         parent: None,
         hint: None,
+        max: None,
     }
 }
 
@@ -785,6 +786,66 @@ fn percentage_formatted_fraction_in_count_gives_v01() {
 fn negative_gives_v01() {
     let d = value_case("FY02", In::N(-3.0), Value::Blank, Some("V01"));
     assert_eq!(d.severity, Severity::Error);
+}
+
+#[test]
+fn formula_noise_around_whole_numbers_is_no_finding() {
+    // Issue #12: a formula's −2.8e−17 in a zero count was reported as a negative number.
+    value_case("FY02", In::F("C5-C6", "-2.8E-17"), Value::Number(0.0), None);
+    value_case("GF01", In::N(-2.8e-17), Value::Number(0.0), None);
+    value_case(
+        "FY02",
+        In::F("C5/3*3", "2.9999999999999996"),
+        Value::Number(3.0),
+        None,
+    );
+    value_case("ZF07", In::N(-2.8e-17), Value::Number(0.0), None);
+    let d = value_case("FY02", In::N(-1.0), Value::Blank, Some("V01"));
+    assert!(d.message.contains("负数 -1"), "{}", d.message);
+}
+
+#[test]
+fn implausible_values_give_n02_errors_at_their_cell() {
+    for (code, input, words) in [
+        (
+            "FY02",
+            In::N(13_812_345_678.0),
+            "13812345678，是以 1 开头的 11 位数，像是手机号",
+        ),
+        (
+            "FY02",
+            In::T("411321199001011234"),
+            "411321199001011234，是 18 位数，像是身份证号",
+        ),
+        (
+            "FY02",
+            In::N(411_321_199_001_011_234.0),
+            "4.11321199001011E+17，是 18 位数",
+        ),
+        ("GF01", In::N(1e12), "1000000000000，超出合理范围"),
+        (
+            "ZF07",
+            In::N(9.999_999_999_999_99e307),
+            "9.99999999999999E+307，超出合理范围",
+        ),
+    ] {
+        let d = value_case(code, input, Value::Blank, Some("N02"));
+        assert_eq!(d.severity, Severity::Error);
+        assert!(d.message.contains(words), "{}", d.message);
+    }
+    // Just under the bounds is a value like any other.
+    value_case(
+        "FY02",
+        In::N(99_999_999.0),
+        Value::Number(99_999_999.0),
+        None,
+    );
+    value_case(
+        "ZF07",
+        In::N(999_999_999_999.0),
+        Value::Number(999_999_999_999.0),
+        None,
+    );
 }
 
 #[test]

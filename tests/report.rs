@@ -32,6 +32,7 @@ fn indicator(code: &str, name: &str, section: &str, vt: ValueType, agg: Aggregat
         aggregation: agg,
         parent: None,
         hint: None,
+        max: None,
     }
 }
 

@@ -116,6 +116,7 @@ fn fixture_schema() -> Schema {
             aggregation: Aggregation::Sum,
             parent: None,
             hint: None,
+            max: None,
         })
         .collect();
     Schema {

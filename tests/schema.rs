@@ -502,6 +502,8 @@ fn documented_example_loads() {
     };
     assert!(!s.sections.is_empty() && !s.indicators.is_empty());
     assert!(!s.rates.is_empty() && !s.rules.is_empty());
+    assert_eq!(s.limits.count, 1e6);
+    assert_eq!(s.indicator("FY02").and_then(|i| i.max), Some(1e5));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -610,4 +612,90 @@ fn v20_partition_of_penalties() {
     cur.pop();
     cur.push(("ZF06I", 3.0));
     assert_eq!(holds("V20", &vals(&cur, &[])), Some(false));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plausibility bounds ([limits], max)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn default_schema_bounds_counts_and_amounts() {
+    let s = default();
+    assert_eq!((s.limits.count, s.limits.amount), (1e8, 1e12));
+    let count = s.indicator("FY02").unwrap();
+    assert_eq!(s.max_of(count), 1e8);
+    let amount = s
+        .indicators
+        .iter()
+        .find(|i| i.value_type == ValueType::Amount)
+        .unwrap();
+    assert_eq!(s.max_of(amount), 1e12);
+    let yes_no = s
+        .indicators
+        .iter()
+        .find(|i| i.value_type == ValueType::YesNo)
+        .unwrap();
+    assert_eq!(s.max_of(yes_no), 1.0);
+}
+
+#[test]
+fn limits_and_overrides_load() {
+    let text = BASE.replacen(
+        "aggregation = \"county\"\n",
+        "aggregation = \"county\"\nmax = 5000\n",
+        1,
+    ) + "\n[limits]\ncount = 1_000_000\n";
+    let s = Schema::parse(&text, Path::new("t.toml")).unwrap();
+    assert_eq!(s.max_of(s.indicator("FY02").unwrap()), 5000.0);
+    assert_eq!(s.max_of(s.indicator("FY03").unwrap()), 1e6);
+    // A key left out keeps its default.
+    assert_eq!(s.max_of(s.indicator("ZF07").unwrap()), 1e12);
+    assert_eq!(
+        Schema::parse(BASE, Path::new("t.toml"))
+            .unwrap()
+            .limits
+            .count,
+        1e8
+    );
+}
+
+#[test]
+fn bounds_that_could_overflow_a_total_are_refused() {
+    // Anything above 1e15 (or not a positive finite number) is refused where it is written, so
+    // no sum over a registry's units can reach f64::MAX and turn a county figure into null.
+    for value in [
+        "1e300",
+        "1.7976931348623157e308",
+        "inf",
+        "nan",
+        "0",
+        "-5",
+        "1e16",
+    ] {
+        let extra = format!("\n[limits]\namount = {value}\n");
+        assert_refused(&extra, value, 0, "limits.amount 应为大于 0、不超过 1e15");
+    }
+    let extra = "\n[limits]\ncount = 2e15\n";
+    assert_refused(extra, "2e15", 0, "limits.count");
+    let extra = "\n[limits]\ncounts = 5\n";
+    assert_refused(extra, "counts", 0, "未知字段“counts”");
+    // The ceiling itself is allowed.
+    let text = format!("{BASE}\n[limits]\namount = 1e15\n");
+    assert!(Schema::parse(&text, Path::new("t.toml")).is_ok());
+}
+
+#[test]
+fn indicator_max_is_checked_where_it_is_written() {
+    let huge = BASE.replacen(
+        "aggregation = \"county\"\n",
+        "aggregation = \"county\"\nmax = 9.99999999999999e307\n",
+        1,
+    );
+    let (line, col, message) = refuse_text(&huge);
+    assert_eq!((line, col), (19, 7), "{message}");
+    assert!(message.contains("max 应为大于 0、不超过 1e15"), "{message}");
+    // A yes/no indicator (GW01, the last one in BASE) has no bound to set.
+    let (line, col, message) = refuse_text(&format!("{BASE}max = 3\n"));
+    assert_eq!((line, col), (BASE.lines().count() + 1, 7), "{message}");
+    assert!(message.contains("是/否类指标"), "{message}");
 }

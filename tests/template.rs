@@ -39,6 +39,7 @@ fn ind(
         aggregation: Aggregation::Sum,
         parent: parent.map(String::from),
         hint: Some(format!("{name}的填报口径")),
+        max: None,
     }
 }
 

@@ -198,6 +198,8 @@ pub fn aggregate(
     prior: &[Record],
     coverage: Coverage,
 ) -> Result<Figures> {
+    refuse_non_finite(current)?;
+    refuse_non_finite(prior)?;
     // The two years are independent until they are compared: fold and group them side by side.
     // Last year's origins are in last year's history; keeping them here cost ~160 MB at 10,000 units.
     let ((now, now_groups), (before, before_groups)) = rayon::join(
@@ -213,7 +215,7 @@ pub fn aggregate(
         },
     );
     let (now_groups, before_groups) = (now_groups?, before_groups?);
-    let indicators = schema
+    let indicators: Vec<IndicatorFigure> = schema
         .indicators
         .iter()
         .map(|ind| {
@@ -226,6 +228,7 @@ pub fn aggregate(
         .map(|u| (u.code.as_str(), &u.values))
         .collect();
     let rates = rates::rate_figures(&schema.rates, &now, &before, &prior_of);
+    refuse_overflow(&indicators, &rates)?;
     Ok(Figures {
         year,
         prior_year: year - 1,
@@ -236,6 +239,57 @@ pub fn aggregate(
         rates,
         units: unit_rows(now, before),
     })
+}
+
+/// A record whose value is NaN or infinite cannot be summed into anything meaningful. Ingest
+/// never produces one (such cells are V01 errors, implausible ones N02, and the loader caps every
+/// bound at [`crate::schema::Limits::CEILING`]); this keeps a record built any other way from
+/// becoming a `null` county figure.
+fn refuse_non_finite(records: &[Record]) -> Result<()> {
+    match records.iter().find(|r| !r.value.is_finite()) {
+        None => Ok(()),
+        Some(r) => Err(crate::Error::Other(format!(
+            "无法汇总：{} 的数值 {}（指标 {}）不是有限数，请改正该单元格后重新运行",
+            r.origin, r.value, r.indicator
+        ))),
+    }
+}
+
+/// Every county figure, subtotal, change and rate must be a finite number: a sum that overflowed
+/// would be written as `null` to the figures JSON and read as "not reported". With bounded inputs
+/// this cannot happen; if it ever does the run stops (exit 2) instead of publishing it.
+fn refuse_overflow(indicators: &[IndicatorFigure], rates: &[RateFigure]) -> Result<()> {
+    let bad = |x: Option<f64>| x.is_some_and(|v| !v.is_finite());
+    let indicator = indicators.iter().find(|f| {
+        [f.value, f.prior, f.change, f.change_pct]
+            .into_iter()
+            .any(bad)
+            || f.subtotals.values().any(|v| !v.is_finite())
+    });
+    let code = indicator.map(|f| f.code.as_str()).or_else(|| {
+        rates
+            .iter()
+            .find(|r| {
+                [
+                    Some(r.numerator),
+                    Some(r.denominator),
+                    r.value,
+                    r.prior_numerator,
+                    r.prior_denominator,
+                    r.prior_value,
+                    r.change_pp,
+                ]
+                .into_iter()
+                .any(bad)
+            })
+            .map(|r| r.code.as_str())
+    });
+    match code {
+        None => Ok(()),
+        Some(code) => Err(crate::Error::Other(format!(
+            "无法汇总：{code} 的全县合计超出了可计算的范围，请检查各单位该项是否有异常大的数"
+        ))),
+    }
 }
 
 /// Pretty, deterministic JSON of the figures (maps are ordered, floats are plain numbers).

@@ -218,6 +218,7 @@ mod tests {
             aggregation: crate::schema::Aggregation::Sum,
             parent: parent.map(Into::into),
             hint: None,
+            max: None,
         }
     }
 

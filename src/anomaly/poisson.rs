@@ -182,4 +182,60 @@ mod tests {
         assert_eq!(t.verdict, Some(Severity::Info));
         assert_eq!((suspicion(t.p) * 1000.0).round() / 1000.0, 0.388);
     }
+
+    #[test]
+    fn huge_and_degenerate_counts_give_a_probability_quickly() {
+        // Issue #12: an ID number typed as a count aborted the run allocating ~200 GB.
+        let started = std::time::Instant::now();
+        let params = PoissonParams::default();
+        let sizes: [u64; 6] = [
+            1_000_000,
+            1_000_000_000,
+            1_000_000_000_000,
+            1_000_000_000_000_000,
+            (1 << 53) + 1,
+            411_321_199_001_011_234,
+        ];
+        for n in sizes {
+            for (prev, cur) in [(n, n), (n, n + n / 1000), (n / 2, n), (7, n), (n, 0)] {
+                for g in [1.0, 1.25, 0.5] {
+                    let p = p_value(prev, cur, g).unwrap();
+                    assert!((0.0..=1.0).contains(&p), "({prev},{cur},g={g}): {p}");
+                }
+            }
+            // Equal years at trend 1 are no evidence of change; a doubling is overwhelming.
+            assert!(p_value(n, n, 1.0).unwrap() > 0.9, "n={n}");
+            assert!(p_value(n, 2 * n, 1.0).unwrap() < 1e-12, "n={n}");
+            let t = test(n as f64, 3.0 * n as f64, 1.0, &params).unwrap();
+            assert_eq!(t.verdict, Some(Severity::Warning), "n={n}");
+        }
+        // Sums past u64 are not tested; f64::MAX, tiny and zero neither hang nor panic.
+        assert_eq!(p_value(u64::MAX, 1, 1.0), None);
+        assert!(test(f64::MAX, f64::MAX, 1.0, &params).is_none());
+        assert!(test(f64::MAX, 3.0, 1.0, &params).is_none());
+        let t = test(1e-300, 5.0, 1.0, &params).unwrap();
+        assert!((t.p - 0.0625).abs() < 1e-12, "{t:?}");
+        assert!(test(0.0, 0.0, 1.0, &params).is_none());
+        assert!(test(5.0, 5.0, f64::MIN_POSITIVE, &params).is_some_and(|t| t.p <= 1.0));
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn the_switch_to_the_approximation_does_not_move_the_verdicts() {
+        // Counts straddling the crossover (window of EXACT_MAX_TERMS): verdict and p-value
+        // change smoothly with the count.
+        let params = PoissonParams::default();
+        let mut last: Option<f64> = None;
+        for prev in (28_000..36_000).step_by(500) {
+            let cur = prev * 3;
+            let t = test(prev as f64, cur as f64, 1.0, &params).unwrap();
+            assert_eq!(t.verdict, Some(Severity::Warning));
+            let t = test(prev as f64, prev as f64 + 150.0, 1.0, &params).unwrap();
+            assert_eq!(t.verdict, None);
+            if let Some(p) = last {
+                assert!((t.p / p - 1.0f64).abs() < 0.05, "{prev}: {} after {p}", t.p);
+            }
+            last = Some(t.p);
+        }
+    }
 }

@@ -16,12 +16,18 @@ pub struct BuiltinCode {
 }
 
 /// Every code the reader defines itself, sorted by code.
-pub const BUILTIN: [BuiltinCode; 11] = [
+pub const BUILTIN: [BuiltinCode; 12] = [
     BuiltinCode {
         code: "N01",
         severity: Severity::Info,
         title: "数值已规范化",
         help: "单元格内容经过规范化后才能读成数值，例如全角数字“１２”转为半角“12”、去除千位分隔符或计量单位。读取结果已采用，无需处理，今后请直接填写半角数字。",
+    },
+    BuiltinCode {
+        code: "N02",
+        severity: Severity::Error,
+        title: "数值超出合理范围",
+        help: "填写的数大于任何实际单位可能达到的数（计数类默认不超过 1 亿，金额类默认不超过 1 万亿元，个别指标在指标体系中另有上限），多半是误填：18 位数像身份证号，以 1 开头的 11 位数像手机号，也可能是多打了零、用错了计量单位或粘贴了其他内容。该数不参与汇总，本单位数据暂不汇总；请改为实际数字后重新报送。",
     },
     BuiltinCode {
         code: "S01",

@@ -402,7 +402,8 @@ fn read_rows(
             continue;
         }
         let pos = Pos::new(row, cols.current);
-        let n = normalise(sheet.get(row, cols.current), ind.value_type, &ind.unit);
+        let max = schema.max_of(ind);
+        let n = normalise(sheet.get(row, cols.current), ind.value_type, &ind.unit, max);
         for issue in n.issues {
             let severity = if issue.code == "N01" {
                 Severity::Info
@@ -421,7 +422,7 @@ fn read_rows(
         }
         let prior_shown = cols
             .prior
-            .and_then(|c| prior_value(sheet, row, c, ind.value_type));
+            .and_then(|c| prior_value(sheet, row, c, ind.value_type, max));
         if let Some(note) = cols
             .note
             .map(|c| sheet.text(row, c))
@@ -444,13 +445,13 @@ fn read_rows(
 
 /// The 上年数 shown next to a value: any number the cell normalises to, findings ignored (the
 /// column is pre-filled and locked; it is not the unit's answer).
-fn prior_value(sheet: &Sheet, row: u32, col: u16, vt: ValueType) -> Option<f64> {
+fn prior_value(sheet: &Sheet, row: u32, col: u16, vt: ValueType, max: f64) -> Option<f64> {
     let vt = if vt == ValueType::YesNo {
         ValueType::Amount
     } else {
         vt
     };
-    match normalise(sheet.get(row, col), vt, "").value {
+    match normalise(sheet.get(row, col), vt, "", max).value {
         Value::Number(v) => Some(v),
         _ => match sheet.get(row, col).map(|c| &c.raw) {
             Some(Raw::Text(t)) if t.trim() == "是" => Some(1.0),

@@ -23,9 +23,14 @@
 //! | date cell | `Blank`, V01 error | same |
 //! | TRUE/FALSE | `Blank`, V01 error | 1 / 0 |
 //!
-//! Floating-point noise from formulas (`2.9999999999`) is rounded away within 1e-6 before the
-//! integer and 2-decimal checks. A bad cell keeps `Blank` so validation sees it as not filled,
-//! and its finding explains why.
+//! | number above the indicator's plausibility bound (`[limits]` / `max` in the schema) | `Blank`, N02 error naming what it probably is (18 digits: 身份证号; 11 digits from 1: 手机号) | — |
+//!
+//! Floating-point noise from formulas (`2.9999999999999996`, `-2.8e-17`) is rounded away within
+//! 1e-6 first, before the sign, integer and 2-decimal checks, silently (no finding): a zero that
+//! a formula computed as `-2.8e-17` is a zero, not a negative number. A bad cell keeps `Blank` so
+//! validation sees it as not filled, and its finding explains why. The plausibility bound is
+//! checked here, in the one place both `check` and `run` read values through, so an implausible
+//! number is an error at its cell in both and never reaches a total.
 
 use super::grid::{Cell, Raw};
 use crate::ingest::Value;
@@ -82,8 +87,9 @@ const EXCEL_ERRORS: [&str; 8] = [
 const APPROX_PREFIXES: [&str; 6] = ["大约", "约", "近", "逾", "超过", "超"];
 const APPROX_SUFFIXES: [&str; 4] = ["以上", "左右", "余", "多"];
 
-/// Normalises a cell of an indicator of type `vt` whose measurement unit is `unit`.
-pub fn normalise(cell: Option<&Cell>, vt: ValueType, unit: &str) -> Normalised {
+/// Normalises a cell of an indicator of type `vt` whose measurement unit is `unit` and whose
+/// plausibility bound is `max` ([`crate::schema::Schema::max_of`]).
+pub fn normalise(cell: Option<&Cell>, vt: ValueType, unit: &str, max: f64) -> Normalised {
     let Some(cell) = cell else {
         return Normalised::plain(Value::Blank);
     };
@@ -108,7 +114,7 @@ pub fn normalise(cell: Option<&Cell>, vt: ValueType, unit: &str) -> Normalised {
                 "V01",
                 format!("是/否指标填写了数字 {}，请填写“是”或“否”", fmt_num(*v)),
             ),
-            _ => check_number(*v, vt, unit),
+            _ => check_number(*v, vt, unit, max, &fmt_typed(*v)),
         },
         Raw::Bool(b) => match vt {
             ValueType::YesNo => Normalised::ok(if *b { 1.0 } else { 0.0 }),
@@ -125,7 +131,7 @@ pub fn normalise(cell: Option<&Cell>, vt: ValueType, unit: &str) -> Normalised {
             "V01",
             format!("单元格为 Excel 错误值 {e}，请改正公式或直接填写数值"),
         ),
-        Raw::Text(s) => normalise_text(s, vt, unit),
+        Raw::Text(s) => normalise_text(s, vt, unit, max),
     }
 }
 
@@ -133,7 +139,7 @@ fn is_blank_char(c: char) -> bool {
     c.is_whitespace() || c == '\u{3000}' || c == '\u{a0}'
 }
 
-fn normalise_text(s: &str, vt: ValueType, unit: &str) -> Normalised {
+fn normalise_text(s: &str, vt: ValueType, unit: &str, max: f64) -> Normalised {
     let t = s.trim_matches(is_blank_char);
     if t.is_empty() {
         return Normalised::plain(Value::Blank);
@@ -157,7 +163,7 @@ fn normalise_text(s: &str, vt: ValueType, unit: &str) -> Normalised {
         return yes_no_text(t);
     }
     let (half, converted) = to_half_width(t);
-    let mut out = parse_number_text(&half, t, vt, unit);
+    let mut out = parse_number_text(&half, t, vt, unit, max);
     if converted && out.value != Value::Blank {
         out.issues.insert(
             0,
@@ -204,7 +210,13 @@ fn to_half_width(t: &str) -> (String, bool) {
     (out, converted)
 }
 
-fn parse_number_text(half: &str, original: &str, vt: ValueType, unit: &str) -> Normalised {
+fn parse_number_text(
+    half: &str,
+    original: &str,
+    vt: ValueType,
+    unit: &str,
+    max: f64,
+) -> Normalised {
     let mut issues = Vec::new();
     let mut s = half;
     if !unit.is_empty() {
@@ -243,7 +255,7 @@ fn parse_number_text(half: &str, original: &str, vt: ValueType, unit: &str) -> N
         );
     };
     let v = base * multiplier;
-    let mut out = check_number(v, vt, unit);
+    let mut out = check_number(v, vt, unit, max, &clip(original));
     if out.value == Value::Blank {
         return out;
     }
@@ -317,18 +329,36 @@ fn parse_plain(s: &str) -> Option<f64> {
     s.replace(',', "").parse::<f64>().ok()
 }
 
-/// Range and precision checks shared by numeric cells and parsed text.
-fn check_number(v: f64, vt: ValueType, unit: &str) -> Normalised {
+/// Formula noise: values within this of a whole number (count) or of a whole 分 (amount) are
+/// that number.
+const NOISE: f64 = 1e-6;
+
+/// Range and precision checks shared by numeric cells and parsed text; `typed` is the cell as
+/// the unit typed it, for the plausibility message.
+fn check_number(v: f64, vt: ValueType, unit: &str, max: f64, typed: &str) -> Normalised {
     if !v.is_finite() {
         return Normalised::bad("V01", "数值无效（非数字或无穷大）".to_owned());
     }
+    // Noise first: `-2.8e-17` is a zero and `2.9999999999999996` a 3 before any check sees them.
+    let v = match vt {
+        ValueType::Count if (v - v.round()).abs() <= NOISE => v.round(),
+        ValueType::Amount if (v - (v * 100.0).round() / 100.0).abs() <= NOISE => {
+            (v * 100.0).round() / 100.0
+        }
+        _ => v,
+    };
+    // `-0.0` (rounded noise below zero) is zero; adding 0.0 turns it into +0.0.
+    let v = v + 0.0;
     if v < 0.0 {
         return Normalised::bad("V01", format!("填写了负数 {}，指标值不能为负", fmt_num(v)));
+    }
+    if v > max && vt != ValueType::YesNo {
+        return Normalised::bad("N02", implausible(v, vt, unit, max, typed));
     }
     match vt {
         ValueType::Count => {
             let r = v.round();
-            if (v - r).abs() > 1e-6 {
+            if (v - r).abs() > NOISE {
                 return Normalised::bad(
                     "V01",
                     format!("{}应为整数，填写了 {}", what(vt, unit), fmt_num(v)),
@@ -338,7 +368,7 @@ fn check_number(v: f64, vt: ValueType, unit: &str) -> Normalised {
         }
         ValueType::Amount => {
             let r = (v * 100.0).round() / 100.0;
-            if (v - r).abs() > 1e-6 {
+            if (v - r).abs() > NOISE {
                 return Normalised::bad(
                     "V01",
                     format!(
@@ -354,6 +384,33 @@ fn check_number(v: f64, vt: ValueType, unit: &str) -> Normalised {
     }
 }
 
+/// The N02 message: the value as typed, what it probably is, the bound and how to fix it.
+fn implausible(v: f64, vt: ValueType, unit: &str, max: f64, typed: &str) -> String {
+    let unit = if unit.is_empty() && vt == ValueType::Amount {
+        "元"
+    } else {
+        unit
+    };
+    let bound = format!("{} {unit}", fmt_num(max));
+    // Digits of the integer part; only meaningful below 1e18, which covers both patterns.
+    let digits = if (1.0..1e18).contains(&v) {
+        (v as u64).to_string().len()
+    } else {
+        0
+    };
+    let guess = if digits == 18 {
+        "是 18 位数，像是身份证号"
+    } else if digits == 11 && (1e10..2e10).contains(&v) {
+        "是以 1 开头的 11 位数，像是手机号"
+    } else {
+        "超出合理范围"
+    };
+    format!(
+        "填写了 {typed}，{guess}，不是本项应填的{}（本项不超过 {bound}）。该数未计入汇总；请改为实际数字：核对是否误粘贴了号码、多打了零或用错了计量单位",
+        what(vt, unit)
+    )
+}
+
 /// What the cell should hold, e.g. `件数`, `金额`.
 fn what(vt: ValueType, unit: &str) -> String {
     match vt {
@@ -364,13 +421,32 @@ fn what(vt: ValueType, unit: &str) -> String {
     }
 }
 
-/// A number without a needless `.0`.
+/// A number without a needless `.0`; from 1e15 on in Excel's `9.99999999999999E+307` form
+/// (Rust would print all 308 digits).
 pub fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
+    } else if v.is_finite() && v.abs() >= 1e15 {
+        fmt_typed(v)
     } else {
         format!("{v}")
     }
+}
+
+/// A number cell as Excel shows it in a General cell: up to 15 significant digits, and
+/// `4.11321199001011E+17` from 1e15 on (what the clerk sees in the cell).
+fn fmt_typed(v: f64) -> String {
+    if !v.is_finite() || v.abs() < 1e15 {
+        return if v.fract() == 0.0 && v.is_finite() {
+            format!("{}", v as i64)
+        } else {
+            format!("{v}")
+        };
+    }
+    let s = format!("{v:.14E}");
+    let (mantissa, exp) = s.split_once('E').unwrap_or((&s, "0"));
+    let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+    format!("{mantissa}E+{exp}")
 }
 
 /// User text echoed in a message, cut to 20 characters.
@@ -394,6 +470,23 @@ mod tests {
             }),
             vt,
             "件",
+            1e8,
+        )
+    }
+
+    fn number(v: f64, vt: ValueType) -> Normalised {
+        normalise(
+            Some(&Cell {
+                raw: Raw::Number(v),
+                formula: Some("SUM(C5:C9)".into()),
+            }),
+            vt,
+            if vt == ValueType::Amount {
+                "元"
+            } else {
+                "件"
+            },
+            if vt == ValueType::Amount { 1e12 } else { 1e8 },
         )
     }
 
@@ -460,7 +553,105 @@ mod tests {
             }),
             ValueType::Amount,
             "元",
+            1e12,
         );
         assert_eq!(n.value, Value::Number(0.3));
+    }
+
+    #[test]
+    fn formula_noise_is_rounded_before_the_sign_and_integer_checks() {
+        // Issue #12: −2.8e−17 in a zero count was reported as a negative number.
+        for vt in [ValueType::Count, ValueType::Amount] {
+            let n = number(-2.8e-17, vt);
+            assert_eq!(n.value, Value::Number(0.0), "{vt:?}");
+            assert!(n.issues.is_empty(), "{vt:?}: {:?}", n.issues);
+            // +0.0, not −0.0 (which would print as "-0" in a total).
+            assert!(matches!(n.value, Value::Number(z) if z.is_sign_positive()));
+        }
+        let n = number(2.999_999_999_999_999_6, ValueType::Count);
+        assert_eq!(n.value, Value::Number(3.0));
+        assert!(n.issues.is_empty(), "{:?}", n.issues);
+        let n = number(12.340_000_000_000_002, ValueType::Amount);
+        assert_eq!(n.value, Value::Number(12.34));
+        assert!(n.issues.is_empty());
+        // A real negative is still an error, and so is a fraction beyond the noise.
+        for v in [-1.0, -0.5, -1e-3] {
+            let n = number(v, ValueType::Count);
+            assert_eq!((n.value, codes(&n)), (Value::Blank, vec!["V01"]), "{v}");
+        }
+        assert!(number(-1.0, ValueType::Count).issues[0]
+            .message
+            .contains("负数 -1"));
+        assert_eq!(codes(&number(2.5, ValueType::Count)), ["V01"]);
+        assert_eq!(codes(&number(3.000_01, ValueType::Count)), ["V01"]);
+    }
+
+    #[test]
+    fn implausible_numbers_are_errors_that_say_what_they_probably_are() {
+        let cases: [(Normalised, &str, &str); 7] = [
+            (
+                number(411_321_199_001_011_234.0, ValueType::Count),
+                "4.11321199001011E+17",
+                "身份证号",
+            ),
+            (
+                text("411321199001011234", ValueType::Count),
+                "411321199001011234",
+                "身份证号",
+            ),
+            (
+                number(13_812_345_678.0, ValueType::Count),
+                "13812345678",
+                "手机号",
+            ),
+            (
+                number(9.999_999_999_999_99e307, ValueType::Count),
+                "9.99999999999999E+307",
+                "超出合理范围",
+            ),
+            (
+                number(9.999_999_999_999_99e307, ValueType::Amount),
+                "9.99999999999999E+307",
+                "超出合理范围",
+            ),
+            (
+                number(f64::MAX, ValueType::Amount),
+                "1.79769313486232E+308",
+                "超出合理范围",
+            ),
+            (text("1.2亿", ValueType::Count), "1.2亿", "超出合理范围"),
+        ];
+        for (n, typed, guess) in cases {
+            assert_eq!(n.value, Value::Blank, "{typed}");
+            assert_eq!(codes(&n), ["N02"], "{typed}");
+            let m = &n.issues[0].message;
+            assert!(m.contains(&format!("填写了 {typed}，")), "{m}");
+            assert!(m.contains(guess), "{m}");
+            assert!(m.contains("请改为实际数字"), "{m}");
+            assert!(!n.approximate);
+        }
+        // At the bound is fine; a phone number is a plausible amount (1.38e10 元 < 1e12).
+        assert_eq!(number(1e8, ValueType::Count).value, Value::Number(1e8));
+        assert!(number(1e8, ValueType::Count).issues.is_empty());
+        assert_eq!(
+            number(13_812_345_678.0, ValueType::Amount).value,
+            Value::Number(13_812_345_678.0)
+        );
+        assert_eq!(codes(&number(1e12 + 1.0, ValueType::Amount)), ["N02"]);
+        // A per-indicator bound (max = 50) is the one applied.
+        let n = normalise(
+            Some(&Cell {
+                raw: Raw::Number(51.0),
+                formula: None,
+            }),
+            ValueType::Count,
+            "次",
+            50.0,
+        );
+        assert!(
+            n.issues[0].message.contains("不超过 50 次"),
+            "{:?}",
+            n.issues
+        );
     }
 }

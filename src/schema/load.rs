@@ -6,10 +6,13 @@ use std::ops::Range;
 use std::path::Path;
 
 use super::parser::{self, IdentRef, BUILTINS};
-use super::raw::{RawFile, RawIndicator, RawOverride, RawRate, RawRule, RawSection, Text};
+use super::raw::{
+    RawFile, RawIndicator, RawLimits, RawOverride, RawRate, RawRule, RawSection, Text,
+};
 use super::source::Source;
 use super::{
-    Aggregation, Expr, Indicator, Override, Rate, Rule, RuleScope, Schema, Section, ValueType,
+    Aggregation, Expr, Indicator, Limits, Override, Rate, Rule, RuleScope, Schema, Section,
+    ValueType,
 };
 use crate::codes::Code;
 use crate::diagnostic::Severity;
@@ -27,6 +30,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema> {
         src: &src,
         seen: BTreeMap::new(),
     };
+    let limits = limits(&src, raw.limits.as_ref())?;
     let sections = ck.sections(&raw.sections)?;
     let indicators = ck.indicators(&raw.indicators, &sections)?;
     let codes: Vec<&str> = indicators.iter().map(|i| i.code.as_str()).collect();
@@ -55,6 +59,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema> {
         rates,
         rules,
         overrides,
+        limits,
         index: Default::default(),
     })
 }
@@ -140,6 +145,15 @@ impl Checker<'_> {
             .map(|u| u.get_ref().clone())
             .unwrap_or_default();
         check_type_fits(src, ind, value_type, aggregation, &unit)?;
+        let max = match &ind.max {
+            Some(m) if value_type == ValueType::YesNo => {
+                return Err(
+                    src.error_span(&m.span(), "是/否类指标只能是 0 或 1，不能写 max，请删除")
+                );
+            }
+            Some(m) => Some(bound(src, m, "max")?),
+            None => None,
+        };
         let reporters = kinds(src, ind.reporters.get_ref())?;
         if reporters.is_empty() {
             return Err(src.error_span(
@@ -157,6 +171,7 @@ impl Checker<'_> {
             aggregation,
             parent: ind.parent.as_ref().map(|p| p.get_ref().clone()),
             hint: ind.hint.clone(),
+            max,
         })
     }
 
@@ -352,6 +367,35 @@ impl Checker<'_> {
             None => Err(src.error_span(&r.scope.span(), "规则缺少 expr")),
         }
     }
+}
+
+/// `[limits]`, each key defaulting to the built-in bound.
+fn limits(src: &Source, raw: Option<&RawLimits>) -> Result<Limits> {
+    let mut out = Limits::default();
+    if let Some(raw) = raw {
+        if let Some(c) = &raw.count {
+            out.count = bound(src, c, "limits.count")?;
+        }
+        if let Some(a) = &raw.amount {
+            out.amount = bound(src, a, "limits.amount")?;
+        }
+    }
+    Ok(out)
+}
+
+/// A plausibility bound: positive, finite, at most [`Limits::CEILING`] (so that no sum over a
+/// registry's units can overflow).
+fn bound(src: &Source, v: &toml::Spanned<f64>, key: &str) -> Result<f64> {
+    let x = *v.get_ref();
+    if x.is_finite() && x > 0.0 && x <= Limits::CEILING {
+        return Ok(x);
+    }
+    Err(src.error_span(
+        &v.span(),
+        format!(
+            "{key} 应为大于 0、不超过 1e15（1000 万亿）的数，写的是 {x}；更大的上限没有实际单位能达到，还会使全县合计失去精度"
+        ),
+    ))
 }
 
 /// Parses one expression string, positioning a parse error inside it.

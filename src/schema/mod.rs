@@ -51,6 +51,39 @@ pub enum Aggregation {
     Stock,
 }
 
+/// Plausibility bounds per value type (the schema's `[limits]` table): the largest value any
+/// real unit can report. A larger number is an N02 error at its cell and never part of a
+/// total. Yes/no values are 0 or 1 by construction and need none.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Counts (件, 次, 人 …).
+    pub count: f64,
+    /// Amounts in 元.
+    pub amount: f64,
+}
+
+impl Limits {
+    /// Default count bound: 1亿. A county has at most a few million people, so no township or
+    /// department counts 10^8 of anything, while an 11-digit phone number (~1.3e10) or an
+    /// 18-digit ID number (~4e17) exceeds it.
+    pub const COUNT: f64 = 1e8;
+    /// Default amount bound: 1万亿元, above the GDP of any county.
+    pub const AMOUNT: f64 = 1e12;
+    /// No bound (default, override) may exceed this. Counts up to it are exact in f64
+    /// (2^53 ≈ 9.0e15), and ten million units at it sum to 1e22, nowhere near f64::MAX
+    /// (1.8e308): no county total can overflow.
+    pub const CEILING: f64 = 1e15;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            count: Limits::COUNT,
+            amount: Limits::AMOUNT,
+        }
+    }
+}
+
 /// A section of the template (一 组织领导与学法 …).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Section {
@@ -78,6 +111,9 @@ pub struct Indicator {
     pub parent: Option<String>,
     /// Filling hint shown in the 填报说明 sheet.
     pub hint: Option<String>,
+    /// This indicator's plausibility bound when it differs from its type's ([`Limits`]).
+    #[serde(default)]
+    pub max: Option<f64>,
 }
 
 impl Indicator {
@@ -166,6 +202,9 @@ pub struct Schema {
     pub rules: Vec<Rule>,
     /// Severity and message changes to built-in codes.
     pub overrides: Vec<Override>,
+    /// Plausibility bounds per value type.
+    #[serde(default)]
+    pub limits: Limits,
     /// Code → position in `indicators`, built on first lookup. Leave it `Default::default()`
     /// when building a schema by hand.
     #[serde(skip)]
@@ -227,6 +266,22 @@ impl Schema {
             // edited after its first lookup) is settled by the list itself, so the answer is
             // always the list's.
             _ => self.indicators.iter().find(|i| i.code == code),
+        }
+    }
+
+    /// The largest plausible value of `ind`: its own `max`, else its type's bound; never above
+    /// [`Limits::CEILING`] (the loader refuses more, and a hand-built schema is capped here).
+    pub fn max_of(&self, ind: &Indicator) -> f64 {
+        let bound = ind.max.unwrap_or(match ind.value_type {
+            ValueType::Count => self.limits.count,
+            ValueType::Amount => self.limits.amount,
+            ValueType::YesNo => 1.0,
+        });
+        // NaN (only possible in a hand-built schema) falls to the ceiling too.
+        if bound <= Limits::CEILING {
+            bound
+        } else {
+            Limits::CEILING
         }
     }
 

@@ -24,6 +24,17 @@ pub struct RawFile {
     pub rules: Vec<RawRule>,
     #[serde(default)]
     pub overrides: Vec<RawOverride>,
+    pub limits: Option<RawLimits>,
+}
+
+/// `[limits]`: plausibility bounds per value type; a missing key keeps the built-in default.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    #[serde(default)]
+    pub count: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub amount: Option<Spanned<f64>>,
 }
 
 /// `[schema]`: identity of the indicator system.
@@ -61,6 +72,9 @@ pub struct RawIndicator {
     pub parent: Option<Text>,
     #[serde(default)]
     pub hint: Option<String>,
+    /// Plausibility bound overriding the value type's.
+    #[serde(default)]
+    pub max: Option<Spanned<f64>>,
 }
 
 /// `[[rates]]`.

@@ -17,6 +17,7 @@ pub fn schema(indicators: Vec<Indicator>, rates: Vec<Rate>) -> Schema {
         rates,
         rules: vec![],
         overrides: vec![],
+        limits: Default::default(),
         index: Default::default(),
     }
 }
@@ -39,6 +40,7 @@ pub fn indicator(
         aggregation: Aggregation::Sum,
         parent: None,
         hint: None,
+        max: None,
     }
 }
 
