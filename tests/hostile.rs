@@ -1649,7 +1649,6 @@ fn many_sheets_pointing_at_one_part_are_refused_quickly() {
 }
 
 #[test]
-#[ignore = "value plausibility (value.rs): 1e308, 2^53+1 and 18-digit counts are accepted silently, and an 18-digit numeric 单位代码 loses its last digits"]
 fn implausible_numbers_get_a_finding() {
     for v in ["1e308", "9007199254740993", "123456789012345678"] {
         let bytes = with_text(CORE_SHEET, |x| {
@@ -1663,6 +1662,11 @@ fn implausible_numbers_get_a_finding() {
             "{v} at D5 was accepted without a finding"
         );
     }
+}
+
+#[test]
+#[ignore = "an 18-digit numeric 单位代码 on the cover is read through f64 and loses its last digits; the cover reader (locate.rs) should refuse a numeric code above 2^53"]
+fn a_long_numeric_unit_code_is_not_rounded_silently() {
     let bytes = with_text(COVER_SHEET, |x| {
         replace_cell(&x, "B3", "<c r=\"B3\"><v>411321000000000001</v></c>")
     });
