@@ -248,7 +248,9 @@ pub fn load_prior(
     pool: &rayon::ThreadPool,
 ) -> Result<Vec<Record>> {
     if path.is_file() && !is_workbook(path) {
-        return history::read(path);
+        let records = history::read(path)?;
+        check_prior_bounds(&records, schema, path)?;
+        return Ok(records);
     }
     let files = inputs(&[path.to_path_buf()], registry)?;
     let mut outcomes = read_all(&files, schema, pool, false);
@@ -267,6 +269,31 @@ pub fn load_prior(
     // not one by one on this thread.
     pool.install(|| outcomes.into_par_iter().for_each(drop));
     Ok(records)
+}
+
+/// Last year's values from a history file get the same plausibility bounds as this year's
+/// cells (N02): a hand-edited or foreign file must not carry an ID number into a YoY change.
+fn check_prior_bounds(records: &[Record], schema: &Schema, path: &Path) -> Result<()> {
+    for r in records {
+        let Some(ind) = schema.indicator(&r.indicator) else {
+            continue;
+        };
+        let max = schema.max_of(ind);
+        if !(r.value.abs() <= max) {
+            return Err(Error::Other(format!(
+                "历史数据文件 {}：{} 年单位 {} 的 {}（{}）为 {}，超出合理范围（上限 {}），\
+                 该文件可能被改动过；请使用上次运行写出的 history.csv，或改用上年报表文件夹",
+                path.display(),
+                r.year,
+                r.unit,
+                ind.code,
+                ind.name,
+                r.value,
+                max
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Whether a path names a workbook by its extension.
