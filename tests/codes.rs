@@ -1549,21 +1549,36 @@ fn s10_two_files_for_one_unit() {
 }
 
 #[test]
-#[ignore = "X01 emitter lands with the hostile-input branch"]
 fn x01_panic_while_reading() {
-    // A panic inside the reader is the program's own error (X01), not the unit's. Placeholder
-    // input until the hostile-input branch names one that panics: today a shared-string index
-    // out of range is read as S01.
-    let mut d = Draft::new(&u("D02"));
-    d.patches.push((
-        "xl/worksheets/sheet2.xml",
-        r#"t="s"><v>"#.into(),
-        r#"t="s"><v>9999999"#.into(),
-    ));
+    // A panic inside the reader is the program's own error (X01), not the unit's (S01). Debug
+    // builds panic on purpose for a file named in HUIZONG_DEBUG_PANIC_IN_READER
+    // (src/ingest/guard.rs); the near miss is the same file without the switch.
+    let d = Draft::new(&u("D02"));
     let dir = tempfile::tempdir().expect("temp dir");
     d.write_into(dir.path());
-    let found = check(dir.path(), None);
-    assert!(found.iter().any(|x| x.code == "X01"), "{found:#?}");
+    let run = |trigger: &str| -> (Vec<String>, String) {
+        let out = huizong()
+            .args(["check", "--format", "json", "--registry"])
+            .arg(fixture().registry_path())
+            .arg(dir.path())
+            .env("HUIZONG_DEBUG_PANIC_IN_READER", trigger)
+            .output()
+            .expect("check runs");
+        let doc: Json = serde_json::from_slice(&out.stdout).expect("check --format json");
+        let codes = doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter_map(|f| f["code"].as_str().map(str::to_string))
+            .collect();
+        (codes, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (hit, stderr) = run("D02");
+    assert!(hit.iter().any(|c| c == "X01"), "{hit:?}");
+    assert!(!hit.iter().any(|c| c == "S01"), "{hit:?}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let (miss, _) = run("");
+    assert!(!miss.iter().any(|c| c == "X01"), "{miss:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
