@@ -556,6 +556,13 @@ const FILE_CASES: &[FileCase] = &[
         |d| d.set("ZL02", 5.0),
     ),
     case(
+        "N02",
+        "D02",
+        At::Cell("ZL02"),
+        |d| d.set("ZL02", 13812345678.0),
+        |d| d.set("ZL02", 99_999_999.0),
+    ),
+    case(
         "V06",
         "T01",
         At::Cell("ZF11"),
