@@ -957,7 +957,8 @@ fn collect_walks_folders_and_keeps_non_workbooks() {
     std::fs::write(&single, b"x").expect("write");
     let typed = format!("{}/", root.display());
     let got = ingest::collect_inputs(&[std::path::PathBuf::from(&typed), single.clone()])
-        .expect("collect");
+        .expect("collect")
+        .files;
     let shown: Vec<String> = got.iter().map(|(_, d)| d.clone()).collect();
     let base = root.display().to_string();
     let mut want = vec![

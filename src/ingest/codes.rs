@@ -16,7 +16,7 @@ pub struct BuiltinCode {
 }
 
 /// Every code the reader defines itself, sorted by code.
-pub const BUILTIN: [BuiltinCode; 10] = [
+pub const BUILTIN: [BuiltinCode; 11] = [
     BuiltinCode {
         code: "N01",
         severity: Severity::Info,
@@ -76,6 +76,12 @@ pub const BUILTIN: [BuiltinCode; 10] = [
         severity: Severity::Error,
         title: "文件过大或结构异常",
         help: "文件超过读取上限（文件大小、解压后大小、压缩比、文件条目数或工作表行列数），为防止程序被拖垮而拒绝读取。正常的报表只有几十 KB，请检查是否误粘贴了大量内容，删除多余行列后重新保存。",
+    },
+    BuiltinCode {
+        code: "S12",
+        severity: Severity::Error,
+        title: "无法打开的文件或链接",
+        help: "收表文件夹中的这一项不是可以打开的普通文件：指向已不存在文件的链接（快捷方式）、命名管道或设备文件、无法进入的文件夹，或没有读取权限。程序跳过了这一项，其余文件照常汇总。请把报表文件本身（而不是链接）放进收表文件夹，或检查文件权限后重新运行。",
     },
 ];
 
