@@ -155,9 +155,17 @@ fn read_capped(path: &Path, limits: &Limits, outcome: &mut FileOutcome) -> Optio
         Ok(m) => m,
         Err(e) => {
             let why = match std::fs::read_link(path) {
-                Ok(target) => format!(
+                Ok(_) if is_link_loop(&e) => {
+                    "这是一个循环链接（最终又指向它自己），无法打开".to_string()
+                }
+                Ok(target) if e.kind() == std::io::ErrorKind::NotFound => format!(
                     "这是一个链接（快捷方式），它指向的 {} 不存在",
                     target.display()
+                ),
+                Ok(target) => format!(
+                    "这是一个链接，无法打开它指向的 {}：{}",
+                    target.display(),
+                    io_reason(&e)
                 ),
                 Err(_) => format!("无法打开：{}", io_reason(&e)),
             };
@@ -250,6 +258,18 @@ fn open_no_block(path: &Path) -> std::io::Result<std::fs::File> {
         opts.custom_flags(libc::O_NONBLOCK);
     }
     opts.open(path)
+}
+
+fn is_link_loop(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
 }
 
 /// An I/O error in words for the clerk (the system text stays in brackets for support).
