@@ -1070,13 +1070,16 @@ fn the_same_file_given_twice_is_one_input() {
     std::fs::write(root.join("y.xlsx"), b"x").expect("write");
     let dotted = root.join(".").join("x.xlsx");
     let plain = root.join("x.xlsx");
-    let got = ingest::collect_inputs(&[dotted.clone(), plain.clone(), root.clone()])
-        .expect("collect");
+    let got =
+        ingest::collect_inputs(&[dotted.clone(), plain.clone(), root.clone()]).expect("collect");
     let shown: Vec<&str> = got.files.iter().map(|(_, d)| d.as_str()).collect();
     // The first in sorted order stands for the file; the byte-identical y.xlsx is another
     // file and stays (the batch check folds it, S13).
     let base = root.display().to_string();
-    assert_eq!(shown, [format!("{base}/./x.xlsx"), format!("{base}/y.xlsx")]);
+    assert_eq!(
+        shown,
+        [format!("{base}/./x.xlsx"), format!("{base}/y.xlsx")]
+    );
 }
 
 #[test]

@@ -275,3 +275,53 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    fn target<'a>(display: &'a str, unit: Option<(&'a str, &'a str)>) -> FeedbackFor<'a> {
+        FeedbackFor { display, unit }
+    }
+
+    #[test]
+    fn names_are_readable_and_distinct() {
+        let got = feedback_file_names(
+            &[
+                target("收表/T01_城关镇.xlsx", Some(("T01", "城关镇"))),
+                target("收表/D02_v1.xlsx", Some(("D02", "县水利局"))),
+                target("收表/D02_v2.xlsx", Some(("D02", "县水利局"))),
+                target("收表/东片/报表.xlsx", None),
+                target("收表/西片/报表.XLSX", None),
+                target("收表/西片/子/东片/报表.xlsx", None),
+                target("收表/a:b.xlsx", None),
+                target("收表/A:B.xlsx", None),
+            ],
+            2024,
+        );
+        assert_eq!(
+            got,
+            [
+                "退回_T01_城关镇_2024.xlsx",
+                "退回_D02_D02_v1.xlsx",
+                "退回_D02_D02_v2.xlsx",
+                "退回_未识别_报表（东片）.xlsx",
+                "退回_未识别_报表（西片）.xlsx",
+                "退回_未识别_报表（东片）（2）.xlsx",
+                // same name but for case (one file on Windows): the same folder, so a counter
+                "退回_未识别_a_b（收表）.xlsx",
+                "退回_未识别_A_B（收表）（2）.xlsx",
+            ]
+        );
+    }
+
+    #[test]
+    fn long_file_names_are_cut() {
+        let long = format!("收表/{}.xlsx", "很".repeat(200));
+        let got = feedback_file_names(&[target(&long, None)], 2024);
+        assert_eq!(
+            got[0].chars().count(),
+            "退回_未识别_".chars().count() + 50 + 5
+        );
+    }
+}
