@@ -173,10 +173,11 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         anomalies: &anomalies,
     };
     pool.install(|| out.write_all(args, set.dir(), detail))?;
+    t.done("write");
     for warning in set.commit()? {
         eprintln!("提示：{warning}");
     }
-    t.done("write");
+    t.done("swap");
     print_summary(&out, &args.out);
     let any_error = findings.iter().any(|d| d.severity == Severity::Error)
         || anomalies
