@@ -301,7 +301,11 @@ fn template_writes_one_workbook_per_active_unit_and_libreoffice_opens_them_all()
         .success();
     let registry = huizong::registry::Registry::load(&root.join("units.csv")).expect("registry");
     let expected = registry.active_in(2024).count();
-    let files = tree(&out);
+    // The templates plus the output set's manifest, which marks the folder as the tool's.
+    let (marker, files): (Vec<PathBuf>, Vec<PathBuf>) = tree(&out)
+        .into_iter()
+        .partition(|p| p == Path::new(".huizong-output"));
+    assert_eq!(marker.len(), 1);
     assert_eq!(files.len(), expected);
     let csv_dir = dir.path().join("csv");
     let paths: Vec<PathBuf> = files.iter().map(|f| out.join(f)).collect();

@@ -1503,6 +1503,15 @@ const SPECIAL: &[(&str, &str)] = &[
     ("S09", "s09_file_over_the_size_limit"),
     ("S10", "s10_two_files_for_one_unit"),
     ("X01", "x01_panic_while_reading"),
+    // Covered where the file-system cases live (symlinks, FIFOs, copies), with their near misses.
+    (
+        "S12",
+        "tests/outputs.rs unreadable_entries_are_findings_and_the_batch_still_runs",
+    ),
+    (
+        "S13",
+        "tests/outputs.rs a_byte_identical_copy_is_one_submission",
+    ),
 ];
 
 #[test]

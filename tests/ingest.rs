@@ -638,7 +638,8 @@ fn s09_file_over_size_cap() {
     assert!(out.submission.is_none());
     assert_eq!(codes(&out.diagnostics), ["S09"]);
     assert_eq!(out.size, bytes.len() as u64);
-    assert_eq!(out.sha256.len(), 64);
+    // Not read past the cap, so not hashed (and never taken for a copy of another file).
+    assert_eq!(out.sha256, "");
 }
 
 #[test]
@@ -1020,7 +1021,8 @@ fn collect_walks_folders_and_keeps_non_workbooks() {
     std::fs::write(&single, b"x").expect("write");
     let typed = format!("{}/", root.display());
     let got = ingest::collect_inputs(&[std::path::PathBuf::from(&typed), single.clone()])
-        .expect("collect");
+        .expect("collect")
+        .files;
     let shown: Vec<String> = got.iter().map(|(_, d)| d.clone()).collect();
     let base = root.display().to_string();
     let mut want = vec![
@@ -1033,6 +1035,134 @@ fn collect_walks_folders_and_keeps_non_workbooks() {
     want.sort();
     assert_eq!(shown, want);
     assert!(got.iter().all(|(p, _)| p.exists()));
+}
+
+/// Reads `path` on another thread and fails the test (instead of hanging it) when the read does
+/// not come back within a few seconds.
+fn read_within_seconds(path: &std::path::Path, display: &str) -> ingest::FileOutcome {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (p, d) = (path.to_path_buf(), display.to_string());
+    std::thread::spawn(move || {
+        let _ = tx.send(ingest::read_file(&p, &d, &schema()));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(10))
+        .unwrap_or_else(|_| panic!("reading {display} did not return"))
+}
+
+/// The single finding of an entry that is not a file: S12 on the entry, naming the reason.
+fn assert_s12(out: &ingest::FileOutcome, display: &str, reason: &str) {
+    assert!(out.submission.is_none());
+    assert_eq!(codes(&out.diagnostics), ["S12"], "{:#?}", out.diagnostics);
+    let d = &out.diagnostics[0];
+    assert_eq!(d.severity, Severity::Error);
+    assert_eq!(d.location.render(), display);
+    assert!(d.message.contains(reason), "{}", d.message);
+}
+
+#[cfg(unix)]
+#[test]
+fn collect_survives_link_loops_and_lists_bad_entries() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path().join("收表");
+    std::fs::create_dir_all(root.join("乡镇")).expect("mkdir");
+    std::fs::write(root.join("乡镇/T01.xlsx"), Book::new().bytes()).expect("write");
+    // Links to itself, to its parent and to the root, in several places: the walk used to
+    // grow exponentially here.
+    for (link, target) in [
+        ("乡镇/again", "."),
+        ("乡镇/up", ".."),
+        ("乡镇/root", "../.."),
+        ("loop1", "."),
+        ("loop2", "."),
+        ("self", "self"),
+        ("gone.xlsx", "nowhere.xlsx"),
+        ("zero.xlsx", "/dev/zero"),
+    ] {
+        symlink(target, root.join(link)).expect("symlink");
+    }
+    let start = std::time::Instant::now();
+    let got = ingest::collect_inputs(std::slice::from_ref(&root)).expect("collect");
+    assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
+    let shown: Vec<&str> = got.files.iter().map(|(_, d)| d.as_str()).collect();
+    let base = root.display().to_string();
+    let want: Vec<String> = ["gone.xlsx", "self", "zero.xlsx", "乡镇/T01.xlsx"]
+        .iter()
+        .map(|f| format!("{base}/{f}"))
+        .collect();
+    assert_eq!(shown, want);
+
+    // Each bad entry is a finding for that entry; the workbook still reads.
+    let outcomes: Vec<ingest::FileOutcome> = got
+        .files
+        .iter()
+        .map(|(p, d)| read_within_seconds(p, d))
+        .collect();
+    assert_s12(&outcomes[0], &want[0], "指向的 nowhere.xlsx 不存在");
+    assert_s12(&outcomes[1], &want[1], "循环链接");
+    assert_s12(&outcomes[2], &want[2], "设备文件");
+    assert_eq!(outcomes[2].size, 0, "nothing read from /dev/zero");
+    assert!(outcomes[3].submission.is_some(), "{:#?}", outcomes[3]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_xlsx_is_a_finding_and_does_not_block() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let fifo = dir.path().join("x.xlsx");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let got = ingest::collect_inputs(&[dir.path().to_path_buf()]).expect("collect");
+    assert_eq!(got.files.len(), 1);
+    let out = read_within_seconds(&got.files[0].0, "收表/x.xlsx");
+    assert_s12(&out, "收表/x.xlsx", "命名管道");
+    // Named directly on the command line too.
+    let out = read_within_seconds(&fifo, "x.xlsx");
+    assert_s12(&out, "x.xlsx", "命名管道");
+}
+
+#[test]
+fn the_same_file_given_twice_is_one_input() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path().join("收表");
+    std::fs::create_dir_all(&root).expect("mkdir");
+    std::fs::write(root.join("x.xlsx"), b"x").expect("write");
+    std::fs::write(root.join("y.xlsx"), b"x").expect("write");
+    let dotted = root.join(".").join("x.xlsx");
+    let plain = root.join("x.xlsx");
+    let got =
+        ingest::collect_inputs(&[dotted.clone(), plain.clone(), root.clone()]).expect("collect");
+    let shown: Vec<&str> = got.files.iter().map(|(_, d)| d.as_str()).collect();
+    // The first in sorted order stands for the file; the byte-identical y.xlsx is another
+    // file and stays (the batch check folds it, S13).
+    let base = root.display().to_string();
+    assert_eq!(
+        shown,
+        [format!("{base}/./x.xlsx"), format!("{base}/y.xlsx")]
+    );
+}
+
+#[test]
+fn collect_skips_the_tools_output_folders() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path().join("收表");
+    std::fs::create_dir_all(root.join("汇总/退回")).expect("mkdir");
+    std::fs::write(root.join("T01.xlsx"), b"x").expect("write");
+    std::fs::write(root.join("汇总/汇总_2024.xlsx"), b"x").expect("write");
+    std::fs::write(root.join("汇总/退回/退回_T02.xlsx"), b"x").expect("write");
+    std::fs::write(root.join("汇总/.huizong-output"), b"huizong-output 1\n").expect("write");
+    let got = ingest::collect_inputs(std::slice::from_ref(&root)).expect("collect");
+    let base = root.display().to_string();
+    let shown: Vec<&str> = got.files.iter().map(|(_, d)| d.as_str()).collect();
+    assert_eq!(shown, [format!("{base}/T01.xlsx")]);
+    assert_eq!(got.skipped_outputs, [format!("{base}/汇总")]);
+    // Given by name, it is skipped as well.
+    let got = ingest::collect_inputs(&[root.join("汇总")]).expect("collect");
+    assert!(got.files.is_empty());
+    assert_eq!(got.skipped_outputs.len(), 1);
 }
 
 #[test]

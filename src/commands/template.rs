@@ -26,6 +26,9 @@ pub fn run(args: &TemplateArgs) -> Result<Outcome> {
         None => None,
         Some(p) => Some(read_prior(p, &schema, &registry, args)?),
     };
+    // The templates are one set, swapped in whole (see report::outset); the marker it leaves
+    // also keeps a template folder inside the submissions folder from being read as returns.
+    let set = crate::report::outset::OutputSet::prepare(&args.out)?;
     let mut prefilled = 0;
     for unit in &units {
         let mut fill = TemplateFill::default();
@@ -36,7 +39,13 @@ pub fn run(args: &TemplateArgs) -> Result<Outcome> {
             }
         }
         let bytes = template::build(&schema, unit, args.year, &fill)?;
-        crate::report::write_atomic(&args.out.join(template::file_name(unit, args.year)), &bytes)?;
+        crate::report::write_atomic(
+            &set.dir().join(template::file_name(unit, args.year)),
+            &bytes,
+        )?;
+    }
+    for warning in set.commit()? {
+        eprintln!("提示：{warning}");
     }
     let mut summary = format!("生成模板 {} 份 → {}", units.len(), args.out.display());
     if prior.is_some() {

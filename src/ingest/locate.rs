@@ -12,9 +12,9 @@
 
 use std::collections::BTreeMap;
 
-use super::codes::severity_for;
 use super::grid::{Raw, Sheet};
 use super::value::normalise;
+use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location, Pos, Severity};
 use crate::ingest::{CellValue, Cover, Submission, Value};
 use crate::registry::UnitKind;
@@ -326,7 +326,7 @@ fn check_cutoff(cover: &Cover, schema: &Schema, file: &str, diags: &mut Vec<Diag
     let want = expected.unwrap_or_else(|| "当年 12 月 31 日".to_owned());
     diags.push(Diagnostic::new(
         "V05",
-        severity_for(schema, "V05"),
+        schema.severity(Code::V05),
         cover_location(cover, CoverField::CutoffDate, file),
         format!("统计截止日期为“{date}”，应为 {want}"),
     ));
@@ -408,7 +408,7 @@ fn read_rows(
             let severity = if issue.code == "N01" {
                 Severity::Info
             } else {
-                severity_for(schema, issue.code)
+                schema.severity(issue.code.into())
             };
             diags.push(
                 Diagnostic::new(

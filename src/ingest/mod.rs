@@ -6,12 +6,11 @@
 //!
 //! Steps for one file: size cap and SHA-256 ([`read_file`]), format by magic bytes and zip
 //! bounds ([`sniff`]), sparse cells with per-sheet bounds ([`grid`]), cover and indicator rows
-//! by label ([`locate`]), value normalisation ([`value`]). The finding codes are in [`codes`].
+//! by label ([`locate`]), value normalisation ([`value`]). The finding codes are in [`crate::codes`].
 //! A panic anywhere inside is our bug, not the unit's: it is caught per file and becomes an X01
 //! finding ("程序内部错误，请报告") carrying the panic text, and the panic hook keeps it off
 //! stderr ([`guard`]).
 
-pub mod codes;
 mod collect;
 pub mod grid;
 mod guard;
@@ -25,8 +24,10 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Location, Pos, Severity};
+use crate::codes::Code;
+use crate::diagnostic::{Diagnostic, Location, Pos};
 use crate::schema::Schema;
+pub use collect::Collected;
 use sniff::{Limits, Rejection};
 
 /// A normalised cell value.
@@ -129,16 +130,8 @@ pub fn read_file_with_limits(
         submission: None,
         diagnostics: Vec::new(),
     };
-    let bytes = match read_capped(path, limits, &mut outcome) {
-        Ok(Some(b)) => b,
-        Ok(None) => return outcome,
-        Err(e) => {
-            outcome.diagnostics.push(rejection_finding(
-                display,
-                Rejection::new("S01", format!("无法打开文件（{e}）")),
-            ));
-            return outcome;
-        }
+    let Some(bytes) = read_capped(path, limits, &mut outcome) else {
+        return outcome;
     };
     let (submission, diagnostics) = read_bytes_with_limits(bytes, display, schema, limits);
     outcome.submission = submission;
@@ -146,44 +139,151 @@ pub fn read_file_with_limits(
     outcome
 }
 
-/// Hashes the file and returns its bytes, or `None` (with an S09 finding) when it is over the
-/// size cap; the hash is computed either way so duplicate detection still works.
-fn read_capped(
-    path: &Path,
-    limits: &Limits,
-    outcome: &mut FileOutcome,
-) -> std::io::Result<Option<Vec<u8>>> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut bytes = Vec::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut size: u64 = 0;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
+/// Checks that `path` is a regular file, then reads at most `max_file_bytes + 1` of it and
+/// hashes what it read. Returns `None` with the finding in `outcome` when the entry is not a
+/// regular file (S12: dangling link, FIFO, device, socket, folder that cannot be listed), cannot
+/// be opened (S12) or is over the size cap (S09; its hash is then left empty, since hashing it
+/// would mean reading all of it).
+///
+/// The type is checked on the path before opening, so opening a FIFO never blocks, and again on
+/// the opened handle, so an entry swapped for a FIFO or a device in between is caught too (the
+/// open is non-blocking on Unix for that case). Every read is bounded: a link to `/dev/zero`
+/// or a file that grows while it is read costs at most the cap.
+fn read_capped(path: &Path, limits: &Limits, outcome: &mut FileOutcome) -> Option<Vec<u8>> {
+    let refuse = |outcome: &mut FileOutcome, why: String| {
+        let d = rejection_finding(&outcome.display, Rejection::new("S12", why));
+        outcome.diagnostics.push(d);
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            let why = match std::fs::read_link(path) {
+                Ok(_) if is_link_loop(&e) => {
+                    "这是一个循环链接（最终又指向它自己），无法打开".to_string()
+                }
+                Ok(target) if e.kind() == std::io::ErrorKind::NotFound => format!(
+                    "这是一个链接（快捷方式），它指向的 {} 不存在",
+                    target.display()
+                ),
+                Ok(target) => format!(
+                    "这是一个链接，无法打开它指向的 {}：{}",
+                    target.display(),
+                    io_reason(&e)
+                ),
+                Err(_) => format!("无法打开：{}", io_reason(&e)),
+            };
+            refuse(outcome, why);
+            return None;
         }
-        let chunk = buf.get(..n).unwrap_or_default();
-        hasher.update(chunk);
-        size += n as u64;
-        if size <= limits.max_file_bytes {
-            bytes.extend_from_slice(chunk);
-        }
+    };
+    if let Some(why) = not_a_file(&meta, path) {
+        refuse(outcome, why);
+        return None;
     }
-    outcome.sha256 = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    outcome.size = size;
-    if size > limits.max_file_bytes {
-        let r = sniff::too_big_file(size, limits);
+    let file = match open_no_block(path) {
+        Ok(f) => f,
+        Err(e) => {
+            refuse(outcome, format!("无法打开：{}", io_reason(&e)));
+            return None;
+        }
+    };
+    let meta = match file.metadata() {
+        Ok(m) => m,
+        Err(e) => {
+            refuse(outcome, format!("无法读取文件信息：{}", io_reason(&e)));
+            return None;
+        }
+    };
+    if let Some(why) = not_a_file(&meta, path) {
+        refuse(outcome, why);
+        return None;
+    }
+    let cap = limits.max_file_bytes;
+    let mut bytes = Vec::with_capacity(meta.len().min(cap.saturating_add(1)) as usize);
+    if let Err(e) = file.take(cap.saturating_add(1)).read_to_end(&mut bytes) {
+        refuse(outcome, format!("读取中断：{}", io_reason(&e)));
+        return None;
+    }
+    let read = bytes.len() as u64;
+    if read > cap {
+        outcome.size = meta.len().max(read);
+        let r = sniff::too_big_file(outcome.size, limits);
         outcome
             .diagnostics
             .push(rejection_finding(&outcome.display, r));
-        return Ok(None);
+        return None;
     }
-    Ok(Some(bytes))
+    outcome.size = read;
+    outcome.sha256 = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Some(bytes)
+}
+
+/// Why an entry whose metadata is `meta` is not a file to read, or `None` for a regular file.
+fn not_a_file(meta: &std::fs::Metadata, path: &Path) -> Option<String> {
+    let ft = meta.file_type();
+    if ft.is_file() {
+        return None;
+    }
+    if ft.is_dir() {
+        let why = std::fs::read_dir(path)
+            .err()
+            .map(|e| io_reason(&e))
+            .unwrap_or_else(|| "无法列出其中的文件".to_string());
+        return Some(format!("这是一个无法打开的文件夹：{why}"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return Some("这是命名管道（FIFO），不是报表文件".to_string());
+        }
+        if ft.is_char_device() || ft.is_block_device() {
+            return Some("这是设备文件，不是报表文件".to_string());
+        }
+        if ft.is_socket() {
+            return Some("这是套接字，不是报表文件".to_string());
+        }
+    }
+    Some("这不是普通文件，不是报表文件".to_string())
+}
+
+/// Opens for reading without blocking on a FIFO that appeared after the type check (no effect
+/// on regular files).
+fn open_no_block(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK);
+    }
+    opts.open(path)
+}
+
+fn is_link_loop(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
+}
+
+/// An I/O error in words for the clerk (the system text stays in brackets for support).
+fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let what = match e.kind() {
+        ErrorKind::PermissionDenied => "没有读取权限",
+        ErrorKind::NotFound => "文件不存在（可能在读取时被移走或删除）",
+        _ => "系统报错",
+    };
+    format!("{what}（{e}）")
 }
 
 /// Reads a workbook from memory (the core of [`read_file`]). Never panics.
@@ -242,17 +342,16 @@ fn internal_error(display: &str, panic: &str) -> Diagnostic {
 }
 
 fn rejection_finding(display: &str, r: Rejection) -> Diagnostic {
-    let severity = codes::builtin(r.code)
-        .map(|c| c.severity)
-        .unwrap_or(Severity::Error);
+    let severity = Code::from(r.code).severity();
     Diagnostic::new(r.code, severity, Location::file(display), r.message)
 }
 
 /// Lists the input files under the given paths (files are taken as given; folders are walked
-/// recursively), sorted by display name. Every file in a folder is an input except lock files
-/// (`~$x.xlsx`), hidden files and OS clutter; non-workbooks are rejected later by sniffing with a
-/// clear finding rather than skipped silently. A path that does not exist is an error.
-pub fn collect_inputs(paths: &[PathBuf]) -> crate::Result<Vec<(PathBuf, String)>> {
+/// recursively), sorted by display name, each file once. Every file in a folder is an input
+/// except lock files (`~$x.xlsx`), hidden files, OS clutter and the tool's own output folders;
+/// non-workbooks and entries that are not files are rejected later, when read, with a clear
+/// finding rather than skipped silently. A path that does not exist is an error.
+pub fn collect_inputs(paths: &[PathBuf]) -> crate::Result<Collected> {
     collect::collect(paths)
 }
 
@@ -264,7 +363,7 @@ mod tests {
     fn a_caught_panic_is_x01_naming_the_file_not_s01() {
         let d = internal_error("收表/城关镇.xlsx", "panic at x.rs:1: boom");
         assert_eq!(d.code, "X01");
-        assert_eq!(d.severity, Severity::Error);
+        assert_eq!(d.severity, crate::diagnostic::Severity::Error);
         let line = d.render_concise();
         assert!(line.starts_with("收表/城关镇.xlsx: X01 "), "{line}");
         assert!(line.contains("不是报送单位的问题"), "{line}");

@@ -32,7 +32,14 @@ pub fn inputs(
     paths: &[PathBuf],
     registry: Option<&LoadedRegistry>,
 ) -> Result<Vec<(PathBuf, String)>> {
-    let mut files = ingest::collect_inputs(paths)?;
+    let collected = ingest::collect_inputs(paths)?;
+    for dir in &collected.skipped_outputs {
+        eprintln!(
+            "提示：{dir} 是 huizong 的输出文件夹（内有 {}），其中的文件不作为报表读取",
+            crate::report::outset::MARKER
+        );
+    }
+    let mut files = collected.files;
     if let Some(reg) = registry {
         let canon = |p: &Path| std::fs::canonicalize(p).ok();
         let reg_path = canon(Path::new(&reg.display));

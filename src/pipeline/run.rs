@@ -5,7 +5,7 @@
 //! the same function.
 
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::batch::{self as common, LoadedRegistry};
@@ -15,6 +15,7 @@ use crate::anomaly::{self, AnomalyInput, CountyTotal, Finding, UnitInput};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ingest::FileOutcome;
 use crate::registry::Registry;
+use crate::report::outset::OutputSet;
 use crate::report::summary::{self, AnomalyRow, FileState, FileStatus, RunMeta, SummaryInput};
 use crate::report::{feedback, write_atomic};
 use crate::schema::Schema;
@@ -110,6 +111,11 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     let year = cfg.year;
     let pool = common::pool(cfg.threads)?;
     let files = common::inputs(&cfg.paths, Some(registry))?;
+    if files.is_empty() {
+        return Err(no_inputs(&cfg.paths, &cfg.out));
+    }
+    // Before any work: recover an interrupted earlier run and refuse an --out with foreign files.
+    let set = OutputSet::prepare(&cfg.out)?;
     let mut outcomes = common::read_all(&files, schema, &pool, cfg.progress);
     t.done("read");
 
@@ -163,9 +169,9 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
             || {
                 rayon::join(
                     || -> Result<()> {
-                        let history = cfg.out.join(HISTORY_FILE);
+                        let history = set.dir().join(HISTORY_FILE);
                         history::write_merged(&history, &prior_records, &current)?;
-                        write_feedback(&cfg.out.join(FEEDBACK_DIR), &outcomes, reg, year)
+                        write_feedback(&set.dir().join(FEEDBACK_DIR), &outcomes, reg, year)
                     },
                     || {
                         let rows = input.units.iter().map(detail_row).collect();
@@ -197,8 +203,12 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
         figures: &figures,
         anomalies: &anomalies,
     };
-    pool.install(|| out.write_all(cfg, detail))?;
+    pool.install(|| out.write_all(cfg, set.dir(), detail))?;
     t.done("write");
+    for warning in set.commit()? {
+        eprintln!("提示：{warning}");
+    }
+    t.done("swap");
     let any_error = findings.iter().any(|d| d.severity == Severity::Error)
         || anomalies
             .iter()
@@ -319,8 +329,7 @@ struct Outputs<'a> {
 impl Outputs<'_> {
     /// The summary workbook and `figures_<year>.json` (the history and the feedback files are
     /// written earlier, alongside the anomaly checks).
-    fn write_all(&self, cfg: &RunConfig, detail: summary::DetailSheet) -> Result<()> {
-        let dir = &cfg.out;
+    fn write_all(&self, cfg: &RunConfig, dir: &Path, detail: summary::DetailSheet) -> Result<()> {
         let files = self.file_statuses();
         let rows = self.anomaly_rows();
         let meta = RunMeta {
@@ -364,10 +373,14 @@ impl Outputs<'_> {
             .outcomes
             .iter()
             .map(|o| {
-                let code = unit_code(o);
+                // a copy's own reading was dropped; its finding names the unit of the original
+                let code =
+                    unit_code(o).or_else(|| o.diagnostics.iter().find_map(|d| d.unit.clone()));
                 let unit = code.as_deref().and_then(|c| reg.get(c));
                 let (errors, warnings, _) = validate::counts(&o.diagnostics);
-                let status = if o.submission.is_none() {
+                let status = if o.diagnostics.iter().any(|d| d.code == validate::COPY) {
+                    FileState::Copy
+                } else if o.submission.is_none() {
                     FileState::Unreadable
                 } else if o.diagnostics.iter().any(|d| d.code == "S10") {
                     FileState::Duplicate
@@ -452,44 +465,53 @@ impl Outputs<'_> {
     }
 }
 
-/// One 退回 workbook per file with something the unit must act on.
+/// One 退回 workbook per file with something the unit must act on, each under its own name
+/// ([`feedback::feedback_file_names`]).
 fn write_feedback(
     dir: &Path,
     outcomes: &[FileOutcome],
     registry: &Registry,
     year: i32,
 ) -> Result<()> {
-    // Files per unit code, counted once: several files for one unit get distinct names.
-    let mut files_of: BTreeMap<Option<String>, usize> = BTreeMap::new();
-    for o in outcomes {
-        *files_of.entry(unit_code(o)).or_default() += 1;
-    }
-    for o in outcomes {
-        let todo: Vec<Diagnostic> = o
-            .diagnostics
-            .iter()
-            .filter(|d| d.needs_action())
-            .cloned()
-            .collect();
-        if todo.is_empty() {
-            continue;
-        }
-        let own = unit_code(o);
-        let shared = own.is_none() || files_of.get(&own).copied().unwrap_or(0) > 1;
-        let code = own.unwrap_or_else(|| "未识别".to_string());
+    let todo: Vec<(&FileOutcome, Vec<Diagnostic>)> = outcomes
+        .iter()
+        .map(|o| {
+            let todo = o.diagnostics.iter().filter(|d| d.needs_action()).cloned();
+            (o, todo.collect::<Vec<_>>())
+        })
+        .filter(|(_, todo)| !todo.is_empty())
+        .collect();
+    let targets: Vec<feedback::FeedbackFor> = todo
+        .iter()
+        .map(|(o, _)| feedback::FeedbackFor {
+            display: &o.display,
+            unit: unit_code(o)
+                .and_then(|c| registry.get(&c))
+                .map(|u| (u.code.as_str(), u.name.as_str())),
+        })
+        .collect();
+    let names = feedback::feedback_file_names(&targets, year);
+    for ((o, todo), file) in todo.iter().zip(names) {
+        let code = unit_code(o).unwrap_or_else(|| "未识别".to_string());
         let name = registry
             .get(&code)
             .map(|u| u.name.clone())
             .unwrap_or_else(|| file_stem(&o.display));
-        let bytes = feedback::build_feedback(&code, &name, year, Some(&o.display), &todo)?;
-        let mut file = feedback::feedback_file_name(&code, &name, year);
-        if shared {
-            // several files for one unit (or unidentified files) must not overwrite each other
-            file = format!("{}_{}", file_stem(&o.display), file);
-        }
+        let bytes = feedback::build_feedback(&code, &name, year, Some(&o.display), todo)?;
         write_atomic(&dir.join(file), &bytes)?;
     }
     Ok(())
+}
+
+/// The run could not start: no input file at all. Nothing is written, earlier outputs stay.
+fn no_inputs(paths: &[PathBuf], out: &Path) -> Error {
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    Error::Usage(format!(
+        "在 {} 中没有找到任何报表文件（隐藏文件、~$ 开头的锁文件、units.csv 和 huizong 的输出文件夹不算）。\
+         本次没有汇总，{} 中原有的输出保持不变",
+        shown.join("、"),
+        out.display()
+    ))
 }
 
 fn unit_code(o: &FileOutcome) -> Option<String> {

@@ -5,6 +5,7 @@
 //! warnings without an accepted explanation. Hints and explained warnings are settled.
 
 use rust_xlsxwriter::DocProperties;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::styles::{xlsx_err, Sheet, Styles, FILL_ERROR, FILL_WARNING};
 use crate::diagnostic::{self, Diagnostic, Severity};
@@ -18,20 +19,111 @@ const HEADERS: [&str; 6] = ["序号", "位置", "指标", "级别", "问题", "�
 /// Rows above the table: title, source file, three instruction lines, blank.
 const TOP_ROWS: u32 = 6;
 
+/// Characters file systems refuse (and control characters) replaced by `_`, trimmed.
+fn clean_name(s: &str) -> String {
+    s.trim()
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect()
+}
+
 /// The file name for a unit's feedback: `退回_<code>_<name>_<year>.xlsx`, with characters that
 /// file systems refuse replaced by `_`.
 pub fn feedback_file_name(unit_code: &str, unit_name: &str, year: i32) -> String {
-    let clean = |s: &str| {
-        s.trim()
+    format!(
+        "退回_{}_{}_{year}.xlsx",
+        clean_name(unit_code),
+        clean_name(unit_name)
+    )
+}
+
+/// What a feedback workbook answers: the input file as shown, and its unit when the cover
+/// names one the registry knows (code, name).
+#[derive(Debug, Clone, Copy)]
+pub struct FeedbackFor<'a> {
+    pub display: &'a str,
+    pub unit: Option<(&'a str, &'a str)>,
+}
+
+/// Longest original-file part of a name, in characters: with the prefix and a disambiguator the
+/// name stays far below the 255-byte limit of common file systems (3 bytes a Chinese character).
+const MAX_STEM_CHARS: usize = 50;
+
+/// One distinct file name per feedback workbook of a run, in the order given (the batch order,
+/// so the names are deterministic):
+/// - a unit with one such file: `退回_<代码>_<名称>_<年度>.xlsx`;
+/// - a file whose unit is not identified: `退回_未识别_<原文件名>.xlsx`;
+/// - several files of one unit: `退回_<代码>_<原文件名>.xlsx`;
+/// - when two names would still be the same (compared ignoring case, as Windows does, e.g. the
+///   same file name in two sub-folders), each gets its sub-folder, `退回_未识别_报表（东片）.xlsx`,
+///   and a counter `（2）`, `（3）`… if that is not enough.
+pub fn feedback_file_names(targets: &[FeedbackFor], year: i32) -> Vec<String> {
+    let mut per_unit: BTreeMap<&str, usize> = BTreeMap::new();
+    for t in targets {
+        if let Some((code, _)) = t.unit {
+            *per_unit.entry(code).or_default() += 1;
+        }
+    }
+    let stem = |display: &str| {
+        let p = std::path::Path::new(display);
+        let s = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| display.to_string());
+        clean_name(&s)
             .chars()
-            .map(|c| match c {
-                '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
-                c if c.is_control() => '_',
-                c => c,
-            })
+            .take(MAX_STEM_CHARS)
             .collect::<String>()
     };
-    format!("退回_{}_{}_{year}.xlsx", clean(unit_code), clean(unit_name))
+    let base: Vec<String> = targets
+        .iter()
+        .map(|t| match t.unit {
+            Some((code, name)) if per_unit.get(code) == Some(&1) => {
+                feedback_file_name(code, name, year)
+                    .trim_end_matches(".xlsx")
+                    .to_string()
+            }
+            Some((code, _)) => format!("退回_{}_{}", clean_name(code), stem(t.display)),
+            None => format!("退回_未识别_{}", stem(t.display)),
+        })
+        .collect();
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
+    for b in &base {
+        *count.entry(b.to_lowercase()).or_default() += 1;
+    }
+    let folder = |display: &str| {
+        std::path::Path::new(display)
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|f| clean_name(&f.to_string_lossy()))
+            .unwrap_or_default()
+            .chars()
+            .take(MAX_STEM_CHARS)
+            .collect::<String>()
+    };
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut out = Vec::with_capacity(targets.len());
+    for (t, b) in targets.iter().zip(&base) {
+        let mut name = b.clone();
+        if count.get(&b.to_lowercase()).copied().unwrap_or(0) > 1 {
+            let f = folder(t.display);
+            if !f.is_empty() {
+                name = format!("{b}（{f}）");
+            }
+        }
+        let mut candidate = name.clone();
+        let mut n = 1;
+        while !used.insert(candidate.to_lowercase()) {
+            n += 1;
+            candidate = format!("{name}（{n}）");
+        }
+        out.push(format!("{candidate}.xlsx"));
+    }
+    out
 }
 
 /// Builds the feedback workbook for one unit and returns its bytes (deterministic).
@@ -180,6 +272,56 @@ mod tests {
                 "x"
             )),
             "整个文件"
+        );
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    fn target<'a>(display: &'a str, unit: Option<(&'a str, &'a str)>) -> FeedbackFor<'a> {
+        FeedbackFor { display, unit }
+    }
+
+    #[test]
+    fn names_are_readable_and_distinct() {
+        let got = feedback_file_names(
+            &[
+                target("收表/T01_城关镇.xlsx", Some(("T01", "城关镇"))),
+                target("收表/D02_v1.xlsx", Some(("D02", "县水利局"))),
+                target("收表/D02_v2.xlsx", Some(("D02", "县水利局"))),
+                target("收表/东片/报表.xlsx", None),
+                target("收表/西片/报表.XLSX", None),
+                target("收表/西片/子/东片/报表.xlsx", None),
+                target("收表/a:b.xlsx", None),
+                target("收表/A:B.xlsx", None),
+            ],
+            2024,
+        );
+        assert_eq!(
+            got,
+            [
+                "退回_T01_城关镇_2024.xlsx",
+                "退回_D02_D02_v1.xlsx",
+                "退回_D02_D02_v2.xlsx",
+                "退回_未识别_报表（东片）.xlsx",
+                "退回_未识别_报表（西片）.xlsx",
+                "退回_未识别_报表（东片）（2）.xlsx",
+                // same name but for case (one file on Windows): the same folder, so a counter
+                "退回_未识别_a_b（收表）.xlsx",
+                "退回_未识别_A_B（收表）（2）.xlsx",
+            ]
+        );
+    }
+
+    #[test]
+    fn long_file_names_are_cut() {
+        let long = format!("收表/{}.xlsx", "很".repeat(200));
+        let got = feedback_file_names(&[target(&long, None)], 2024);
+        assert_eq!(
+            got[0].chars().count(),
+            "退回_未识别_".chars().count() + 50 + 5
         );
     }
 }

@@ -1,7 +1,10 @@
 //! Workbook writing (rust_xlsxwriter types stay inside this module): the blank templates handed
-//! to units, the county summary workbook and the per-unit feedback workbooks.
+//! to units, the county summary workbook and the per-unit feedback workbooks; and writing
+//! outputs safely: each file atomically ([`write_atomic`]), each command's outputs as one set
+//! ([`outset`]).
 
 pub mod feedback;
+pub mod outset;
 mod styles;
 pub mod summary;
 pub mod template;

@@ -49,6 +49,8 @@ pub enum FileState {
     Duplicate,
     /// 名册外单位: the cover names a unit the registry does not know.
     Unregistered,
+    /// 相同文件(按一份计): byte-identical to an earlier file of the batch, counted once there.
+    Copy,
 }
 
 impl FileState {
@@ -61,6 +63,7 @@ impl FileState {
             FileState::Unreadable => "无法读取",
             FileState::Duplicate => "重复报送",
             FileState::Unregistered => "名册外单位",
+            FileState::Copy => "相同文件(按一份计)",
         }
     }
 }

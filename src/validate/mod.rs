@@ -16,7 +16,7 @@ use crate::ingest::FileOutcome;
 use crate::registry::{Registry, UnitKind};
 use crate::schema::Schema;
 
-pub use batch::{check_batch, BatchCodes};
+pub use batch::{check_batch, COPY};
 
 /// Prior-year values of one unit (already mapped through the registry's predecessors).
 pub type PriorValues = BTreeMap<String, f64>;
