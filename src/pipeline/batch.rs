@@ -286,7 +286,7 @@ fn check_prior_bounds(records: &[Record], schema: &Schema, path: &Path) -> Resul
             continue;
         };
         let max = schema.max_of(ind);
-        if !(r.value.abs() <= max) {
+        if r.value.is_nan() || r.value.abs() > max {
             return Err(Error::Other(format!(
                 "历史数据文件 {}：{} 年单位 {} 的 {}（{}）为 {}，超出合理范围（上限 {}），\
                  该文件可能被改动过；请使用上次运行写出的 history.csv，或改用上年报表文件夹",

@@ -323,7 +323,7 @@ impl Ctx<'_> {
             Some("ZF07"),
             Some(format!("{wan}")),
             &d,
-            "V70; anomaly:unit_slip",
+            "A03（元/万元错位）",
             Some(Severity::Warning),
         );
     }
@@ -347,7 +347,7 @@ impl Ctx<'_> {
             None,
             None,
             "本年数与上年数完全相同（照抄上年）",
-            "V46; anomaly:copy",
+            "A05（照抄上年）",
             Some(Severity::Warning),
         );
     }
@@ -446,7 +446,7 @@ impl Ctx<'_> {
             Some("ZF06"),
             Some(format!("{total}")),
             &d,
-            "anomaly:yoy",
+            "A01/A02（同比异常）",
             None,
         );
     }
