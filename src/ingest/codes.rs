@@ -16,12 +16,18 @@ pub struct BuiltinCode {
 }
 
 /// Every code the reader defines itself, sorted by code.
-pub const BUILTIN: [BuiltinCode; 10] = [
+pub const BUILTIN: [BuiltinCode; 11] = [
     BuiltinCode {
         code: "N01",
         severity: Severity::Info,
         title: "数值已规范化",
         help: "单元格内容经过规范化后才能读成数值，例如全角数字“１２”转为半角“12”、去除千位分隔符或计量单位。读取结果已采用，无需处理，今后请直接填写半角数字。",
+    },
+    BuiltinCode {
+        code: "N02",
+        severity: Severity::Warning,
+        title: "单元格格式与指标不符",
+        help: "数量或金额单元格的数字格式为百分比、日期或文本（@），Excel 显示的内容与程序读取的数值不同（例如填写 1 显示为“100%”），或者输入的数字被按文字保存、合计时不被计入。程序按单元格中实际保存的数值读取，日期格式的单元格不读取。请选中该单元格，将格式设为“常规”或“数值”后重新填写。只检查 .xlsx/.xlsm 文件。",
     },
     BuiltinCode {
         code: "S01",

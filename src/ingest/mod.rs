@@ -5,14 +5,17 @@
 //! calamine types stay inside this module.
 //!
 //! Steps for one file: size cap and SHA-256 ([`read_file`]), format by magic bytes and zip
-//! bounds ([`sniff`]), sparse cells with per-sheet bounds ([`grid`]), cover and indicator rows
+//! bounds ([`sniff`]), xls record bounds (`biff`), sparse cells with per-sheet bounds ([`grid`]),
+//! hidden rows and number formats of xlsx data sheets ([`sheetxml`]), cover and indicator rows
 //! by label ([`locate`]), value normalisation ([`value`]). The finding codes are in [`codes`].
 //! A panic anywhere inside is caught and becomes a finding.
 
+mod biff;
 pub mod codes;
 mod collect;
 pub mod grid;
 pub mod locate;
+pub mod sheetxml;
 pub mod sniff;
 pub mod value;
 
@@ -199,8 +202,8 @@ fn read_bytes_with_limits(
     limits: &Limits,
 ) -> (Option<Submission>, Vec<Diagnostic>) {
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let format = sniff::sniff(&bytes, limits)?;
-        let sheets = grid::load(bytes, format, limits)?;
+        let (format, zip) = sniff::sniff_archive(&bytes, limits)?;
+        let sheets = grid::load(&bytes, format, zip, limits)?;
         Ok::<_, Rejection>(locate::read_submission(&sheets, schema, display))
     }));
     let (submission, mut diags) = match caught {
