@@ -1512,6 +1512,10 @@ const SPECIAL: &[(&str, &str)] = &[
         "S13",
         "tests/outputs.rs a_byte_identical_copy_is_one_submission",
     ),
+    (
+        "N03",
+        "tests/ingest.rs n03_every_misleading_format_and_none_for_plain_ones",
+    ),
 ];
 
 #[test]

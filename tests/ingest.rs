@@ -87,6 +87,10 @@ enum In {
     F(&'static str, &'static str),
     B(bool),
     D(u16, u8, u8),
+    /// A number written with this number format.
+    NF(f64, &'static str),
+    /// Text written with this number format.
+    TF(&'static str, &'static str),
     Blank,
 }
 
@@ -106,6 +110,8 @@ struct Book {
     data_first: bool,
     hide_data: bool,
     current_label: &'static str,
+    /// Indexes into `rows` of the rows to hide.
+    hidden: Vec<usize>,
 }
 
 impl Book {
@@ -136,6 +142,7 @@ impl Book {
             data_first: false,
             hide_data: false,
             current_label: "本年数",
+            hidden: Vec::new(),
         }
     }
 
@@ -209,7 +216,10 @@ impl Book {
         let mut row = r0 + 1;
         ws.write(row, c0 + 1, "一、行政复议").expect("write");
         row += 1;
-        for (code, cur, prior, note) in &self.rows {
+        for (i, (code, cur, prior, note)) in self.rows.iter().enumerate() {
+            if self.hidden.contains(&i) {
+                ws.set_row_hidden(row).expect("hide");
+            }
             ws.write(row, c0, *code).expect("write");
             ws.write(row, c0 + 1, "指标").expect("write");
             put(ws, row, c0 + 3 + shift, cur);
@@ -242,6 +252,14 @@ fn put(ws: &mut rust_xlsxwriter::Worksheet, row: u32, col: u16, v: &In) {
         In::D(y, m, d) => {
             let dt = ExcelDateTime::from_ymd(*y, *m, *d).expect("date");
             ws.write_with_format(row, col, &dt, &Format::new().set_num_format("yyyy-mm-dd"))
+                .expect("write");
+        }
+        In::NF(n, f) => {
+            ws.write_with_format(row, col, *n, &Format::new().set_num_format(*f))
+                .expect("write");
+        }
+        In::TF(t, f) => {
+            ws.write_with_format(row, col, *t, &Format::new().set_num_format(*f))
                 .expect("write");
         }
         In::Blank => {}
@@ -643,13 +661,29 @@ fn s09_file_over_size_cap() {
 }
 
 #[test]
-fn s09_declared_dimension_too_large() {
+fn declared_dimension_of_the_whole_sheet_is_not_a_limit() {
+    // Writers declare A1:XFD1048576 for sheets of a few rows; the bounds apply to cells present.
     let b = patch(&Book::new().bytes(), "xl/worksheets/sheet2.xml", |x| {
         let start = x.find("<dimension ref=\"").expect("dimension") + 16;
         let end = start + x[start..].find('"').expect("end");
         format!("{}A1:XFD1048576{}", &x[..start], &x[end..])
     });
-    file_finding(b, "S09", "1048576 行");
+    let (sub, diags) = read_raw(b);
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(sub.expect("read").number("FY02"), Some(12.0));
+}
+
+#[test]
+fn empty_styled_cell_far_away_is_not_a_limit() {
+    let b = patch(&Book::new().bytes(), "xl/worksheets/sheet2.xml", |x| {
+        x.replace(
+            "</sheetData>",
+            "<row r=\"900000\"><c r=\"XFD900000\" s=\"1\"/></row></sheetData>",
+        )
+    });
+    let (sub, diags) = read_raw(b);
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(sub.expect("read").number("GF01"), Some(3.0));
 }
 
 #[test]
@@ -969,6 +1003,271 @@ fn v05_cutoff_date_not_year_end() {
         let (_, diags) = read(&Book::new().cover_set("统计截止日期", ok));
         assert!(diags.is_empty(), "{diags:#?}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Number formats (N03), invisible characters in codes, near-miss codes, hidden duplicate rows
+
+#[test]
+fn n03_percent_format_on_a_count_cell() {
+    // Excel shows 100%; the cell holds 1 and 1 is read, with a warning at the cell.
+    let (sub, diags) = read(&Book::new().set("FY02", In::NF(1.0, "0%")));
+    assert_eq!(sub.number("FY02"), Some(1.0));
+    let d = assert_cell_finding(&diags, "N03", "D5", "FY02");
+    assert_eq!(d.severity, Severity::Warning);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    for part in ["百分比", "“100%”", "读取的数值为 1", "常规", "数值"] {
+        assert!(d.message.contains(part), "{part}: {}", d.message);
+    }
+}
+
+#[test]
+fn n03_every_misleading_format_and_none_for_plain_ones() {
+    // (format, cell, code expected, text the message must hold)
+    let cases: [(In, Option<&str>, &str); 12] = [
+        (In::NF(1.0, "0.00%"), Some("N03"), "“100.00%”"), // built-in id 10
+        (In::NF(3.0, "0.0%"), Some("N03"), "“300.0%”"),   // custom code
+        (In::NF(12.0, "yyyy-mm-dd"), Some("N03"), "“1900-01-12”"),
+        (
+            In::NF(12.0, "yyyy\"年\"m\"月\"d\"日\""),
+            Some("N03"),
+            "实际填写的数字为 12",
+        ),
+        (In::TF("12", "@"), Some("N03"), "按文字保存"),
+        (In::NF(12.0, "@"), Some("N03"), "会按文字保存"),
+        (In::NF(12.0, "0"), None, ""),
+        (In::NF(12.0, "#,##0"), None, ""),
+        (In::NF(12.0, "0\"件\""), None, ""),
+        (In::NF(12.0, "General"), None, ""),
+        (In::NF(12.0, "0;-0;;@"), None, ""),
+        // "不适用" in a text cell is what the unit meant; no warning.
+        (In::TF("不适用", "@"), None, ""),
+    ];
+    for (input, want, text) in cases {
+        let (_, diags) = read(&Book::new().set("FY02", input.clone()));
+        let n03: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == "N03").collect();
+        match want {
+            Some(_) => {
+                let d = assert_cell_finding(&diags, "N03", "D5", "FY02");
+                assert!(d.message.contains(text), "{input:?}: {}", d.message);
+            }
+            None => assert!(n03.is_empty(), "{input:?}: {diags:#?}"),
+        }
+    }
+    // A date-formatted count is still not read as a number (V01), and N02 says why.
+    let (sub, diags) = read(&Book::new().set("FY02", In::NF(12.0, "yyyy-mm-dd")));
+    assert_eq!(sub.values["FY02"].value, Value::Blank);
+    assert_eq!(codes(&diags), ["N03", "V01"]);
+    // An amount in a percent cell too; a 是/否 row's text format is not checked.
+    let (_, diags) = read(&Book::new().set("ZF07", In::NF(0.5, "0%")));
+    assert!(assert_cell_finding(&diags, "N03", "D7", "ZF07")
+        .message
+        .contains("“50%”"));
+    let (sub, diags) = read(&Book::new().set("GW01", In::TF("是", "@")));
+    assert_eq!(sub.number("GW01"), Some(1.0));
+    assert!(diags.is_empty(), "{diags:#?}");
+}
+
+#[test]
+fn n03_not_checked_in_the_cover_or_other_columns() {
+    let mut b = Book::new().cover_set("统计年度", In::TF("2024", "@"));
+    b.rows[0].2 = Some(In::NF(1.0, "0%")); // 上年数
+    let (_, diags) = read(&b);
+    assert!(diags.is_empty(), "{diags:#?}");
+}
+
+#[test]
+fn invisible_characters_in_codes_and_labels_are_ignored() {
+    let mut b = Book::new();
+    b.rows[0].0 = "FY02\u{200B}";
+    b.rows[1].0 = "\u{FEFF}GF01";
+    b.rows[2].0 = "ZF\u{2060}07\u{00A0}";
+    b.rows[3].0 = "\u{3000}GW01\u{200C}\u{200D}";
+    b.current_label = "本年数\u{200B}";
+    b.cover[0].0 = "单位代码\u{FEFF}";
+    let (sub, diags) = read(&b);
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(sub.number("FY02"), Some(12.0));
+    assert_eq!(sub.number("GF01"), Some(3.0));
+    assert_eq!(sub.number("ZF07"), Some(1500.5));
+    assert_eq!(sub.number("GW01"), Some(1.0));
+    assert_eq!(sub.cover.unit_code.as_deref(), Some("411321-T03"));
+    // A unit code pasted with a zero-width space is read without it.
+    let (sub, _) = read(&Book::new().cover_set("单位代码", In::T("411321-T03\u{200B}")));
+    assert_eq!(sub.cover.unit_code.as_deref(), Some("411321-T03"));
+}
+
+#[test]
+fn near_miss_code_is_named_at_its_cell_and_places_the_missing_row() {
+    let mut b = Book::new();
+    b.rows[1].0 = "GFO1"; // letter O for digit 0, row 6
+    let (sub, diags) = read(&b);
+    assert!(!sub.values.contains_key("GF01"));
+    let s08 = only(&diags, "S08");
+    assert_eq!(s08.location.render(), format!("{FILE}!统计表!A6"));
+    assert_eq!(
+        s08.message,
+        "代码“GFO1”不在指标体系中，是否应为 GF01（制定印发行政规范性文件件数）？该行未读取，请改正代码"
+    );
+    let s06 = only(&diags, "S06");
+    assert_eq!(s06.location.render(), format!("{FILE}!统计表!A6"));
+    assert!(
+        s06.message.contains("“GFO1”可能是其误写"),
+        "{}",
+        s06.message
+    );
+
+    // One edit away (a digit dropped), and lower case with a full-width letter.
+    for typo in ["GF1", "gｆo1"] {
+        let mut b = Book::new();
+        b.rows[1].0 = typo;
+        let (_, diags) = read(&b);
+        assert!(
+            only(&diags, "S08").message.contains("是否应为 GF01"),
+            "{typo}"
+        );
+        assert_eq!(
+            only(&diags, "S06").location.render(),
+            format!("{FILE}!统计表!A6")
+        );
+    }
+    // A code close to one already read is not offered: that row is just unknown.
+    let mut b = Book::new();
+    b.rows.push(("FY03", In::N(1.0), None, ""));
+    let (_, diags) = read(&b);
+    assert_eq!(
+        only(&diags, "S08").message,
+        "代码“FY03”不在指标体系中，该行未读取"
+    );
+}
+
+#[test]
+fn s06_without_a_near_code_says_where_the_row_belongs() {
+    let mut b = Book::new();
+    b.rows.retain(|r| r.0 != "GF01");
+    let (_, diags) = read(&b);
+    let d = only(&diags, "S06");
+    assert_eq!(d.location.render(), format!("{FILE}!统计表"));
+    assert!(
+        d.message
+            .ends_with("按模板应位于 FY02 所在第 5 行（统计表!D5）之后"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn s07_hidden_first_row_gives_way_to_the_visible_one() {
+    let mut b = Book::new();
+    b.rows.insert(0, ("FY02", In::N(99.0), None, "旧数"));
+    b.hidden = vec![0];
+    let (sub, diags) = read(&b);
+    // Rows: hidden FY02 at 5, visible FY02 at 6.
+    assert_eq!(sub.number("FY02"), Some(12.0));
+    assert_eq!(sub.values["FY02"].pos.a1(), "D6");
+    assert!(!sub.notes.contains_key("FY02"));
+    let d = only(&diags, "S07");
+    assert_eq!(d.location.render(), format!("{FILE}!统计表!A5"));
+    assert_eq!(
+        d.message,
+        format!("代码 FY02 重复出现，本行是隐藏行，已改用后面可见的 {FILE}!统计表!D6 所在行；请删除隐藏的重复行")
+    );
+    assert_eq!(codes(&diags), ["S07"]);
+}
+
+#[test]
+fn s07_hidden_second_row_is_named() {
+    let mut b = Book::new();
+    b.rows.push(("FY02", In::N(99.0), None, ""));
+    b.hidden = vec![4];
+    let (sub, diags) = read(&b);
+    assert_eq!(sub.number("FY02"), Some(12.0));
+    let d = only(&diags, "S07");
+    assert_eq!(d.location.render(), format!("{FILE}!统计表!A9"));
+    assert!(
+        d.message.contains("本行是隐藏行，已采用第一次出现的可见行"),
+        "{}",
+        d.message
+    );
+    assert!(d.message.contains("统计表!D5"), "{}", d.message);
+}
+
+/// The offsets of every BIFF record of `typ` with `len` data bytes in an xls file (the records
+/// of the small fixtures do not straddle sectors).
+fn biff_records(bytes: &[u8], typ: u16, len: u16) -> Vec<usize> {
+    let mut head = typ.to_le_bytes().to_vec();
+    head.extend(len.to_le_bytes());
+    bytes
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == head.as_slice())
+        .map(|(i, _)| i + 4)
+        .collect()
+}
+
+fn fixture_bytes(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/real")
+        .join(name);
+    std::fs::read(path).expect("fixture")
+}
+
+#[test]
+fn xls_declaring_a_huge_grid_reads_in_bounded_memory() {
+    // calamine reserves rows × cols cells from DIMENSIONS: 4 billion rows × 256 columns would
+    // abort the process on allocation, and a first row past the last wraps around. Both read
+    // like the file they came from.
+    for (first, last) in [(0u32, u32::MAX), (70_000, 5)] {
+        let mut bytes = fixture_bytes("submission.xls");
+        let dims = biff_records(&bytes, 0x0200, 14);
+        assert!(dims.len() >= 2, "the fixture has a DIMENSIONS per sheet");
+        for at in dims {
+            bytes[at..at + 4].copy_from_slice(&first.to_le_bytes());
+            bytes[at + 4..at + 8].copy_from_slice(&last.to_le_bytes());
+            bytes[at + 10..at + 12].copy_from_slice(&256u16.to_le_bytes());
+        }
+        let (sub, diags) = read_raw(bytes);
+        assert!(diags.is_empty(), "{diags:#?}");
+        let sub = sub.expect("read");
+        assert_eq!(sub.number("FY02"), Some(12.0));
+        assert_eq!(sub.values["FY02"].pos.a1(), "D5");
+    }
+}
+
+#[test]
+fn xls_cells_spread_over_a_huge_area_are_refused() {
+    // One string cell moved to IV65536: calamine would build a dense 65536 × 256 grid.
+    let mut bytes = fixture_bytes("submission.xls");
+    let at = *biff_records(&bytes, 0x00FD, 10)
+        .last()
+        .expect("a LABELSST record");
+    bytes[at..at + 2].copy_from_slice(&65_535u16.to_le_bytes());
+    bytes[at + 2..at + 4].copy_from_slice(&255u16.to_le_bytes());
+    let (sub, diags) = read_raw(bytes);
+    assert!(sub.is_none());
+    assert_eq!(codes(&diags), ["S09"]);
+    assert!(
+        diags[0].message.contains("65536 行 × 256 列") || diags[0].message.contains("65536 行 ×"),
+        "{}",
+        diags[0].message
+    );
+}
+
+#[test]
+fn xls_cell_past_the_row_limit_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("s.xls");
+    std::fs::write(&path, fixture_bytes("submission.xls")).expect("write");
+    let limits = Limits {
+        max_rows: 6,
+        ..Limits::default()
+    };
+    let out = ingest::read_file_with_limits(&path, FILE, &schema(), &limits);
+    assert!(out.submission.is_none());
+    assert_eq!(codes(&out.diagnostics), ["S09"]);
+    assert!(out.diagnostics[0]
+        .message
+        .contains("有内容的单元格位于第 7 行"));
 }
 
 // ---------------------------------------------------------------------------------------------

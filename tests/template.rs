@@ -448,3 +448,59 @@ fn prior_values_follow_predecessors() {
     let plain = prior_values(&schema(), &unit("T01", "城关镇", T), &records, 2023);
     assert_eq!(plain, BTreeMap::from([("ZL01".to_string(), 3.0)]));
 }
+
+/// Rewrites one zip member of a workbook.
+fn rezip(bytes: &[u8], name: &str, f: impl Fn(String) -> String) -> Vec<u8> {
+    use std::io::Write;
+    let mut zin = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..zin.len() {
+        let mut file = zin.by_index(i).unwrap();
+        let entry = file.name().unwrap().into_owned();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).unwrap();
+        if entry == name {
+            data = f(String::from_utf8(data).unwrap()).into_bytes();
+        }
+        out.start_file(entry, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn filled_template_gives_no_format_warning() {
+    // The template formats 本年数 as 0 / #,##0.00: filled normally, no N03.
+    let mut fill = TemplateFill::default();
+    for (code, v) in [
+        ("ZL01", 3.0),
+        ("ZF06", 12.0),
+        ("ZF06A", 7.0),
+        ("ZF07", 1500.5),
+    ] {
+        fill.current.insert(code.into(), CellInput::Number(v));
+    }
+    fill.current
+        .insert("ZL02".into(), CellInput::Text("是".into()));
+    let bytes = build(&schema(), &department(), 2024, &fill).unwrap();
+    let (sub, diags) = huizong::ingest::read_bytes(bytes.clone(), "t.xlsx", &schema());
+    assert!(diags.iter().all(|d| d.code != "N03"), "{diags:#?}");
+    assert_eq!(sub.unwrap().number("ZF07"), Some(1500.5));
+
+    // The check does see the template's cells: turn its count format (custom "0") into a
+    // percent and every filled count is reported.
+    let count_format = "formatCode=\"0\"/>";
+    assert!(zip_member(&bytes, "xl/styles.xml").contains(count_format));
+    let pct = rezip(&bytes, "xl/styles.xml", |x| {
+        x.replace(count_format, "formatCode=\"0%\"/>")
+    });
+    let (_, diags) = huizong::ingest::read_bytes(pct, "t.xlsx", &schema());
+    let mut flagged: Vec<&str> = diags
+        .iter()
+        .filter(|d| d.code == "N03")
+        .filter_map(|d| d.indicator.as_deref())
+        .collect();
+    flagged.sort();
+    assert_eq!(flagged, ["ZF06", "ZF06A", "ZL01"], "{diags:#?}");
+}

@@ -2,17 +2,22 @@
 //! calamine's reader types; everything after works on [`Sheet`] and [`Raw`].
 //!
 //! xlsx sheets are streamed cell by cell (`worksheet_cells_reader`), so a sheet whose cells sit
-//! far apart never materialises a huge dense range: the declared `<dimension>` and every cell
-//! position are checked against [`Limits`] while reading. xls and ods are read with
-//! `worksheet_range` (xls is bounded by its format, ods repeat counts are capped by calamine).
+//! far apart never materialises a huge dense range. The bounds of [`Limits`] apply to the cells
+//! that hold something: the declared `<dimension>` is ignored (writers declare A1:XFD1048576 for
+//! sheets of 80 rows) and so are empty styled cells wherever they sit. The data sheets of an
+//! xlsx then get one more pass ([`super::sheetxml`]) for hidden rows and number formats.
+//! xls and ods are read with `worksheet_range`, which builds a dense grid over the cells' bounding
+//! box; xls is checked by [`super::biff`] before calamine sees it (calamine reserves memory from
+//! the declared DIMENSIONS record), ods repeat counts are capped by calamine.
 //! Positions are stored absolute and 0-based.
 
 use calamine::{Data, DataRef, Ods, Range, Reader, SheetType, SheetVisible, Xls, Xlsx};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Cursor;
 
-use super::locate::needs_loading;
-use super::sniff::{encrypted, Format, Limits, Rejection};
+use super::locate::{is_data_sheet, is_ignorable, needs_loading};
+use super::sheetxml::{self, NumFmt};
+use super::sniff::{encrypted, Archive, Format, Limits, Rejection};
 
 /// A raw cell value, before normalisation.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +46,12 @@ pub struct Sheet {
     pub name: String,
     pub hidden: bool,
     pub cells: BTreeMap<(u32, u16), Cell>,
+    /// Hidden rows that hold cells (xlsx data sheets only).
+    pub hidden_rows: BTreeSet<u32>,
+    /// Cells with a percent, date or text number format (xlsx data sheets only).
+    pub formats: BTreeMap<(u32, u16), NumFmt>,
+    /// The number stored in each date cell of an xlsx (what the unit typed, shown as a date).
+    pub date_serials: BTreeMap<(u32, u16), f64>,
 }
 
 impl Sheet {
@@ -69,13 +80,14 @@ impl Sheet {
 }
 
 impl Raw {
-    /// A display/text form: strings trimmed, numbers without a needless `.0`.
+    /// A display/text form: strings trimmed (of invisible characters too), numbers without a
+    /// needless `.0`.
     pub fn text(&self) -> String {
         match self {
             Raw::Empty => String::new(),
             Raw::Number(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{}", *v as i64),
             Raw::Number(v) => v.to_string(),
-            Raw::Text(s) => s.trim().to_owned(),
+            Raw::Text(s) => s.trim_matches(is_ignorable).to_owned(),
             Raw::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
             Raw::Date(Some(d)) => d.format("%Y-%m-%d").to_string(),
             Raw::Date(None) => String::new(),
@@ -85,12 +97,19 @@ impl Raw {
 }
 
 /// Opens `bytes` with the reader for `format` and loads every worksheet a reader needs.
-pub fn load(bytes: Vec<u8>, format: Format, limits: &Limits) -> Result<Vec<Sheet>, Rejection> {
+/// `zip` is the archive sniffing opened (xlsx/ods).
+pub fn load(
+    bytes: &[u8],
+    format: Format,
+    zip: Option<Archive<'_>>,
+    limits: &Limits,
+) -> Result<Vec<Sheet>, Rejection> {
     match format {
-        Format::Xlsx => load_xlsx(bytes, limits),
+        Format::Xlsx => load_xlsx(bytes, zip, limits),
         Format::Xls => {
-            let wb: Xls<_> =
-                calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| match e {
+            let guarded = super::biff::guard(bytes, limits)?;
+            let wb: Xls<_> = calamine::open_workbook_from_rs(Cursor::new(guarded.as_ref()))
+                .map_err(|e| match e {
                     calamine::XlsError::Password => encrypted(),
                     other => corrupt(&other),
                 })?;
@@ -120,7 +139,7 @@ fn too_large(sheet: &str, what: String) -> Rejection {
 
 /// The worksheets (not chart or macro sheets) with their hidden flag.
 /// Worksheets whose content no reader needs ([`needs_loading`]) are left out.
-fn worksheet_names<R: Reader<Cursor<Vec<u8>>>>(wb: &R) -> Vec<(String, bool)> {
+fn worksheet_names<'a, R: Reader<Cursor<&'a [u8]>>>(wb: &R) -> Vec<(String, bool)> {
     let sheets: Vec<(String, bool)> = wb
         .sheets_metadata()
         .iter()
@@ -134,7 +153,11 @@ fn worksheet_names<R: Reader<Cursor<Vec<u8>>>>(wb: &R) -> Vec<(String, bool)> {
         .collect()
 }
 
-fn load_xlsx(bytes: Vec<u8>, limits: &Limits) -> Result<Vec<Sheet>, Rejection> {
+fn load_xlsx(
+    bytes: &[u8],
+    zip: Option<Archive<'_>>,
+    limits: &Limits,
+) -> Result<Vec<Sheet>, Rejection> {
     let mut wb: Xlsx<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| match e {
             calamine::XlsxError::Password => encrypted(),
@@ -142,28 +165,42 @@ fn load_xlsx(bytes: Vec<u8>, limits: &Limits) -> Result<Vec<Sheet>, Rejection> {
         })?;
     let mut sheets = Vec::new();
     let mut total = 0usize;
+    // Classified style palette, taken from calamine once per workbook.
+    let mut palette: Option<Vec<Option<NumFmt>>> = None;
     for (name, hidden) in worksheet_names(&wb) {
         let mut sheet = Sheet {
             name: name.clone(),
             hidden,
-            cells: BTreeMap::new(),
+            ..Sheet::default()
         };
         let mut reader = wb.worksheet_cells_reader(&name).map_err(|e| corrupt(&e))?;
-        let dim = reader.dimensions();
-        if dim.end.0 >= limits.max_rows || dim.end.1 >= limits.max_cols {
-            return Err(too_large(
-                &name,
-                format!("声明的范围达 {} 行 {} 列", dim.end.0 + 1, dim.end.1 + 1),
-            ));
+        if palette.is_none() {
+            palette = Some(
+                reader
+                    .styles()
+                    .iter()
+                    .map(|s| {
+                        s.number_format
+                            .as_ref()
+                            .and_then(|f| sheetxml::classify(f.format_id, &f.format_code))
+                    })
+                    .collect(),
+            );
         }
         while let Some(c) = reader.next_cell_with_formula().map_err(|e| corrupt(&e))? {
             let (row, col) = c.pos;
-            check_pos(&name, row, col, limits)?;
+            let serial = match &c.value {
+                DataRef::DateTime(dt) => Some(dt.as_f64()),
+                _ => None,
+            };
             let raw = from_ref(c.value);
             let formula = c.formula.filter(|f| !f.trim().is_empty());
+            // Empty cells (styled, or left by a deleted value) are skipped wherever they sit:
+            // the bounds apply to cells that hold something.
             if raw == Raw::Empty && formula.is_none() {
                 continue;
             }
+            check_pos(&name, row, col, limits)?;
             total += 1;
             if total > limits.max_cells {
                 return Err(too_large(
@@ -171,11 +208,44 @@ fn load_xlsx(bytes: Vec<u8>, limits: &Limits) -> Result<Vec<Sheet>, Rejection> {
                     format!("单元格超过 {} 个", limits.max_cells),
                 ));
             }
+            if let Some(v) = serial {
+                sheet.date_serials.insert((row, col as u16), v);
+            }
             sheet.cells.insert((row, col as u16), Cell { raw, formula });
         }
         sheets.push(sheet);
     }
+    if let (Some(mut zip), Some(palette)) = (zip, palette) {
+        add_sheet_facts(&mut zip, &mut sheets, &palette);
+    }
     Ok(sheets)
+}
+
+/// Hidden rows and number formats of the data sheets (see [`sheetxml`]). Facts that cannot be
+/// read are left out; the values calamine read stand either way.
+fn add_sheet_facts(zip: &mut Archive<'_>, sheets: &mut [Sheet], palette: &[Option<NumFmt>]) {
+    let mut parts = None;
+    for sheet in sheets.iter_mut().filter(|s| is_data_sheet(s)) {
+        let parts = match &parts {
+            Some(p) => p,
+            None => parts.insert(sheetxml::sheet_parts(zip).unwrap_or_default()),
+        };
+        let Some(part) = parts.get(&sheet.name) else {
+            continue;
+        };
+        let cells = &sheet.cells;
+        let facts = sheetxml::scan(
+            zip,
+            part,
+            palette,
+            |r, c| cells.contains_key(&(r, c)),
+            |r| cells.range((r, 0)..=(r, u16::MAX)).next().is_some(),
+        );
+        if let Some(f) = facts {
+            sheet.hidden_rows = f.hidden_rows;
+            sheet.formats = f.formats;
+        }
+    }
 }
 
 fn check_pos(sheet: &str, row: u32, col: u32, limits: &Limits) -> Result<(), Rejection> {
@@ -188,9 +258,9 @@ fn check_pos(sheet: &str, row: u32, col: u32, limits: &Limits) -> Result<(), Rej
     Ok(())
 }
 
-fn load_dense<R>(mut wb: R, limits: &Limits) -> Result<Vec<Sheet>, Rejection>
+fn load_dense<'a, R>(mut wb: R, limits: &Limits) -> Result<Vec<Sheet>, Rejection>
 where
-    R: Reader<Cursor<Vec<u8>>>,
+    R: Reader<Cursor<&'a [u8]>>,
     R::Error: std::fmt::Display,
 {
     let mut sheets = Vec::new();
@@ -202,7 +272,7 @@ where
         let mut sheet = Sheet {
             name: name.clone(),
             hidden,
-            cells: BTreeMap::new(),
+            ..Sheet::default()
         };
         fill_dense(&mut sheet, &range, &formulas, limits)?;
         sheets.push(sheet);

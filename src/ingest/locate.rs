@@ -13,7 +13,8 @@
 use std::collections::BTreeMap;
 
 use super::grid::{Raw, Sheet};
-use super::value::normalise;
+use super::sheetxml::NumFmt;
+use super::value::{fmt_num, normalise};
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location, Pos, Severity};
 use crate::ingest::{CellValue, Cover, Submission, Value};
@@ -37,10 +38,23 @@ struct Columns {
     note: Option<u16>,
 }
 
-/// A label as compared: no spaces anywhere, no trailing colon.
+/// Characters dropped wherever codes and labels are compared: Unicode white space (which takes
+/// in U+00A0 and U+3000) and the invisible characters that come along when text is pasted from
+/// web pages, WeChat or Word: zero-width space/non-joiner/joiner (U+200B–U+200D), word joiner
+/// (U+2060), byte-order mark (U+FEFF), soft hyphen (U+00AD) and Mongolian vowel separator
+/// (U+180E). Without this a code like `ZF03\u{200B}` looks right on screen and matches nothing.
+pub fn is_ignorable(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
+        )
+}
+
+/// A label as compared: no spaces or invisible characters anywhere, no trailing colon.
 pub fn norm_label(s: &str) -> String {
     s.chars()
-        .filter(|c| !c.is_whitespace() && *c != '\u{3000}' && *c != '\u{a0}')
+        .filter(|c| !is_ignorable(*c))
         .collect::<String>()
         .trim_end_matches(['：', ':'])
         .to_owned()
@@ -55,10 +69,11 @@ fn norm_header(s: &str) -> String {
     }
 }
 
-/// A code as compared: trimmed, full-width letters/digits folded, upper-cased.
+/// A code as compared: spaces and invisible characters ([`is_ignorable`]) dropped, full-width
+/// letters/digits folded, upper-cased. The one normalisation for indicator codes.
 pub fn norm_code(s: &str) -> String {
     s.chars()
-        .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
+        .filter(|c| !is_ignorable(*c))
         .map(|c| match c {
             '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
                 char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
@@ -84,6 +99,12 @@ fn looks_like_code(s: &str) -> bool {
 /// carries (measured at 10,000 workbooks).
 pub fn needs_loading(name: &str, all: &[String]) -> bool {
     name.trim() != GUIDE_SHEET || !all.iter().any(|n| n.trim() == COVER_SHEET)
+}
+
+/// Whether a sheet is a data sheet: it has the 代码/本年数 header row and is not the generated
+/// 填报说明 sheet (which lists the codes too).
+pub fn is_data_sheet(sheet: &Sheet) -> bool {
+    sheet.name.trim() != GUIDE_SHEET && find_columns(sheet).is_some()
 }
 
 /// Reads the submission from loaded sheets. Always returns one; what is missing or wrong is in
@@ -113,7 +134,7 @@ pub fn read_submission(
     };
     let data: Vec<(&Sheet, Columns)> = sheets
         .iter()
-        // The generated 填报说明 sheet lists the codes too; it is never data.
+        // The generated 填报说明 sheet lists the codes too; it is never data (see is_data_sheet).
         .filter(|s| s.name.trim() != GUIDE_SHEET)
         .filter_map(|s| find_columns(s).map(|c| (s, c)))
         .collect();
@@ -125,11 +146,9 @@ pub fn read_submission(
             "找不到统计表：没有工作表含有“代码”和“本年数”表头",
         ));
     }
-    for (sheet, cols) in &data {
-        read_rows(sheet, *cols, schema, file, &mut sub, &mut diags);
-    }
+    let suggested = read_all_rows(&data, schema, file, &mut sub, &mut diags);
     if let Some((sheet, _)) = data.first() {
-        check_missing(&sub, schema, file, &sheet.name, &mut diags);
+        check_missing(&sub, schema, file, sheet, &suggested, &mut diags);
     }
     (sub, diags)
 }
@@ -366,81 +385,357 @@ fn find_columns(sheet: &Sheet) -> Option<Columns> {
     })
 }
 
-fn read_rows(
+/// Missing code → (sheet, code cell, code as written) of the unknown row probably meant for it.
+type Suggested = BTreeMap<String, (String, Pos, String)>;
+
+/// One indicator row found on a data sheet.
+#[derive(Debug, Clone, Copy)]
+struct Found {
+    /// Index into the data sheets.
+    sheet: usize,
+    row: u32,
+}
+
+/// A row whose code cell holds something that is not an indicator code of the schema.
+struct Unknown {
+    sheet: usize,
+    row: u32,
+    code: String,
+}
+
+/// Reads the indicator rows of every data sheet. Each code's rows are gathered first so the
+/// row used can be chosen with all of them in view: the first visible one (neither the row nor
+/// its sheet hidden), else the first. The rest are S07 findings that say which row was used and
+/// which are hidden. Unknown codes are S08, with the known code they were probably meant to be
+/// when there is one; that suggestion also places the S06 of the missing code.
+fn read_all_rows(
+    data: &[(&Sheet, Columns)],
+    schema: &Schema,
+    file: &str,
+    sub: &mut Submission,
+    diags: &mut Vec<Diagnostic>,
+) -> Suggested {
+    let mut by_code: BTreeMap<String, Vec<Found>> = BTreeMap::new();
+    let mut unknown: Vec<Unknown> = Vec::new();
+    for (i, (sheet, cols)) in data.iter().enumerate() {
+        for row in sheet.rows().into_iter().filter(|r| *r > cols.header_row) {
+            let code = norm_code(&sheet.text(row, cols.code));
+            if code.is_empty() {
+                continue;
+            }
+            if schema.indicator(&code).is_some() {
+                by_code
+                    .entry(code)
+                    .or_default()
+                    .push(Found { sheet: i, row });
+            } else {
+                unknown.push(Unknown {
+                    sheet: i,
+                    row,
+                    code,
+                });
+            }
+        }
+    }
+    let hidden = |f: &Found| -> Option<&'static str> {
+        let sheet = data[f.sheet].0;
+        if sheet.hidden {
+            Some("隐藏工作表中的行")
+        } else if sheet.hidden_rows.contains(&f.row) {
+            Some("隐藏行")
+        } else {
+            None
+        }
+    };
+    for (code, rows) in &by_code {
+        let Some(ind) = schema.indicator(code) else {
+            continue;
+        };
+        let chosen = rows.iter().position(|f| hidden(f).is_none()).unwrap_or(0);
+        let used = rows[chosen];
+        let (used_sheet, used_cols) = data[used.sheet];
+        let used_at = Location::cell(
+            file,
+            &used_sheet.name,
+            Pos::new(used.row, used_cols.current),
+        )
+        .render();
+        for (k, dup) in rows.iter().enumerate().filter(|(k, _)| *k != chosen) {
+            let message =
+                duplicate_message(code, &used_at, chosen, k, hidden(dup), hidden(&rows[0]));
+            let (sheet, cols) = data[dup.sheet];
+            diags.push(
+                Diagnostic::new(
+                    "S07",
+                    Severity::Error,
+                    Location::cell(file, &sheet.name, Pos::new(dup.row, cols.code)),
+                    message,
+                )
+                .with_indicator(code),
+            );
+        }
+        read_value_row(
+            used_sheet, used_cols, used.row, ind, schema, file, sub, diags,
+        );
+    }
+    suggest_unknown(data, &unknown, schema, sub, file, diags)
+}
+
+/// The S07 message for the duplicate at index `dup` of a code's rows, `chosen` being the one
+/// used (at `used_at`). The wording of the plain case (both visible, first used) is the one
+/// units already know.
+fn duplicate_message(
+    code: &str,
+    used_at: &str,
+    chosen: usize,
+    dup: usize,
+    dup_hidden: Option<&str>,
+    first_hidden: Option<&str>,
+) -> String {
+    match (chosen == 0, dup_hidden) {
+        (true, None) => {
+            format!("代码 {code} 重复出现（第一次在 {used_at}），已采用第一次出现的行")
+        }
+        (true, Some(h)) if first_hidden.is_some() => format!(
+            "代码 {code} 重复出现（第一次在 {used_at}），两行都是{h}，已采用第一次出现的行；请删除多余的行"
+        ),
+        (true, Some(h)) => format!(
+            "代码 {code} 重复出现（第一次在 {used_at}），本行是{h}，已采用第一次出现的可见行；请删除隐藏的重复行"
+        ),
+        (false, Some(h)) if dup == 0 => format!(
+            "代码 {code} 重复出现，本行是{h}，已改用后面可见的 {used_at} 所在行；请删除隐藏的重复行"
+        ),
+        (false, h) => format!(
+            "代码 {code} 重复出现，已采用可见的 {used_at} 所在行（第一次出现的行是{}）{}；请删除多余的行",
+            first_hidden.unwrap_or("隐藏行"),
+            if h.is_some() { "，本行也是隐藏的" } else { "" }
+        ),
+    }
+}
+
+/// Reads the 本年数 (with its findings), 上年数 and 说明 of one indicator row.
+#[allow(clippy::too_many_arguments)]
+fn read_value_row(
     sheet: &Sheet,
     cols: Columns,
+    row: u32,
+    ind: &crate::schema::Indicator,
     schema: &Schema,
     file: &str,
     sub: &mut Submission,
     diags: &mut Vec<Diagnostic>,
 ) {
-    for row in sheet.rows().into_iter().filter(|r| *r > cols.header_row) {
-        let code = norm_code(&sheet.text(row, cols.code));
-        let code_pos = Pos::new(row, cols.code);
-        let Some(ind) = schema.indicator(&code) else {
-            if looks_like_code(&code) {
-                diags.push(Diagnostic::new(
-                    "S08",
-                    Severity::Warning,
-                    Location::cell(file, &sheet.name, code_pos),
-                    format!("代码“{code}”不在指标体系中，该行未读取"),
-                ));
-            }
-            continue;
-        };
-        if let Some(first) = sub.values.get(&code) {
-            let first_at = Location::cell(file, &first.sheet, first.pos).render();
-            diags.push(
-                Diagnostic::new(
-                    "S07",
-                    Severity::Error,
-                    Location::cell(file, &sheet.name, code_pos),
-                    format!("代码 {code} 重复出现（第一次在 {first_at}），已采用第一次出现的行"),
-                )
-                .with_indicator(&code),
-            );
-            continue;
-        }
-        let pos = Pos::new(row, cols.current);
-        let max = schema.max_of(ind);
-        let n = normalise(sheet.get(row, cols.current), ind.value_type, &ind.unit, max);
-        for issue in n.issues {
-            let severity = if issue.code == "N01" {
-                Severity::Info
-            } else {
-                schema.severity(issue.code.into())
-            };
-            diags.push(
-                Diagnostic::new(
-                    issue.code,
-                    severity,
-                    Location::cell(file, &sheet.name, pos),
-                    format!("{}（{}）：{}", ind.code, ind.name, issue.message),
-                )
-                .with_indicator(&ind.code),
-            );
-        }
-        let prior_shown = cols
-            .prior
-            .and_then(|c| prior_value(sheet, row, c, ind.value_type, max));
-        if let Some(note) = cols
-            .note
-            .map(|c| sheet.text(row, c))
-            .filter(|t| !t.is_empty())
-        {
-            sub.notes.insert(code.clone(), note);
-        }
-        sub.values.insert(
-            code,
-            CellValue {
-                value: n.value,
-                sheet: sheet.name.clone(),
-                pos,
-                approximate: n.approximate,
-                prior_shown,
-            },
+    let pos = Pos::new(row, cols.current);
+    let cell = sheet.get(row, cols.current);
+    let max = schema.max_of(ind);
+    let n = normalise(cell, ind.value_type, &ind.unit, max);
+    let at = || Location::cell(file, &sheet.name, pos);
+    if let Some(w) = format_warning(sheet, pos, ind.value_type, &n.value) {
+        diags.push(
+            Diagnostic::new(
+                "N03",
+                schema.severity(Code::N03),
+                at(),
+                format!("{}（{}）：{w}", ind.code, ind.name),
+            )
+            .with_indicator(&ind.code),
         );
     }
+    for issue in n.issues {
+        let severity = if issue.code == "N01" {
+            Severity::Info
+        } else {
+            schema.severity(issue.code.into())
+        };
+        diags.push(
+            Diagnostic::new(
+                issue.code,
+                severity,
+                at(),
+                format!("{}（{}）：{}", ind.code, ind.name, issue.message),
+            )
+            .with_indicator(&ind.code),
+        );
+    }
+    let prior_shown = cols
+        .prior
+        .and_then(|c| prior_value(sheet, row, c, ind.value_type, max));
+    if let Some(note) = cols
+        .note
+        .map(|c| sheet.text(row, c))
+        .filter(|t| !t.is_empty())
+    {
+        sub.notes.insert(ind.code.clone(), note);
+    }
+    sub.values.insert(
+        ind.code.clone(),
+        CellValue {
+            value: n.value,
+            sheet: sheet.name.clone(),
+            pos,
+            approximate: n.approximate,
+            prior_shown,
+        },
+    );
+}
+
+/// The N03 text when a count/amount cell's number format makes Excel show something other than
+/// the number read (percent, date) or store typed numbers as text (`@`), else `None`. Only
+/// cells holding something that format affects are reported: "不适用" in a text cell is fine.
+fn format_warning(sheet: &Sheet, pos: Pos, vt: ValueType, read: &Value) -> Option<String> {
+    if vt == ValueType::YesNo {
+        return None;
+    }
+    let format = *sheet.formats.get(&(pos.row, pos.col))?;
+    let raw = &sheet.get(pos.row, pos.col)?.raw;
+    let read_text = match read {
+        Value::Number(v) => format!("读取的数值为 {}", fmt_num(*v)),
+        _ => "未能读取为数值".to_owned(),
+    };
+    const FIX: &str = "请将该单元格格式设为“常规”或“数值”后重新填写";
+    match (format, raw) {
+        (NumFmt::Percent { decimals }, Raw::Number(v)) => Some(format!(
+            "单元格格式为百分比，Excel 显示为“{:.*}%”，{read_text}；{FIX}",
+            decimals as usize,
+            v * 100.0
+        )),
+        (NumFmt::Date, Raw::Date(d)) => {
+            let shown = d
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default();
+            let typed = sheet
+                .date_serials
+                .get(&(pos.row, pos.col))
+                .map(|s| format!("，实际填写的数字为 {}", fmt_num(*s)))
+                .unwrap_or_default();
+            Some(format!(
+                "单元格格式为日期，Excel 显示为“{shown}”{typed}，{read_text}；{FIX}"
+            ))
+        }
+        (NumFmt::Date, Raw::Number(v)) => Some(format!(
+            "单元格格式为日期/时间，Excel 显示的不是数字 {}，{read_text}；{FIX}",
+            fmt_num(*v)
+        )),
+        (NumFmt::Text, Raw::Text(t)) if matches!(read, Value::Number(_)) => Some(format!(
+            "单元格格式为文本，Excel 显示为“{}”但按文字保存（合计公式不计入），{read_text}；{FIX}",
+            t.trim()
+        )),
+        (NumFmt::Text, Raw::Number(v)) => Some(format!(
+            "单元格格式为文本，Excel 显示为“{}”，{read_text}；今后在此格输入的数字会按文字保存，{FIX}",
+            fmt_num(*v)
+        )),
+        _ => None,
+    }
+}
+
+/// Known codes an unknown one was probably meant to be: same length with the look-alikes
+/// O/0, I/1, L/1 swapped, or one edit away. Only codes not read elsewhere are offered (the
+/// intended row is the one missing); look-alikes first.
+fn near_codes<'a>(
+    code: &str,
+    schema: &'a Schema,
+    sub: &Submission,
+) -> Vec<&'a crate::schema::Indicator> {
+    let chars: Vec<char> = code.chars().collect();
+    if chars.is_empty() || chars.len() > 8 || !code.is_ascii() {
+        return Vec::new();
+    }
+    let fold = |c: char| match c {
+        'O' => '0',
+        'I' | 'L' => '1',
+        c => c,
+    };
+    let look_alike = |known: &str| {
+        known.len() == chars.len()
+            && known
+                .chars()
+                .zip(&chars)
+                .all(|(k, c)| k == *c || fold(k) == fold(*c))
+    };
+    let absent = schema
+        .indicators
+        .iter()
+        .filter(|i| !sub.values.contains_key(&i.code));
+    let mut alike: Vec<&crate::schema::Indicator> = Vec::new();
+    let mut close: Vec<&crate::schema::Indicator> = Vec::new();
+    for ind in absent {
+        if look_alike(&ind.code) {
+            alike.push(ind);
+        } else if edit_distance_is_one(&chars, &ind.code) {
+            close.push(ind);
+        }
+    }
+    alike.extend(close);
+    alike
+}
+
+/// Whether `a` and `b` are one insertion, deletion or substitution apart.
+fn edit_distance_is_one(a: &[char], b: &str) -> bool {
+    let b: Vec<char> = b.chars().collect();
+    let (short, long) = if a.len() <= b.len() {
+        (a, &b[..])
+    } else {
+        (&b[..], a)
+    };
+    match long.len() - short.len() {
+        0 => short.iter().zip(long).filter(|(x, y)| x != y).count() == 1,
+        1 => {
+            let i = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+            short[i..] == long[i + 1..]
+        }
+        _ => false,
+    }
+}
+
+/// Emits S08 for unknown codes that look like codes or are near a known one, and returns the
+/// code cell of the row each missing code was probably typed as (one suggestion only).
+fn suggest_unknown(
+    data: &[(&Sheet, Columns)],
+    unknown: &[Unknown],
+    schema: &Schema,
+    sub: &Submission,
+    file: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Suggested {
+    let mut suggested = BTreeMap::new();
+    for u in unknown {
+        let near = near_codes(&u.code, schema, sub);
+        if near.is_empty() && !looks_like_code(&u.code) {
+            continue;
+        }
+        let (sheet, cols) = data[u.sheet];
+        let pos = Pos::new(u.row, cols.code);
+        let code = &u.code;
+        let message = match near.as_slice() {
+            [] => format!("代码“{code}”不在指标体系中，该行未读取"),
+            [one] => {
+                suggested.entry(one.code.clone()).or_insert((
+                    sheet.name.clone(),
+                    pos,
+                    code.clone(),
+                ));
+                format!(
+                    "代码“{code}”不在指标体系中，是否应为 {}（{}）？该行未读取，请改正代码",
+                    one.code, one.name
+                )
+            }
+            many => format!(
+                "代码“{code}”不在指标体系中，是否应为 {}？该行未读取，请改正代码",
+                many.iter()
+                    .take(3)
+                    .map(|i| format!("{}（{}）", i.code, i.name))
+                    .collect::<Vec<_>>()
+                    .join("或")
+            ),
+        };
+        diags.push(Diagnostic::new(
+            "S08",
+            Severity::Warning,
+            Location::cell(file, &sheet.name, pos),
+            message,
+        ));
+    }
+    suggested
 }
 
 /// The 上年数 shown next to a value: any number the cell normalises to, findings ignored (the
@@ -461,37 +756,67 @@ fn prior_value(sheet: &Sheet, row: u32, col: u16, vt: ValueType, max: f64) -> Op
     }
 }
 
+/// S06 for every indicator the unit kind reports that has no row. The finding sits at the row
+/// whose unknown code was probably meant for it, else on the first data sheet with the row it
+/// should follow in the template's order.
 fn check_missing(
     sub: &Submission,
     schema: &Schema,
     file: &str,
-    sheet: &str,
+    sheet: &Sheet,
+    suggested: &Suggested,
     diags: &mut Vec<Diagnostic>,
 ) {
     let Some(kind) = sub.cover.unit_kind.as_deref().and_then(UnitKind::parse) else {
         return;
     };
-    for ind in schema.indicators.iter().filter(|i| i.reported_by(kind)) {
+    let mut previous: Option<&str> = None;
+    for ind in &schema.indicators {
         if sub.values.contains_key(&ind.code) {
+            previous = Some(&ind.code);
             continue;
         }
-        diags.push(
-            Diagnostic::new(
-                "S06",
-                Severity::Error,
-                Location {
-                    file: file.to_owned(),
-                    sheet: Some(sheet.to_owned()),
-                    cell: None,
-                },
+        if !ind.reported_by(kind) {
+            continue;
+        }
+        let base = format!(
+            "统计表缺少指标 {}（{}）的行，{}应填报此项",
+            ind.code,
+            ind.name,
+            kind.label()
+        );
+        let (location, message) = match suggested.get(&ind.code) {
+            Some((sheet_name, pos, written)) => (
+                Location::cell(file, sheet_name, *pos),
                 format!(
-                    "统计表缺少指标 {}（{}）的行，{}应填报此项",
-                    ind.code,
-                    ind.name,
-                    kind.label()
+                    "{base}；本行代码“{written}”可能是其误写，请改为 {}",
+                    ind.code
                 ),
-            )
-            .with_indicator(&ind.code),
+            ),
+            None => {
+                let hint = previous
+                    .and_then(|p| sub.values.get(p).map(|v| (p, v)))
+                    .map(|(p, v)| {
+                        format!(
+                            "；按模板应位于 {p} 所在第 {} 行（{}!{}）之后",
+                            v.pos.row + 1,
+                            v.sheet,
+                            v.pos.a1()
+                        )
+                    })
+                    .unwrap_or_default();
+                (
+                    Location {
+                        file: file.to_owned(),
+                        sheet: Some(sheet.name.clone()),
+                        cell: None,
+                    },
+                    format!("{base}{hint}"),
+                )
+            }
+        };
+        diags.push(
+            Diagnostic::new("S06", Severity::Error, location, message).with_indicator(&ind.code),
         );
     }
 }

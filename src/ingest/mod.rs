@@ -5,16 +5,19 @@
 //! calamine types stay inside this module.
 //!
 //! Steps for one file: size cap and SHA-256 ([`read_file`]), format by magic bytes and zip
-//! bounds ([`sniff`]), sparse cells with per-sheet bounds ([`grid`]), cover and indicator rows
-//! by label ([`locate`]), value normalisation ([`value`]). The finding codes are in [`crate::codes`].
-//! A panic anywhere inside is our bug, not the unit's: it is caught per file and becomes an X01
-//! finding ("程序内部错误，请报告") carrying the panic text, and the panic hook keeps it off
-//! stderr ([`guard`]).
+//! bounds ([`sniff`]), xls record bounds (`biff`), sparse cells with per-sheet bounds ([`grid`]),
+//! hidden rows and number formats of xlsx data sheets ([`sheetxml`]), cover and indicator rows
+//! by label ([`locate`]), value normalisation ([`value`]). The finding codes are in
+//! [`crate::codes`]. A panic anywhere inside is our bug, not the unit's: it is caught per file and
+//! becomes an X01 finding ("程序内部错误，请报告") carrying the panic text, and the panic hook
+//! keeps it off stderr ([`guard`]).
 
+mod biff;
 mod collect;
 pub mod grid;
 mod guard;
 pub mod locate;
+pub mod sheetxml;
 pub mod sniff;
 pub mod value;
 
@@ -303,8 +306,8 @@ fn read_bytes_with_limits(
 ) -> (Option<Submission>, Vec<Diagnostic>) {
     let caught = guard::catch(|| {
         guard::test_trigger(display);
-        let format = sniff::sniff(&bytes, limits)?;
-        let sheets = grid::load(bytes, format, limits)?;
+        let (format, zip) = sniff::sniff_archive(&bytes, limits)?;
+        let sheets = grid::load(&bytes, format, zip, limits)?;
         Ok::<_, Rejection>(locate::read_submission(&sheets, schema, display))
     });
     let (submission, mut diags) = match caught {

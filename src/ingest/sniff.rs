@@ -16,7 +16,8 @@
 //!
 //! Zip archives are checked on their central directory before anything is decompressed: number
 //! of entries, total uncompressed size and compression ratio (zip bombs). Worksheet dimensions
-//! are checked by the reader when it opens each sheet (see `grid`).
+//! are checked by the reader when it opens each sheet (see `grid`); the cell records of an xls are
+//! checked before calamine parses it (see `biff`).
 
 use std::io::{Cursor, Read};
 
@@ -82,6 +83,18 @@ const ODS_MIME: &str = "application/vnd.oasis.opendocument.spreadsheet";
 
 /// Decides the reader for `bytes`, or why the file cannot be read.
 pub fn sniff(bytes: &[u8], limits: &Limits) -> Result<Format, Rejection> {
+    sniff_archive(bytes, limits).map(|(format, _)| format)
+}
+
+/// A zip archive over the file's bytes, opened once by sniffing and reused by the reader.
+pub type Archive<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
+
+/// [`sniff`], also handing back the zip archive it opened (xlsx/ods) so the reader can reuse
+/// its central directory.
+pub fn sniff_archive<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> Result<(Format, Option<Archive<'a>>), Rejection> {
     if bytes.is_empty() {
         return Err(Rejection::new("S01", "文件为空（0 字节），请重新报送"));
     }
@@ -89,10 +102,10 @@ pub fn sniff(bytes: &[u8], limits: &Limits) -> Result<Format, Rejection> {
         return Err(too_big_file(bytes.len() as u64, limits));
     }
     if bytes.starts_with(ZIP_MAGIC) {
-        return sniff_zip(bytes, limits);
+        return sniff_zip(bytes, limits).map(|(f, z)| (f, Some(z)));
     }
     if bytes.starts_with(CFB_MAGIC) {
-        return sniff_cfb(bytes);
+        return sniff_cfb(bytes).map(|f| (f, None));
     }
     Err(sniff_other(bytes))
 }
@@ -109,7 +122,7 @@ pub fn too_big_file(size: u64, limits: &Limits) -> Rejection {
     )
 }
 
-fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Format, Rejection> {
+fn sniff_zip<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(Format, Archive<'a>), Rejection> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| {
         Rejection::new(
             "S01",
@@ -123,10 +136,10 @@ fn sniff_zip(bytes: &[u8], limits: &Limits) -> Result<Format, Rejection> {
         .collect();
     let has = |n: &str| names.iter().any(|x| x == n);
     if has("xl/workbook.xml") {
-        return Ok(Format::Xlsx);
+        return Ok((Format::Xlsx, zip));
     }
     if has("mimetype") && read_small(&mut zip, "mimetype").as_deref() == Some(ODS_MIME) {
-        return Ok(Format::Ods);
+        return Ok((Format::Ods, zip));
     }
     let reason = if has("word/document.xml") {
         "这是 Word 文档，不是 Excel 工作簿"

@@ -1,0 +1,381 @@
+//! What calamine's cell reader does not tell: which rows of an xlsx data sheet are hidden
+//! (`<row r="9" hidden="1">`) and which cells carry a number format that makes Excel show
+//! something other than the number stored (percent, date) or store typed numbers as text (`@`).
+//!
+//! One streaming quick-xml pass over the sheet's XML, only for data sheets (the ones with the
+//! 代码/本年数 header), after calamine has read their cells. Only facts about cells calamine
+//! kept, and hidden rows that hold such cells, are stored, so memory stays bounded by the cells
+//! already admitted under [`super::sniff::Limits`]; the XML itself was bounded by the zip checks.
+//! Number formats come from calamine's style palette (it resolves `cellXfs` → `numFmtId` →
+//! built-in or custom code from `xl/styles.xml`); [`classify`] decides what each one means.
+//!
+//! .xlsx/.xlsm only: for .xls and .ods neither hidden rows nor number formats are checked (their
+//! readers expose neither), so duplicates there keep the first row and no N03 is reported.
+//! A part that cannot be found or parsed here gives no facts rather than a finding: calamine
+//! has already read its values, and the facts only add warnings and a better choice of row.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::XmlVersion;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufReader, Read, Seek};
+use zip::ZipArchive;
+
+/// A number format that misrepresents a count or amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumFmt {
+    /// Shown ×100 with a `%` sign and this many decimals.
+    Percent { decimals: u8 },
+    /// Shown as a date or time.
+    Date,
+    /// Text (`@`): numbers typed into it are stored as text.
+    Text,
+}
+
+/// What a number format means for a count/amount cell, from its id and code (`None` for
+/// general and plain number formats). Built-in ids: 9/10 percent; 14–22, 45–47 dates and
+/// times, 27–36 and 50–58 the CJK-locale dates; 49 text. Other formats go by their code.
+pub fn classify(id: Option<u32>, code: &str) -> Option<NumFmt> {
+    match id {
+        Some(9) => Some(NumFmt::Percent { decimals: 0 }),
+        Some(10) => Some(NumFmt::Percent { decimals: 2 }),
+        Some(14..=22 | 27..=36 | 45..=47 | 50..=58) => Some(NumFmt::Date),
+        Some(49) => Some(NumFmt::Text),
+        _ => classify_code(code),
+    }
+}
+
+/// Classifies a format code by its first section (the one positive numbers use): `@` outside
+/// quotes is text, a date token (y m d h s) outside quotes and brackets is a date, `%` outside
+/// quotes is a percent. Escaped (`\x`), spacing (`_x`) and fill (`*x`) characters are literal;
+/// `[h]`/`[mm]`/`[ss]` (elapsed time) count as date tokens, other brackets (`[Red]`, `[$-804]`,
+/// `[>=100]`, `[DBNum1]`) do not.
+fn classify_code(code: &str) -> Option<NumFmt> {
+    let mut chars = code.chars();
+    let (mut text, mut date, mut percent) = (false, false, false);
+    let (mut decimals, mut after_point) = (0u8, false);
+    while let Some(c) = chars.next() {
+        match c {
+            ';' => break,
+            '"' => {
+                for q in chars.by_ref() {
+                    if q == '"' {
+                        break;
+                    }
+                }
+            }
+            '\\' | '_' | '*' => {
+                chars.next();
+            }
+            '[' => {
+                let inner: String = chars.by_ref().take_while(|&b| b != ']').collect();
+                let l = inner.to_ascii_lowercase();
+                if !l.is_empty() && l.chars().all(|b| matches!(b, 'h' | 'm' | 's')) {
+                    date = true;
+                }
+            }
+            '@' => text = true,
+            '%' => percent = true,
+            '.' => after_point = true,
+            '0' | '#' | '?' if after_point => decimals = decimals.saturating_add(1),
+            'y' | 'Y' | 'm' | 'M' | 'd' | 'D' | 'h' | 'H' | 's' | 'S' => date = true,
+            _ => {}
+        }
+    }
+    if text {
+        Some(NumFmt::Text)
+    } else if date {
+        Some(NumFmt::Date)
+    } else if percent {
+        Some(NumFmt::Percent { decimals })
+    } else {
+        None
+    }
+}
+
+/// The facts read from one sheet.
+#[derive(Debug, Default)]
+pub struct SheetFacts {
+    /// 0-based rows marked hidden that hold kept cells.
+    pub hidden_rows: BTreeSet<u32>,
+    /// Kept cells whose format is one of [`NumFmt`].
+    pub formats: BTreeMap<(u32, u16), NumFmt>,
+}
+
+/// Sheet name → zip part of every sheet in `xl/workbook.xml`, through its relationships.
+pub fn sheet_parts<R: Read + Seek>(zip: &mut ZipArchive<R>) -> Option<BTreeMap<String, String>> {
+    let mut ids: Vec<(String, String)> = Vec::new();
+    each_start(zip, "xl/workbook.xml", |e| {
+        if e.local_name().as_ref() == "sheet" {
+            let (mut name, mut rid) = (None, None);
+            for a in e.attributes().flatten() {
+                match a.key.local_name().as_ref() {
+                    "name" => {
+                        name = a
+                            .normalized_value(XmlVersion::Implicit1_0)
+                            .ok()
+                            .map(|v| v.into_owned())
+                    }
+                    "id" => rid = Some(a.value.clone().into_owned()),
+                    _ => {}
+                }
+            }
+            if let (Some(n), Some(r)) = (name, rid) {
+                ids.push((n, r));
+            }
+        }
+        true
+    })?;
+    let mut targets: BTreeMap<String, String> = BTreeMap::new();
+    each_start(zip, "xl/_rels/workbook.xml.rels", |e| {
+        if e.local_name().as_ref() == "Relationship" {
+            let (mut id, mut target) = (None, None);
+            for a in e.attributes().flatten() {
+                match a.key.local_name().as_ref() {
+                    "Id" => id = Some(a.value.clone().into_owned()),
+                    "Target" => {
+                        target = a
+                            .normalized_value(XmlVersion::Implicit1_0)
+                            .ok()
+                            .map(|v| v.into_owned())
+                    }
+                    _ => {}
+                }
+            }
+            if let (Some(i), Some(t)) = (id, target) {
+                targets.insert(i, part_path(&t));
+            }
+        }
+        true
+    })?;
+    Some(
+        ids.into_iter()
+            .filter_map(|(n, r)| targets.get(&r).map(|t| (n, t.clone())))
+            .collect(),
+    )
+}
+
+/// A relationship target as a zip path: absolute (`/xl/...`) or relative to `xl/`.
+fn part_path(target: &str) -> String {
+    match target.strip_prefix('/') {
+        Some(abs) => abs.to_owned(),
+        None => format!("xl/{}", target.trim_start_matches("./")),
+    }
+}
+
+/// Streams the sheet at `part`, recording hidden rows and flagged cells for which `kept`
+/// (row, col) holds. `palette` is the classified style list, indexed by a cell's `s`.
+pub fn scan<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    part: &str,
+    palette: &[Option<NumFmt>],
+    kept: impl Fn(u32, u16) -> bool,
+    row_kept: impl Fn(u32) -> bool,
+) -> Option<SheetFacts> {
+    let mut facts = SheetFacts::default();
+    // Rows and cells may omit `r`; positions then follow the previous ones, as in calamine.
+    let (mut row, mut col): (u32, u32) = (0, 0);
+    let any_flagged = palette.iter().any(Option::is_some);
+    each_event(zip, part, |ev| {
+        match ev {
+            Ev::Start(e) | Ev::Empty(e) if e.local_name().as_ref() == "row" => {
+                let mut hidden = false;
+                for a in e.attributes().flatten() {
+                    match a.key.as_ref() {
+                        "r" => {
+                            if let Some(r) =
+                                parse_u32(a.value.as_bytes()).and_then(|r| r.checked_sub(1))
+                            {
+                                row = r;
+                            }
+                        }
+                        "hidden" => hidden = matches!(a.value.as_ref(), "1" | "true"),
+                        _ => {}
+                    }
+                }
+                col = 0;
+                if hidden && row_kept(row) {
+                    facts.hidden_rows.insert(row);
+                }
+                if matches!(ev, Ev::Empty(_)) {
+                    row = row.saturating_add(1);
+                }
+            }
+            Ev::End("row") => {
+                row = row.saturating_add(1);
+                col = 0;
+            }
+            Ev::Start(e) | Ev::Empty(e) if e.local_name().as_ref() == "c" => {
+                let (mut style, mut pos) = (0usize, None);
+                if any_flagged {
+                    for a in e.attributes().flatten() {
+                        match a.key.as_ref() {
+                            "s" => style = parse_u32(a.value.as_bytes()).unwrap_or(0) as usize,
+                            "r" => pos = parse_ref(a.value.as_bytes()),
+                            _ => {}
+                        }
+                    }
+                }
+                if let Some((r, c)) = pos {
+                    row = r;
+                    col = c;
+                }
+                if let Some(Some(f)) = palette.get(style) {
+                    if let Ok(c16) = u16::try_from(col) {
+                        if kept(row, c16) {
+                            facts.formats.insert((row, c16), *f);
+                        }
+                    }
+                }
+                col = col.saturating_add(1);
+            }
+            _ => {}
+        }
+        true
+    })?;
+    Some(facts)
+}
+
+/// The events [`scan`] looks at.
+enum Ev<'a, 'b> {
+    Start(&'a BytesStart<'b>),
+    Empty(&'a BytesStart<'b>),
+    End(&'a str),
+}
+
+fn open<'z, R: Read + Seek>(
+    zip: &'z mut ZipArchive<R>,
+    part: &str,
+) -> Option<quick_xml::Reader<BufReader<zip::read::ZipFile<'z, R>>>> {
+    // Writers differ in case (`xl/Worksheets/...`); calamine tolerates that, so do we.
+    let index = zip.index_for_name(part).or_else(|| {
+        zip.file_names()
+            .position(|n| n.is_ok_and(|n| n.eq_ignore_ascii_case(part)))
+    })?;
+    let file = zip.by_index(index).ok()?;
+    let mut reader = quick_xml::Reader::from_reader(BufReader::new(file));
+    reader.config_mut().check_end_names = false;
+    Some(reader)
+}
+
+/// Calls `f` on every start/empty/end event of `part` until it returns false or the XML ends.
+/// `None` when the part is missing or malformed.
+fn each_event<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    part: &str,
+    mut f: impl FnMut(Ev<'_, '_>) -> bool,
+) -> Option<()> {
+    let mut reader = open(zip, part)?;
+    let mut buf = Vec::with_capacity(1024);
+    loop {
+        buf.clear();
+        let go = match reader.read_event_into(&mut buf).ok()? {
+            Event::Start(e) => f(Ev::Start(&e)),
+            Event::Empty(e) => f(Ev::Empty(&e)),
+            Event::End(e) => f(Ev::End(e.local_name().as_ref())),
+            Event::Eof => return Some(()),
+            _ => true,
+        };
+        if !go {
+            return Some(());
+        }
+    }
+}
+
+fn each_start<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    part: &str,
+    mut f: impl FnMut(&BytesStart<'_>) -> bool,
+) -> Option<()> {
+    each_event(zip, part, |ev| match ev {
+        Ev::Start(e) | Ev::Empty(e) => f(e),
+        Ev::End(_) => true,
+    })
+}
+
+fn parse_u32(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 {
+        return None;
+    }
+    b.iter().try_fold(0u32, |acc, d| {
+        d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+    })
+}
+
+/// `D12` → (11, 3), 0-based; `None` for anything else.
+fn parse_ref(b: &[u8]) -> Option<(u32, u32)> {
+    let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    if letters == 0 || letters > 3 {
+        return None;
+    }
+    let col = b[..letters].iter().fold(0u32, |acc, c| {
+        acc * 26 + u32::from(c.to_ascii_uppercase() - b'A' + 1)
+    });
+    let row = parse_u32(&b[letters..])?;
+    Some((row.checked_sub(1)?, col - 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_ids() {
+        assert_eq!(
+            classify(Some(9), "0%"),
+            Some(NumFmt::Percent { decimals: 0 })
+        );
+        assert_eq!(
+            classify(Some(10), "0.00%"),
+            Some(NumFmt::Percent { decimals: 2 })
+        );
+        assert_eq!(classify(Some(14), "mm-dd-yy"), Some(NumFmt::Date));
+        assert_eq!(classify(Some(31), "General"), Some(NumFmt::Date));
+        assert_eq!(classify(Some(49), "@"), Some(NumFmt::Text));
+        for plain in [(0, "General"), (1, "0"), (3, "#,##0"), (4, "#,##0.00")] {
+            assert_eq!(classify(Some(plain.0), plain.1), None, "{plain:?}");
+        }
+        // Accounting formats carry @ only in their text section.
+        assert_eq!(
+            classify(
+                Some(43),
+                "_(* #,##0.00_);_(* (#,##0.00);_(* \"-\"??_);_(@_)"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn custom_codes() {
+        let c = |s: &str| classify(Some(176), s);
+        assert_eq!(c("0.0%"), Some(NumFmt::Percent { decimals: 1 }));
+        assert_eq!(c("yyyy\"年\"m\"月\"d\"日\""), Some(NumFmt::Date));
+        assert_eq!(c("[$-804]yyyy/mm/dd"), Some(NumFmt::Date));
+        assert_eq!(c("[h]:mm"), Some(NumFmt::Date));
+        assert_eq!(c("@"), Some(NumFmt::Text));
+        assert_eq!(c("\"共\"@"), Some(NumFmt::Text));
+        // Letters and signs inside quotes, escaped or in brackets are literal.
+        assert_eq!(c("0\"天数%\""), None);
+        assert_eq!(c("0\\%"), None);
+        assert_eq!(c("[Red]0"), None);
+        assert_eq!(c("[DBNum1][$-804]General"), None);
+        assert_eq!(c("#,##0_ ;[Red]-#,##0 "), None);
+        assert_eq!(c("0;-0;;@"), None);
+        assert_eq!(c("0\"件\""), None);
+        assert_eq!(c("General"), None);
+        assert_eq!(c("0.00E+00"), None);
+    }
+
+    #[test]
+    fn refs_and_paths() {
+        assert_eq!(parse_ref(b"D12"), Some((11, 3)));
+        assert_eq!(parse_ref(b"XFD1048576"), Some((1_048_575, 16_383)));
+        assert_eq!(parse_ref(b"A0"), None);
+        assert_eq!(parse_ref(b"12"), None);
+        assert_eq!(parse_u32(b"99999999999"), None);
+        assert_eq!(
+            part_path("worksheets/sheet2.xml"),
+            "xl/worksheets/sheet2.xml"
+        );
+        assert_eq!(part_path("/xl/worksheets/s.xml"), "xl/worksheets/s.xml");
+    }
+}
