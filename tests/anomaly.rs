@@ -6,7 +6,8 @@ use common::build;
 
 use std::collections::BTreeMap;
 
-use huizong::anomaly::{accept, detect, unit_queue, AnomalyInput, Finding, Params, UnitInput};
+use huizong::aggregate::UnitRow;
+use huizong::anomaly::{accept, detect, unit_queue, AnomalyInput, Finding, Params};
 use huizong::diagnostic::Severity;
 use huizong::registry::UnitKind;
 use huizong::schema::{Aggregation, Expr, Indicator, Rate, Schema, ValueType};
@@ -53,7 +54,7 @@ fn schema(indicators: Vec<Indicator>, rates: Vec<Rate>) -> Schema {
     }
 }
 
-fn unit(code: &str, kind: UnitKind, cur: &[(&str, f64)], prev: &[(&str, f64)]) -> UnitInput {
+fn unit(code: &str, kind: UnitKind, cur: &[(&str, f64)], prev: &[(&str, f64)]) -> UnitRow {
     let map = |v: &[(&str, f64)]| -> BTreeMap<String, f64> {
         v.iter().map(|(k, x)| (k.to_string(), *x)).collect()
     };
@@ -67,11 +68,11 @@ fn unit(code: &str, kind: UnitKind, cur: &[(&str, f64)], prev: &[(&str, f64)]) -
             )
         })
         .collect();
-    UnitInput {
+    UnitRow {
         code: code.into(),
         name: format!("{code}单位"),
         kind,
-        current: map(cur),
+        values: map(cur),
         prior: map(prev),
         origins,
     }
@@ -100,7 +101,7 @@ fn describe(f: &[Finding]) -> String {
 
 /// E9/E10 data: 6 units, `cases` (count) and `amount` (amount); U5 also types a rate of 90 %
 /// for 6 of 7 cases.
-fn e10() -> (Schema, Vec<UnitInput>) {
+fn e10() -> (Schema, Vec<UnitRow>) {
     let s = schema(
         vec![
             indicator("cases", "案件数", "件", ValueType::Count),
@@ -203,7 +204,7 @@ fn e10_priority_error_first_then_u4_then_u2() {
 /// Builds a county of 12 townships and 8 departments with small, realistic year-on-year
 /// changes, then plants three mistakes: a 元→万元 slip (T03), a copied year (D02) and a tripled
 /// count (T07).
-fn county() -> (Schema, Vec<UnitInput>) {
+fn county() -> (Schema, Vec<UnitRow>) {
     let s = schema(
         vec![
             indicator("ZF06", "行政处罚案件数", "件", ValueType::Count),
@@ -324,7 +325,7 @@ fn acceptances_keep_the_finding_and_void_on_change() {
     let t07_value = units
         .iter()
         .find(|u| u.code == "T07")
-        .and_then(|u| u.current.get("ZF06").copied())
+        .and_then(|u| u.values.get("ZF06").copied())
         .unwrap();
     let template = r#"
 [[accept]]
@@ -409,7 +410,7 @@ fn department_tripled_count_falls_back_to_poisson() {
     let (s, mut units) = county();
     let d05 = units.iter_mut().find(|u| u.code == "D05").unwrap();
     let prev = d05.prior.get("JF01").copied().unwrap();
-    d05.current.insert("JF01".into(), 3.0 * prev);
+    d05.values.insert("JF01".into(), 3.0 * prev);
     let input = AnomalyInput {
         schema: &s,
         year: Some(2024),

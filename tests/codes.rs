@@ -22,7 +22,8 @@ use std::sync::OnceLock;
 use assert_cmd::Command;
 use serde_json::Value as Json;
 
-use huizong::anomaly::{self, sigma_gap::SigmaGapParams, AnomalyInput, Params, UnitInput};
+use huizong::aggregate::UnitRow;
+use huizong::anomaly::{self, sigma_gap::SigmaGapParams, AnomalyInput, Params};
 use huizong::codes::{explain, Code, TABLE};
 use huizong::ingest::{self, sniff::Limits};
 use huizong::registry::{Unit, UnitKind};
@@ -90,16 +91,16 @@ impl Fixture {
     }
 
     /// This year's values of every unit, as the anomaly checks take them.
-    fn unit_inputs(&self) -> Vec<UnitInput> {
+    fn unit_inputs(&self) -> Vec<UnitRow> {
         self.county.years[&YEAR]
             .iter()
             .map(|d| {
                 let unit = self.unit(&d.code);
-                UnitInput {
+                UnitRow {
                     code: d.code.clone(),
                     name: unit.name.clone(),
                     kind: unit.kind,
-                    current: d.values.clone(),
+                    values: d.values.clone(),
                     prior: d.prior.clone(),
                     origins: BTreeMap::new(),
                 }
@@ -1443,7 +1444,7 @@ fn library_only_methods() {
                 .iter_mut()
                 .find(|x| x.code == u(case.unit))
                 .expect("unit");
-            edit(&mut unit.current, &f.schema);
+            edit(&mut unit.values, &f.schema);
             let input = AnomalyInput {
                 schema: &f.schema,
                 year: Some(YEAR),

@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 use super::unit_error::UnitErrorVerdict;
 use super::{
     accept, copy, county, fmt_num, gate, hb, heaping, peer, poisson, ranking, rate, ratio,
-    sigma_gap, stats, unit_error, AnomalyInput, Finding, Params, Statistic, UnitInput,
+    sigma_gap, stats, unit_error, AnomalyInput, Finding, Params, Statistic,
 };
+use crate::aggregate::UnitRow;
 use crate::codes::Code;
 use crate::diagnostic::Severity;
 use crate::registry::UnitKind;
@@ -201,10 +202,10 @@ struct Ctx<'a> {
 struct Codes<'a>(FxHashMap<&'a str, usize>);
 
 impl<'a> Codes<'a> {
-    fn new(units: &'a [UnitInput]) -> Self {
+    fn new(units: &'a [UnitRow]) -> Self {
         let mut map = FxHashMap::default();
         for u in units {
-            for code in u.current.keys().chain(u.prior.keys()) {
+            for code in u.values.keys().chain(u.prior.keys()) {
                 let next = map.len();
                 map.entry(code.as_str()).or_insert(next);
             }
@@ -217,7 +218,7 @@ impl<'a> Codes<'a> {
 /// of times at province scale (10,000 units × 100 indicators × several passes); string-keyed
 /// `BTreeMap` lookups were three quarters of the anomaly time there.
 struct UnitView<'a> {
-    input: &'a UnitInput,
+    input: &'a UnitRow,
     /// Position in [`Ctx::units`] (sorted by code), the index of per-unit model vectors.
     pos: usize,
     codes: &'a Codes<'a>,
@@ -226,7 +227,7 @@ struct UnitView<'a> {
 }
 
 impl<'a> UnitView<'a> {
-    fn new(input: &'a UnitInput, codes: &'a Codes<'a>) -> Self {
+    fn new(input: &'a UnitRow, codes: &'a Codes<'a>) -> Self {
         let dense = |m: &BTreeMap<String, f64>| {
             let mut v = vec![None; codes.0.len()];
             for (code, x) in m {
@@ -240,7 +241,7 @@ impl<'a> UnitView<'a> {
             input,
             pos: 0,
             codes,
-            cur: dense(&input.current),
+            cur: dense(&input.values),
             pri: dense(&input.prior),
         }
     }
@@ -259,8 +260,8 @@ impl<'a> UnitView<'a> {
 }
 
 impl std::ops::Deref for UnitView<'_> {
-    type Target = UnitInput;
-    fn deref(&self) -> &UnitInput {
+    type Target = UnitRow;
+    fn deref(&self) -> &UnitRow {
         self.input
     }
 }

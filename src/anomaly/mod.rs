@@ -65,71 +65,14 @@ pub mod unit_error;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use crate::aggregate::UnitRow;
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location, Pos, Severity};
-use crate::registry::UnitKind;
 use crate::schema::Schema;
 
 pub use accept::Acceptance;
 pub use detect::{detect, unit_queue, UnitPriority};
-
-/// One unit's values for the anomaly checks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UnitInput {
-    pub code: String,
-    pub name: String,
-    pub kind: UnitKind,
-    /// Current-year values by indicator code (a reported rate may appear under its rate code).
-    pub current: BTreeMap<String, f64>,
-    /// Prior-year values by indicator code (already mapped through predecessors).
-    pub prior: BTreeMap<String, f64>,
-    /// `file!sheet!cell` per indicator code.
-    pub origins: BTreeMap<String, Arc<str>>,
-}
-
-/// Lends a unit row to the anomaly checks without copying its maps (see [`UnitInput`]'s
-/// `From<UnitInput> for UnitRow` for the way back).
-impl From<UnitRow> for UnitInput {
-    fn from(r: UnitRow) -> Self {
-        UnitInput {
-            code: r.code,
-            name: r.name,
-            kind: r.kind,
-            current: r.values,
-            prior: r.prior,
-            origins: r.origins,
-        }
-    }
-}
-
-impl From<UnitInput> for UnitRow {
-    fn from(u: UnitInput) -> Self {
-        UnitRow {
-            code: u.code,
-            name: u.name,
-            kind: u.kind,
-            values: u.current,
-            prior: u.prior,
-            origins: u.origins,
-        }
-    }
-}
-
-impl From<&UnitRow> for UnitInput {
-    fn from(r: &UnitRow) -> Self {
-        UnitInput {
-            code: r.code.clone(),
-            name: r.name.clone(),
-            kind: r.kind,
-            current: r.values.clone(),
-            prior: r.prior.clone(),
-            origins: r.origins.clone(),
-        }
-    }
-}
 
 /// A county total as reported or aggregated; used by the macro check instead of unit sums.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -146,7 +89,9 @@ pub struct AnomalyInput<'a> {
     /// Report year (used to match acceptances that name a period).
     pub year: Option<i32>,
     /// Units whose data is aggregated (units held back by errors should be left out).
-    pub units: Vec<UnitInput>,
+    /// The aggregated unit rows ([`UnitRow`]: values, prior values mapped through predecessors,
+    /// origins), lent by `run` and given back.
+    pub units: Vec<UnitRow>,
     /// County totals per indicator code; missing entries fall back to the unit sums.
     pub county: BTreeMap<String, CountyTotal>,
 }

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use super::batch::{self as common, LoadedRegistry};
 use super::Outcome;
-use crate::anomaly::{self, AnomalyInput, UnitInput};
+use crate::aggregate::UnitRow;
+use crate::anomaly::{self, AnomalyInput};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ingest::FileOutcome;
 use crate::schema::Schema;
@@ -78,7 +79,7 @@ fn unit_anomalies(
     year: Option<i32>,
     prior: &BTreeMap<String, validate::PriorValues>,
 ) -> Vec<Diagnostic> {
-    let units: Vec<UnitInput> = common::accepted(outcomes)
+    let units: Vec<UnitRow> = common::accepted(outcomes)
         .filter_map(|o| {
             let sub = o.submission.as_ref()?;
             let code = sub.cover.unit_code.clone()?;
@@ -89,14 +90,14 @@ fn unit_anomalies(
                 year.unwrap_or_default(),
                 &Default::default(),
             );
-            Some(UnitInput {
+            Some(UnitRow {
                 name: registry
                     .and_then(|r| r.get(&code))
                     .map(|u| u.name.clone())
                     .or_else(|| sub.cover.unit_name.clone())
                     .unwrap_or_default(),
                 kind: validate::unit_kind(sub, registry)?,
-                current: records
+                values: records
                     .iter()
                     .map(|r| (r.indicator.to_string(), r.value))
                     .collect(),

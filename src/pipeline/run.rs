@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use super::batch::{self as common, LoadedRegistry};
 use super::Outcome;
-use crate::aggregate::{self, history, Coverage, Figures, Record};
-use crate::anomaly::{self, AnomalyInput, CountyTotal, Finding, UnitInput};
+use crate::aggregate::{self, history, Coverage, Figures, Record, UnitRow};
+use crate::anomaly::{self, AnomalyInput, CountyTotal, Finding};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ingest::FileOutcome;
 use crate::registry::Registry;
@@ -184,7 +184,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     early?;
     let detail = detail?;
     drop((prior_records, current));
-    figures.units = input.units.into_iter().map(Into::into).collect();
+    figures.units = input.units;
 
     t.done("anomaly+history");
     let mut findings: Vec<Diagnostic> = outcomes
@@ -297,21 +297,18 @@ fn anomaly_input<'a>(schema: &'a Schema, figures: &mut Figures) -> AnomalyInput<
     AnomalyInput {
         schema,
         year: Some(figures.year),
-        units: std::mem::take(&mut figures.units)
-            .into_iter()
-            .map(UnitInput::from)
-            .collect(),
+        units: std::mem::take(&mut figures.units),
         county,
     }
 }
 
 /// A unit's row of the summary's 分单位明细 sheet.
-fn detail_row(u: &UnitInput) -> summary::DetailRow<'_> {
+fn detail_row(u: &UnitRow) -> summary::DetailRow<'_> {
     summary::DetailRow {
         code: &u.code,
         name: &u.name,
         kind: u.kind,
-        values: &u.current,
+        values: &u.values,
     }
 }
 
