@@ -472,7 +472,12 @@ fn rezip(bytes: &[u8], name: &str, f: impl Fn(String) -> String) -> Vec<u8> {
 fn filled_template_gives_no_format_warning() {
     // The template formats 本年数 as 0 / #,##0.00: filled normally, no N02.
     let mut fill = TemplateFill::default();
-    for (code, v) in [("ZL01", 3.0), ("ZF06", 12.0), ("ZF06A", 7.0), ("ZF07", 1500.5)] {
+    for (code, v) in [
+        ("ZL01", 3.0),
+        ("ZF06", 12.0),
+        ("ZF06A", 7.0),
+        ("ZF07", 1500.5),
+    ] {
         fill.current.insert(code.into(), CellInput::Number(v));
     }
     fill.current
