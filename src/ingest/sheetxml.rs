@@ -482,8 +482,8 @@ mod tests {
 
     #[test]
     fn byte_scan_of_rows_and_cells() {
-        let pct = Some(NumFmt::Percent { decimals: 0 });
-        let palette = [None, pct, Some(NumFmt::Text)];
+        let pct = NumFmt::Percent { decimals: 0 };
+        let palette = [None, Some(pct), Some(NumFmt::Text)];
         let xml = br#"<?xml version="1.0"?><x:worksheet><x:sheetData>
             <x:row r="2" hidden="1"><x:c r="A2" s="1"><x:v>1</x:v></x:c><x:c s='2' t="s"><x:v>0</x:v></x:c></x:row>
             <!-- <row r="3" hidden="1"> --><row r="4" spans="1:2" hidden="true" x="a>b">
