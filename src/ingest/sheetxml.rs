@@ -494,11 +494,7 @@ mod tests {
         let formats: Vec<_> = f.formats.into_iter().collect();
         assert_eq!(
             formats,
-            [
-                ((1, 0), pct.unwrap()),
-                ((1, 1), NumFmt::Text),
-                ((3, 1), pct.unwrap())
-            ]
+            [((1, 0), pct), ((1, 1), NumFmt::Text), ((3, 1), pct)]
         );
         // Truncated or odd input ends the scan without a panic.
         for cut in 0..xml.len() {
