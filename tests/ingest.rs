@@ -1054,7 +1054,7 @@ fn n03_every_misleading_format_and_none_for_plain_ones() {
             None => assert!(n03.is_empty(), "{input:?}: {diags:#?}"),
         }
     }
-    // A date-formatted count is still not read as a number (V01), and N02 says why.
+    // A date-formatted count is still not read as a number (V01), and N03 says why.
     let (sub, diags) = read(&Book::new().set("FY02", In::NF(12.0, "yyyy-mm-dd")));
     assert_eq!(sub.values["FY02"].value, Value::Blank);
     assert_eq!(codes(&diags), ["N03", "V01"]);

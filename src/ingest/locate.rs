@@ -10,7 +10,7 @@
 //!   are mapped by header label; every row below whose code cell (trimmed, upper-cased, full-width
 //!   folded) is an indicator code of the schema becomes a value.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::grid::{Raw, Sheet};
 use super::sheetxml::NumFmt;
@@ -109,10 +109,12 @@ pub fn is_data_sheet(sheet: &Sheet) -> bool {
 
 /// Reads the submission from loaded sheets. Always returns one; what is missing or wrong is in
 /// the findings.
+/// `hidden_rows` gives a sheet's hidden rows; it is asked only for sheets where a code repeats.
 pub fn read_submission(
     sheets: &[Sheet],
     schema: &Schema,
     file: &str,
+    hidden_rows: &mut dyn FnMut(&Sheet) -> BTreeSet<u32>,
 ) -> (Submission, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let cover = match find_cover(sheets) {
@@ -146,7 +148,7 @@ pub fn read_submission(
             "找不到统计表：没有工作表含有“代码”和“本年数”表头",
         ));
     }
-    let suggested = read_all_rows(&data, schema, file, &mut sub, &mut diags);
+    let suggested = read_all_rows(&data, schema, file, hidden_rows, &mut sub, &mut diags);
     if let Some((sheet, _)) = data.first() {
         check_missing(&sub, schema, file, sheet, &suggested, &mut diags);
     }
@@ -412,10 +414,13 @@ fn read_all_rows(
     data: &[(&Sheet, Columns)],
     schema: &Schema,
     file: &str,
+    hidden_rows: &mut dyn FnMut(&Sheet) -> BTreeSet<u32>,
     sub: &mut Submission,
     diags: &mut Vec<Diagnostic>,
 ) -> Suggested {
-    let mut by_code: BTreeMap<String, Vec<Found>> = BTreeMap::new();
+    // Every indicator row in sheet and row order, then grouped by code (a stable sort keeps
+    // that order within a code). A flat vector: no allocation per code on the hot path.
+    let mut found: Vec<(&crate::schema::Indicator, Found)> = Vec::new();
     let mut unknown: Vec<Unknown> = Vec::new();
     for (i, (sheet, cols)) in data.iter().enumerate() {
         for row in sheet.rows().into_iter().filter(|r| *r > cols.header_row) {
@@ -423,56 +428,68 @@ fn read_all_rows(
             if code.is_empty() {
                 continue;
             }
-            if schema.indicator(&code).is_some() {
-                by_code
-                    .entry(code)
-                    .or_default()
-                    .push(Found { sheet: i, row });
-            } else {
-                unknown.push(Unknown {
+            match schema.indicator(&code) {
+                Some(ind) => found.push((ind, Found { sheet: i, row })),
+                None => unknown.push(Unknown {
                     sheet: i,
                     row,
                     code,
-                });
+                }),
             }
         }
     }
+    found.sort_by(|a, b| a.0.code.cmp(&b.0.code));
+    let groups: Vec<&[(&crate::schema::Indicator, Found)]> =
+        found.chunk_by(|a, b| a.0.code == b.0.code).collect();
+    // Hidden rows of each data sheet, read only for sheets where some code repeats.
+    let mut hidden_of: Vec<Option<BTreeSet<u32>>> = vec![None; data.len()];
+    for (_, f) in groups.iter().filter(|g| g.len() > 1).flat_map(|g| g.iter()) {
+        if hidden_of[f.sheet].is_none() {
+            hidden_of[f.sheet] = Some(hidden_rows(data[f.sheet].0));
+        }
+    }
     let hidden = |f: &Found| -> Option<&'static str> {
-        let sheet = data[f.sheet].0;
-        if sheet.hidden {
+        if data[f.sheet].0.hidden {
             Some("隐藏工作表中的行")
-        } else if sheet.hidden_rows.contains(&f.row) {
+        } else if hidden_of[f.sheet]
+            .as_ref()
+            .is_some_and(|h| h.contains(&f.row))
+        {
             Some("隐藏行")
         } else {
             None
         }
     };
-    for (code, rows) in &by_code {
-        let Some(ind) = schema.indicator(code) else {
-            continue;
-        };
-        let chosen = rows.iter().position(|f| hidden(f).is_none()).unwrap_or(0);
-        let used = rows[chosen];
+    for group in groups {
+        let ind = group[0].0;
+        let code = &ind.code;
+        let chosen = group
+            .iter()
+            .position(|(_, f)| hidden(f).is_none())
+            .unwrap_or(0);
+        let used = group[chosen].1;
         let (used_sheet, used_cols) = data[used.sheet];
-        let used_at = Location::cell(
-            file,
-            &used_sheet.name,
-            Pos::new(used.row, used_cols.current),
-        )
-        .render();
-        for (k, dup) in rows.iter().enumerate().filter(|(k, _)| *k != chosen) {
-            let message =
-                duplicate_message(code, &used_at, chosen, k, hidden(dup), hidden(&rows[0]));
-            let (sheet, cols) = data[dup.sheet];
-            diags.push(
-                Diagnostic::new(
-                    "S07",
-                    Severity::Error,
-                    Location::cell(file, &sheet.name, Pos::new(dup.row, cols.code)),
-                    message,
-                )
-                .with_indicator(code),
-            );
+        if group.len() > 1 {
+            let used_at = Location::cell(
+                file,
+                &used_sheet.name,
+                Pos::new(used.row, used_cols.current),
+            )
+            .render();
+            for (k, (_, dup)) in group.iter().enumerate().filter(|(k, _)| *k != chosen) {
+                let message =
+                    duplicate_message(code, &used_at, chosen, k, hidden(dup), hidden(&group[0].1));
+                let (sheet, cols) = data[dup.sheet];
+                diags.push(
+                    Diagnostic::new(
+                        "S07",
+                        Severity::Error,
+                        Location::cell(file, &sheet.name, Pos::new(dup.row, cols.code)),
+                        message,
+                    )
+                    .with_indicator(code),
+                );
+            }
         }
         read_value_row(
             used_sheet, used_cols, used.row, ind, schema, file, sub, diags,

@@ -307,8 +307,17 @@ fn read_bytes_with_limits(
     let caught = guard::catch(|| {
         guard::test_trigger(display);
         let (format, zip) = sniff::sniff_archive(&bytes, limits)?;
-        let sheets = grid::load(&bytes, format, zip, limits)?;
-        Ok::<_, Rejection>(locate::read_submission(&sheets, schema, display))
+        let (sheets, mut facts) = grid::load(&bytes, format, zip, limits)?;
+        let mut hidden_rows = |sheet: &grid::Sheet| match facts.as_mut() {
+            Some(f) => f.hidden_rows(sheet),
+            None => Default::default(),
+        };
+        Ok::<_, Rejection>(locate::read_submission(
+            &sheets,
+            schema,
+            display,
+            &mut hidden_rows,
+        ))
     });
     let (submission, mut diags) = match caught {
         Ok(Ok((sub, diags))) => (Some(sub), diags),

@@ -162,8 +162,17 @@ fn part_path(target: &str) -> String {
     }
 }
 
-/// Streams the sheet at `part`, recording hidden rows and flagged cells for which `kept`
-/// (row, col) holds. `palette` is the classified style list, indexed by a cell's `s`.
+/// Largest sheet part the pass reads (a returned data sheet is well under 1 MB); a bigger one
+/// gives no facts rather than holding more memory.
+const MAX_PART_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads the sheet at `part`, recording hidden rows for which `row_kept` holds and flagged cells
+/// for which `kept` (row, col) holds. `palette` is the classified style list, indexed by `s`.
+///
+/// The part is inflated once (capped by [`MAX_PART_BYTES`]) and scanned at the byte level:
+/// only `<row>` and `<c>` tags are looked into, text runs are skipped with memchr. Measured
+/// with callgrind on `check` of 300 sample workbooks whose palette has a percent style (so the
+/// pass runs on every file): +50 % instructions with quick-xml events, +27 % with this scanner.
 pub fn scan<R: Read + Seek>(
     zip: &mut ZipArchive<R>,
     part: &str,
@@ -171,50 +180,98 @@ pub fn scan<R: Read + Seek>(
     kept: impl Fn(u32, u16) -> bool,
     row_kept: impl Fn(u32) -> bool,
 ) -> Option<SheetFacts> {
+    let index = find_part(zip, part)?;
+    let file = zip.by_index(index).ok()?;
+    let mut xml = Vec::with_capacity(file.size().min(MAX_PART_BYTES) as usize);
+    file.take(MAX_PART_BYTES + 1).read_to_end(&mut xml).ok()?;
+    if xml.len() as u64 > MAX_PART_BYTES {
+        return None;
+    }
+    Some(scan_bytes(&xml, palette, kept, row_kept))
+}
+
+/// The byte-level pass of [`scan`]. Comments, CDATA and processing instructions are skipped;
+/// quoted attribute values may hold any byte; element names may carry a namespace prefix.
+fn scan_bytes(
+    xml: &[u8],
+    palette: &[Option<NumFmt>],
+    kept: impl Fn(u32, u16) -> bool,
+    row_kept: impl Fn(u32) -> bool,
+) -> SheetFacts {
     let mut facts = SheetFacts::default();
+    let any_flagged = palette.iter().any(Option::is_some);
     // Rows and cells may omit `r`; positions then follow the previous ones, as in calamine.
     let (mut row, mut col): (u32, u32) = (0, 0);
-    let any_flagged = palette.iter().any(Option::is_some);
-    each_event(zip, part, |ev| {
-        match ev {
-            Ev::Start(e) | Ev::Empty(e) if e.local_name().as_ref() == "row" => {
-                let mut hidden = false;
-                for a in e.attributes().flatten() {
-                    match a.key.as_ref() {
-                        "r" => {
-                            if let Some(r) =
-                                parse_u32(a.value.as_bytes()).and_then(|r| r.checked_sub(1))
-                            {
-                                row = r;
-                            }
-                        }
-                        "hidden" => hidden = matches!(a.value.as_ref(), "1" | "true"),
-                        _ => {}
-                    }
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(b'<', &xml[i..]) {
+        let t = i + p + 1;
+        let rest = &xml[t..];
+        if rest.starts_with(b"!--") {
+            i = skip_past(xml, t, b"-->");
+            continue;
+        }
+        if rest.starts_with(b"![CDATA[") {
+            i = skip_past(xml, t, b"]]>");
+            continue;
+        }
+        if rest.starts_with(b"?") {
+            i = skip_past(xml, t, b"?>");
+            continue;
+        }
+        if rest.starts_with(b"!") {
+            i = skip_past(xml, t, b">");
+            continue;
+        }
+        let closing = rest.first() == Some(&b'/');
+        let name_start = t + usize::from(closing);
+        let name_end = name_start
+            + xml[name_start..]
+                .iter()
+                .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
+                .unwrap_or(xml.len() - name_start);
+        let name = &xml[name_start..name_end];
+        let local = match memchr::memrchr(b':', name) {
+            Some(c) => &name[c + 1..],
+            None => name,
+        };
+        match (closing, local) {
+            (true, b"row") => {
+                i = tag_attrs(xml, name_end, |_, _| {}).0;
+                row = row.saturating_add(1);
+                col = 0;
+            }
+            (true, b"sheetData") => break,
+            (false, b"row") => {
+                let (mut hidden, mut r_attr) = (false, None);
+                let (end, empty) = tag_attrs(xml, name_end, |k, v| match k {
+                    b"r" => r_attr = parse_u32(v).and_then(|r| r.checked_sub(1)),
+                    b"hidden" => hidden = matches!(v, b"1" | b"true"),
+                    _ => {}
+                });
+                i = end;
+                if let Some(r) = r_attr {
+                    row = r;
                 }
                 col = 0;
                 if hidden && row_kept(row) {
                     facts.hidden_rows.insert(row);
                 }
-                if matches!(ev, Ev::Empty(_)) {
+                if empty {
                     row = row.saturating_add(1);
                 }
             }
-            Ev::End("row") => {
-                row = row.saturating_add(1);
-                col = 0;
-            }
-            Ev::Start(e) | Ev::Empty(e) if e.local_name().as_ref() == "c" => {
+            (false, b"c") => {
                 let (mut style, mut pos) = (0usize, None);
-                if any_flagged {
-                    for a in e.attributes().flatten() {
-                        match a.key.as_ref() {
-                            "s" => style = parse_u32(a.value.as_bytes()).unwrap_or(0) as usize,
-                            "r" => pos = parse_ref(a.value.as_bytes()),
+                i = tag_attrs(xml, name_end, |k, v| {
+                    if any_flagged {
+                        match k {
+                            b"s" => style = parse_u32(v).unwrap_or(0) as usize,
+                            b"r" => pos = parse_ref(v),
                             _ => {}
                         }
                     }
-                }
+                })
+                .0;
                 if let Some((r, c)) = pos {
                     row = r;
                     col = c;
@@ -228,18 +285,79 @@ pub fn scan<R: Read + Seek>(
                 }
                 col = col.saturating_add(1);
             }
-            _ => {}
+            _ => i = tag_attrs(xml, name_end, |_, _| {}).0,
         }
-        true
-    })?;
-    Some(facts)
+    }
+    facts
+}
+
+/// The index just past the first `end` at or after `from` (the end of `xml` if none).
+fn skip_past(xml: &[u8], from: usize, end: &[u8]) -> usize {
+    memchr::memmem::find(&xml[from..], end).map_or(xml.len(), |p| from + p + end.len())
+}
+
+/// Walks the attributes of the tag whose name ends at `from`, calling `attr` with each (key
+/// without prefix, raw value); returns the index past its `>` and whether it is self-closing.
+fn tag_attrs<'x>(
+    xml: &'x [u8],
+    from: usize,
+    mut attr: impl FnMut(&'x [u8], &'x [u8]),
+) -> (usize, bool) {
+    let mut i = from;
+    let mut empty = false;
+    while i < xml.len() {
+        match xml[i] {
+            b'>' => return (i + 1, empty),
+            b'/' => {
+                empty = true;
+                i += 1;
+            }
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            _ => {
+                empty = false;
+                // A key runs to `=`; a `>` first means a malformed tag, which ends there.
+                let Some(eq) = memchr::memchr2(b'=', b'>', &xml[i..]) else {
+                    break;
+                };
+                if xml[i + eq] == b'>' {
+                    return (i + eq + 1, false);
+                }
+                let key = xml[i..i + eq].trim_ascii();
+                let key = match memchr::memrchr(b':', key) {
+                    Some(c) => &key[c + 1..],
+                    None => key,
+                };
+                let mut j = i + eq + 1;
+                while j < xml.len() && xml[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                let Some(&quote) = xml.get(j).filter(|q| matches!(q, b'"' | b'\'')) else {
+                    break;
+                };
+                let Some(len) = memchr::memchr(quote, &xml[j + 1..]) else {
+                    break;
+                };
+                attr(key, &xml[j + 1..j + 1 + len]);
+                i = j + 1 + len + 1;
+            }
+        }
+    }
+    (xml.len(), empty)
+}
+
+/// The index of `part` in the archive, case-insensitively as calamine finds it.
+fn find_part<R: Read + Seek>(zip: &ZipArchive<R>, part: &str) -> Option<usize> {
+    zip.index_for_name(part).or_else(|| {
+        zip.file_names()
+            .position(|n| n.is_ok_and(|n| n.eq_ignore_ascii_case(part)))
+    })
 }
 
 /// The events [`scan`] looks at.
 enum Ev<'a, 'b> {
     Start(&'a BytesStart<'b>),
     Empty(&'a BytesStart<'b>),
-    End(&'a str),
+    End,
 }
 
 fn open<'z, R: Read + Seek>(
@@ -247,10 +365,7 @@ fn open<'z, R: Read + Seek>(
     part: &str,
 ) -> Option<quick_xml::Reader<BufReader<zip::read::ZipFile<'z, R>>>> {
     // Writers differ in case (`xl/Worksheets/...`); calamine tolerates that, so do we.
-    let index = zip.index_for_name(part).or_else(|| {
-        zip.file_names()
-            .position(|n| n.is_ok_and(|n| n.eq_ignore_ascii_case(part)))
-    })?;
+    let index = find_part(zip, part)?;
     let file = zip.by_index(index).ok()?;
     let mut reader = quick_xml::Reader::from_reader(BufReader::new(file));
     reader.config_mut().check_end_names = false;
@@ -271,7 +386,7 @@ fn each_event<R: Read + Seek>(
         let go = match reader.read_event_into(&mut buf).ok()? {
             Event::Start(e) => f(Ev::Start(&e)),
             Event::Empty(e) => f(Ev::Empty(&e)),
-            Event::End(e) => f(Ev::End(e.local_name().as_ref())),
+            Event::End(_) => f(Ev::End),
             Event::Eof => return Some(()),
             _ => true,
         };
@@ -288,7 +403,7 @@ fn each_start<R: Read + Seek>(
 ) -> Option<()> {
     each_event(zip, part, |ev| match ev {
         Ev::Start(e) | Ev::Empty(e) => f(e),
-        Ev::End(_) => true,
+        Ev::End => true,
     })
 }
 
@@ -363,6 +478,28 @@ mod tests {
         assert_eq!(c("0\"件\""), None);
         assert_eq!(c("General"), None);
         assert_eq!(c("0.00E+00"), None);
+    }
+
+    #[test]
+    fn byte_scan_of_rows_and_cells() {
+        let pct = NumFmt::Percent { decimals: 0 };
+        let palette = [None, Some(pct), Some(NumFmt::Text)];
+        let xml = br#"<?xml version="1.0"?><x:worksheet><x:sheetData>
+            <x:row r="2" hidden="1"><x:c r="A2" s="1"><x:v>1</x:v></x:c><x:c s='2' t="s"><x:v>0</x:v></x:c></x:row>
+            <!-- <row r="3" hidden="1"> --><row r="4" spans="1:2" hidden="true" x="a>b">
+            <c r="B4" s="1"><is><t><![CDATA[<c r="C4" s="1">]]></t></is></c></row>
+            <row hidden="1"/><row r="9"><c r="Z9" s="1"/></row></x:sheetData><row r="50" hidden="1"/>"#;
+        let f = scan_bytes(xml, &palette, |r, c| (r, c) != (8, 25), |r| r != 4);
+        assert_eq!(f.hidden_rows.into_iter().collect::<Vec<_>>(), [1, 3]);
+        let formats: Vec<_> = f.formats.into_iter().collect();
+        assert_eq!(
+            formats,
+            [((1, 0), pct), ((1, 1), NumFmt::Text), ((3, 1), pct)]
+        );
+        // Truncated or odd input ends the scan without a panic.
+        for cut in 0..xml.len() {
+            let _ = scan_bytes(&xml[..cut], &palette, |_, _| true, |_| true);
+        }
     }
 
     #[test]
