@@ -1,5 +1,5 @@
 //! Aggregation: accepted submissions → county figures, unit-kind subtotals, recomputed rates and
-//! year-on-year change, with the exact semantics of the domain reference (§1.4, §1.6). polars types
+//! year-on-year change, with the exact semantics of docs/reference/domain.md (§1.4, §1.6). polars types
 //! stay inside this module; what leaves it are the plain [`Figures`] structs.
 //!
 //! Entry points: [`map_prior`] aligns last year's records with this year's units, [`aggregate`]
@@ -177,7 +177,7 @@ impl Figures {
 /// Aggregates the accepted records of `year` (with `prior` records of `year - 1`, already mapped
 /// to this year's unit codes through predecessors) into county figures.
 ///
-/// Semantics (domain §1.4, §1.6):
+/// Semantics (docs/reference/domain.md §1.4, §1.6):
 /// - only values of indicators the unit's kind reports count (others are ignored, V06);
 /// - `Sum`, `SumOverlap`, `Stock`: Σ over units (a stock is a year-end figure: this year's Σ is
 ///   compared with last year's Σ, years are never added);

@@ -1,4 +1,4 @@
-//! Prior-year alignment (domain §5.4): last year's records are mapped onto this year's unit codes
+//! Prior-year alignment (docs/reference/domain.md §5.4): last year's records are mapped onto this year's unit codes
 //! through the registry's predecessor map, so merged and renamed units compare like with like.
 
 use rustc_hash::{FxHashMap, FxHashSet};

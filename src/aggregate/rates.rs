@@ -1,4 +1,4 @@
-//! Derived rates recomputed from summed inputs (domain §1.4, §1.6): for every unit the numerator
+//! Derived rates recomputed from summed inputs (docs/reference/domain.md §1.4, §1.6): for every unit the numerator
 //! and denominator expressions are evaluated, and the county rate is Σ numerator / Σ denominator
 //! over the units where both are defined. Rates of units are never averaged: one township with
 //! 1/1 = 100% must not weigh like a department with 45/60.

@@ -1,4 +1,4 @@
-//! `accept.toml`: the "comply or explain" acceptances (anomaly-methods §3.5). A matching
+//! `accept.toml`: the "comply or explain" acceptances (docs/reference/anomaly-methods.md §3.5). A matching
 //! warning or info finding is kept and shown with `accepted = true` and the reason, never
 //! deleted; an acceptance that names a value is void once the value changes. Errors cannot be
 //! accepted.

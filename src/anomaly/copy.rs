@@ -1,5 +1,5 @@
 //! Copy-from-last-year (`copy_prev`) and identical submissions from two units
-//! (`duplicate_units`), anomaly-methods §2.7. Both compare two value vectors over the same
+//! (`duplicate_units`), docs/reference/anomaly-methods.md §2.7. Both compare two value vectors over the same
 //! fields, looking only at cells that are non-zero in either vector.
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! County-level (macro) check (anomaly-methods §2.10): when a county total moves by more than
+//! County-level (macro) check (docs/reference/anomaly-methods.md §2.10): when a county total moves by more than
 //! `warn_change`, list the units whose own change explains it, with their share of `|Δ|`.
 
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,7 @@
 //! per-unit test at all, which of them HB sees, how large a change must be before an HB outlier
 //! becomes a finding, and how breakdown findings fold into the finding on their total.
 //!
-//! The methods themselves (HB, Poisson, ratio bounds) stay exactly as in anomaly-methods §2;
+//! The methods themselves (HB, Poisson, ratio bounds) stay exactly as in docs/reference/anomaly-methods.md §2;
 //! these gates decide what their flags *mean* for a reviewer:
 //!
 //! * **Singleton kinds.** A per-unit YoY test compares a unit's change with the trend of its

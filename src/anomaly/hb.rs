@@ -1,4 +1,4 @@
-//! Hidiroglou–Berthelot year-on-year test with Banff conventions (anomaly-methods §2.1):
+//! Hidiroglou–Berthelot year-on-year test with Banff conventions (docs/reference/anomaly-methods.md §2.1):
 //! effects `E`, the exclusion/imputation bounds, per-unit status, the optional absolute floor,
 //! the KOSTRA tie rule, and the acceptable interval for the current value (by bisection).
 

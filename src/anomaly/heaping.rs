@@ -1,4 +1,4 @@
-//! Round-number heaping (anomaly-methods §2.8, info only): among counts ≥ 10 the last digit
+//! Round-number heaping (docs/reference/anomaly-methods.md §2.8, info only): among counts ≥ 10 the last digit
 //! should be roughly uniform, so a binomial tail tests the share of multiples of 10; amounts are
 //! flagged only when "very round" (≥ 3 trailing zeros and at most one significant digit left).
 

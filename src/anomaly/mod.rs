@@ -1,7 +1,7 @@
 //! Anomaly spotting: the plausible-looking but costly mistakes that rules cannot catch (unit slips,
 //! copied years, implausible year-on-year jumps, outliers among peers), ranked for review.
 //!
-//! The methods and their worked numbers come from `anomaly-methods.md` (§2 methods, §3.3
+//! The methods and their worked numbers come from `docs/reference/anomaly-methods.md` (§2 methods, §3.3
 //! defaults, §3.5 acceptance, §3.6 result columns, §4 ranking). Entry point: [`detect`], which
 //! the `run` command calls with the accepted units of the year; it returns ranked [`Finding`]s,
 //! each convertible to a [`Diagnostic`] with [`Finding::to_diagnostic`].
@@ -96,7 +96,7 @@ pub struct AnomalyInput<'a> {
     pub county: BTreeMap<String, CountyTotal>,
 }
 
-/// Parameters of every method, with the defaults of anomaly-methods §3.3.
+/// Parameters of every method, with the defaults of docs/reference/anomaly-methods.md §3.3.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Params {
     pub hb: hb::HbParams,

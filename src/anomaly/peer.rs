@@ -1,4 +1,4 @@
-//! Peer comparison among units of one kind (anomaly-methods §2.5): the modified z-score
+//! Peer comparison among units of one kind (docs/reference/anomaly-methods.md §2.5): the modified z-score
 //! (Iglewicz & Hoaglin) on the log scale of a size-free quantity, with the MeanAD fallback when
 //! more than half the values are equal, plus Tukey fences for reference. Mean/SD z-scores are
 //! deliberately absent: with n ≤ 10 they cannot exceed 3.

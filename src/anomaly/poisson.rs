@@ -1,5 +1,5 @@
 //! Exact conditional test of two Poisson counts for year-on-year change of small counts
-//! (anomaly-methods §2.3): given `N = prev + cur`, `cur ~ Binomial(N, g/(1+g))` where `g` is the
+//! (docs/reference/anomaly-methods.md §2.3): given `N = prev + cur`, `cur ~ Binomial(N, g/(1+g))` where `g` is the
 //! county trend; a finding needs both a small p-value and a large effect
 //! `|ln((cur+0.5)/(prev+0.5)) − ln g| ≥ ln(min_effect)`, because real counts are overdispersed.
 

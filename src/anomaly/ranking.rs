@@ -1,4 +1,4 @@
-//! Ranking (anomaly-methods §4): anticipated values `x̂ = prev·g` (or the kind median without
+//! Ranking (docs/reference/anomaly-methods.md §4): anticipated values `x̂ = prev·g` (or the kind median without
 //! history), the SeleMix local score `|x − x̂|/T̂` as impact, `score = suspicion × impact`, a
 //! unit's priority as its worst finding, and SeleMix's `sel.edit` cut-off.
 

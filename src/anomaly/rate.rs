@@ -1,4 +1,4 @@
-//! Reported rate versus its counts (anomaly-methods §2.6): a rate typed by the unit must agree
+//! Reported rate versus its counts (docs/reference/anomaly-methods.md §2.6): a rate typed by the unit must agree
 //! with numerator/denominator to one unit of its last decimal; a rate typed as a fraction is a
 //! warning; a rate reported with no cases should be blank.
 

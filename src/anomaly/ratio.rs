@@ -1,4 +1,4 @@
-//! Trend-adjusted ratio bounds for amounts (anomaly-methods §2.3 `ratio_bounds`, §4 E10), the
+//! Trend-adjusted ratio bounds for amounts (docs/reference/anomaly-methods.md §2.3 `ratio_bounds`, §4 E10), the
 //! fallback when HB cannot run, paired with the zero-transition check it needs (500 → 0 and
 //! 0 → 500 would otherwise pass unnoticed).
 

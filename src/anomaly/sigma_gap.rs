@@ -1,4 +1,4 @@
-//! Banff's sigma-gap outlier method on current values (anomaly-methods §2.2, Appendix A.3): sort
+//! Banff's sigma-gap outlier method on current values (docs/reference/anomaly-methods.md §2.2, Appendix A.3): sort
 //! the values, and where a gap between neighbours exceeds β·σ (σ = 1.4826·MAD) beyond the
 //! starting percentile, everything past the gap is an outlier. Optional; not run by default.
 

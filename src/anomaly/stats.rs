@@ -13,7 +13,7 @@
 //!
 //! One quantile definition (Hyndman–Fan type 6, as Banff/GEIS use it) is the default everywhere;
 //! type 7 (R/numpy) exists only because the HB and IQR results depend on the choice and the tests
-//! pin the difference (anomaly-methods §2.1, §2.5, §5).
+//! pin the difference (docs/reference/anomaly-methods.md §2.1, §2.5, §5).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Unit-of-measure slips (元 / 千元 / 万元), after KOSTRA `ThError` (anomaly-methods §2.4): when
+//! Unit-of-measure slips (元 / 千元 / 万元), after KOSTRA `ThError` (docs/reference/anomaly-methods.md §2.4): when
 //! `d = log10(cur/prev)` is near ±3 or ±4 the value was almost certainly typed in the wrong
 //! unit; other jumps beyond the gate are reported as extreme changes. Runs before HB, and the
 //! units it flags are left out of the county trend.

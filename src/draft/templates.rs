@@ -18,7 +18,7 @@ pub struct SectionSpec {
     pub default: &'static str,
 }
 
-/// The sections in report order (the template's sheet order, domain reference §1.1).
+/// The sections in report order (the template's sheet order, docs/reference/domain.md §1.1).
 pub const SECTIONS: [SectionSpec; 11] = [
     spec(
         "zl.j2",

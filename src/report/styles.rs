@@ -1,7 +1,7 @@
 //! Shared look of the summary and feedback workbooks: cell formats, CJK-aware column widths and
 //! a small worksheet wrapper that remembers how wide each column needs to be.
 //!
-//! `Worksheet::autofit()` under-sizes Chinese text (tech notes §3.3), so widths are estimated
+//! `Worksheet::autofit()` under-sizes Chinese text (it counts a CJK character as one narrow column), so widths are estimated
 //! here from the text actually written: a CJK character counts about two Latin characters.
 
 use rust_xlsxwriter::{ColNum, Format, FormatAlign, FormatBorder, RowNum, Worksheet, XlsxError};

@@ -1,5 +1,5 @@
 //! One unit's values for one year. Every unit gets a complete, internally consistent vector over
-//! the whole catalogue (domain §1.2–1.3); the caller keeps only what the unit's kind reports.
+//! the whole catalogue (docs/reference/domain.md §1.2–1.3); the caller keeps only what the unit's kind reports.
 //!
 //! Consistency is built in, not checked afterwards: subsets are drawn as shares of their total,
 //! partitions are split from the total, stocks carry forward from last year (V40, V42, V43, V44),

@@ -35,7 +35,7 @@ pub enum ValueType {
     YesNo,
 }
 
-/// How an indicator becomes a county figure (domain §1.6).
+/// How an indicator becomes a county figure (docs/reference/domain.md §1.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Aggregation {
