@@ -1,7 +1,7 @@
 //! Every wording rule of the report sentences, in one place: how numbers are written, how a
 //! year-on-year change is put into words, how rates and their change are written.
 //!
-//! Rules (checked against the seeds, domain reference §1.4 "Year-on-year"):
+//! Rules (checked against the seeds, docs/reference/domain.md §1.4 "Year-on-year"):
 //!
 //! * Numerals are Arabic digits, as the reports write them ("70件", "8.93%").
 //! * Rounding is half-up on the magnitude (never banker's rounding): 204.35% → 204%,
