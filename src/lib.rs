@@ -23,6 +23,7 @@ pub mod diagnostic;
 pub mod draft;
 pub mod error;
 pub mod ingest;
+pub mod io;
 pub mod pipeline;
 pub mod registry;
 pub mod report;

@@ -111,7 +111,7 @@ fn parse_row(row: &csv::StringRecord, codes: &mut Interner) -> std::result::Resu
 
 /// Writes records (sorted) to `path` atomically.
 pub fn write(path: &Path, records: &[Record]) -> Result<()> {
-    crate::report::write_atomic_with(path, |w| write_csv(w, records.iter()))
+    crate::io::write_atomic_with(path, |w| write_csv(w, records.iter()))
 }
 
 /// Writes the merge of `old` and `new` (see [`merge`]) to `path`, streaming, without copying
@@ -119,7 +119,7 @@ pub fn write(path: &Path, records: &[Record]) -> Result<()> {
 pub fn write_merged(path: &Path, old: &[Record], new: &[Record]) -> Result<()> {
     let years: BTreeSet<i32> = new.iter().map(|r| r.year).collect();
     let rows = old.iter().filter(|r| !years.contains(&r.year)).chain(new);
-    crate::report::write_atomic_with(path, |w| write_csv(w, rows))
+    crate::io::write_atomic_with(path, |w| write_csv(w, rows))
 }
 
 /// The file text for `records`: BOM, header, rows sorted by (year, unit, indicator).

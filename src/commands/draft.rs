@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::cli::{DraftArgs, Outcome};
 use crate::draft::{self, docx, markdown, sources, TemplateSet};
-use crate::report::write_atomic;
+use crate::io::write_atomic;
 use crate::{Error, Result};
 
 /// The output format, from the file extension.

@@ -39,7 +39,7 @@ pub fn run(args: &TemplateArgs) -> Result<Outcome> {
             }
         }
         let bytes = template::build(&schema, unit, args.year, &fill)?;
-        crate::report::write_atomic(
+        crate::io::write_atomic(
             &set.dir().join(template::file_name(unit, args.year)),
             &bytes,
         )?;

@@ -125,7 +125,7 @@ impl OutputSet {
         for f in files.iter().filter(|f| !f.dir && f.rel != BUILDING) {
             manifest.push_str(&format!("{}\t{}\n", f.size, f.rel));
         }
-        super::write_atomic(&self.staging.join(MARKER), manifest.as_bytes())?;
+        crate::io::write_atomic(&self.staging.join(MARKER), manifest.as_bytes())?;
         let building = self.staging.join(BUILDING);
         std::fs::remove_file(&building).map_err(|e| Error::write(&building, e))?;
 

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use super::rng::Rng;
 use super::{SampleCounty, UnitData};
+use crate::io::write_atomic;
 use crate::registry::Unit;
 use crate::report::template::{self, CellInput, TemplateFill};
-use crate::report::write_atomic;
 use crate::schema::{Schema, ValueType};
 use crate::Result;
 
