@@ -7,6 +7,10 @@ use std::path::Path;
 
 use crate::Result;
 
+/// The marker and manifest file in every output folder the tool wrote
+/// ([`crate::report::outset`] writes it; the input walk skips folders that hold it).
+pub const MARKER: &str = ".huizong-output";
+
 /// Saves `bytes` to `path` through a temporary file in the same folder and a rename, so an
 /// interrupted run never leaves a half-written file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

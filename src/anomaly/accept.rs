@@ -17,6 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Finding;
+use crate::codes::Code;
 use crate::diagnostic::Severity;
 
 /// One acceptance.
@@ -26,8 +27,8 @@ pub struct Acceptance {
     /// The indicator; absent for unit-level rules (A05, A06).
     #[serde(default, alias = "field")]
     pub indicator: Option<String>,
-    /// Anomaly code, e.g. `A02`.
-    pub rule: String,
+    /// Anomaly code, e.g. `A02` (any case; an unknown code is refused when the file is read).
+    pub rule: Code,
     pub reason: String,
     #[serde(default)]
     pub value: Option<f64>,
@@ -64,7 +65,7 @@ pub fn parse(text: &str) -> Result<Vec<Acceptance>, String> {
 /// Whether an acceptance is about this finding (unit, rule, indicator and, if given, year).
 fn matches(a: &Acceptance, f: &Finding, year: Option<i32>) -> bool {
     f.unit.as_deref() == Some(a.unit.as_str())
-        && f.code == a.rule.as_str()
+        && f.code == a.rule
         && (a.indicator.is_none() || a.indicator == f.indicator)
         && (a.period.is_none() || year.is_none() || a.period == year)
 }

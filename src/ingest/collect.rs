@@ -16,14 +16,14 @@
 //!   bad entry never stops the batch;
 //! - the same file reached twice (`./x` and `x`, a folder and a file inside it, a link to a
 //!   file in the batch) is one input: the first path in sorted order is kept;
-//! - a folder holding the tool's own output marker ([`crate::report::outset::MARKER`]) is
+//! - a folder holding the tool's own output marker ([`crate::io::MARKER`]) is
 //!   skipped, so an output folder inside the input folder is never read back as submissions.
 //!   Those folders are returned in [`Collected::skipped_outputs`] for the command to mention.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::report::outset::MARKER;
+use crate::io::MARKER;
 use crate::{Error, Result};
 
 /// OS files that are never submissions.
@@ -189,6 +189,8 @@ impl Walk {
                 }
             }
             if depth + 1 > MAX_DEPTH {
+                // too deep to be a real folder tree: listed, so it gets a finding (S12)
+                self.files.push((path, shown, None));
                 continue;
             }
             match std::fs::read_dir(&path) {

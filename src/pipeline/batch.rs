@@ -256,7 +256,7 @@ pub fn load_prior(
 ) -> Result<Vec<Record>> {
     if path.is_file() && !is_workbook(path) {
         let records = history::read(path)?;
-        check_prior_bounds(&records, schema, path)?;
+        check_prior_bounds(&records, schema, path, year)?;
         return Ok(records);
     }
     let files = inputs(&[path.to_path_buf()], registry)?;
@@ -280,8 +280,9 @@ pub fn load_prior(
 
 /// Last year's values from a history file get the same plausibility bounds as this year's
 /// cells (N02): a hand-edited or foreign file must not carry an ID number into a YoY change.
-fn check_prior_bounds(records: &[Record], schema: &Schema, path: &Path) -> Result<()> {
-    for r in records {
+fn check_prior_bounds(records: &[Record], schema: &Schema, path: &Path, year: i32) -> Result<()> {
+    // Only last year's records are compared with this year; older years are carried along.
+    for r in records.iter().filter(|r| r.year == year - 1) {
         let Some(ind) = schema.indicator(&r.indicator) else {
             continue;
         };

@@ -55,9 +55,9 @@ pub fn check(cfg: &CheckConfig) -> Result<CheckReport> {
         .flat_map(|o| o.diagnostics.clone())
         .collect();
     all.extend(batch);
-    if !prior.is_empty() {
-        all.extend(unit_anomalies(schema, &outcomes, reg, year, &prior));
-    }
+    // Without a prior year only A06 (two units with identical data) can fire; run it anyway,
+    // as `run` does, so the two commands agree on the same files.
+    all.extend(unit_anomalies(schema, &outcomes, reg, year, &prior));
     crate::diagnostic::sort(&mut all);
     let outcome = if all.iter().any(|d| d.severity == Severity::Error) {
         Outcome::Findings

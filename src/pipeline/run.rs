@@ -12,6 +12,7 @@ use super::batch::{self as common, LoadedRegistry};
 use super::Outcome;
 use crate::aggregate::{self, history, Coverage, Figures, Record, UnitRow};
 use crate::anomaly::{self, AnomalyInput, CountyTotal, Finding};
+use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ingest::FileOutcome;
 use crate::io::write_atomic;
@@ -116,7 +117,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
         return Err(no_inputs(&cfg.paths, &cfg.out));
     }
     // Before any work: recover an interrupted earlier run and refuse an --out with foreign files.
-    let set = OutputSet::prepare(&cfg.out)?;
+    let set = OutputSet::prepare_as(&cfg.out, &format!("汇总 {year}"))?;
     let mut outcomes = common::read_all(&files, schema, &pool, cfg.progress);
     t.done("read");
 
@@ -380,7 +381,7 @@ impl Outputs<'_> {
                     FileState::Copy
                 } else if o.submission.is_none() {
                     FileState::Unreadable
-                } else if o.diagnostics.iter().any(|d| d.code == "S10") {
+                } else if o.diagnostics.iter().any(|d| d.code == Code::S10) {
                     FileState::Duplicate
                 } else if unit.is_none() {
                     FileState::Unregistered
@@ -474,7 +475,13 @@ fn write_feedback(
     let todo: Vec<(&FileOutcome, Vec<Diagnostic>)> = outcomes
         .iter()
         .map(|o| {
-            let todo = o.diagnostics.iter().filter(|d| d.needs_action()).cloned();
+            // The program's own failures (X01) and entries of the county's folder that are not
+            // files (S12) are nothing the unit can act on.
+            let todo = o
+                .diagnostics
+                .iter()
+                .filter(|d| d.needs_action() && d.code != Code::X01 && d.code != Code::S12)
+                .cloned();
             (o, todo.collect::<Vec<_>>())
         })
         .filter(|(_, todo)| !todo.is_empty())

@@ -53,8 +53,7 @@ use std::path::{Path, PathBuf};
 
 use crate::{Error, Result};
 
-/// The marker and manifest file in every output folder the tool wrote.
-pub const MARKER: &str = ".huizong-output";
+pub use crate::io::MARKER;
 /// Present in a staging folder while it is written (and until its manifest is complete).
 const BUILDING: &str = ".huizong-building";
 /// The manifest's first line (format version).
@@ -70,12 +69,26 @@ pub struct OutputSet {
     staging: PathBuf,
     old: PathBuf,
     committed: bool,
+    /// What the set is (`汇总 2024`, `模板 2024`), recorded in the manifest: a set of another
+    /// kind or year in `out` is refused, never replaced (last year's summary must survive a
+    /// run that names the same folder).
+    label: Option<String>,
 }
 
 impl OutputSet {
     /// Repairs whatever an interrupted earlier command left beside `out`, checks that `out`
     /// holds only files the tool wrote, and creates a fresh staging folder to write into.
     pub fn prepare(out: &Path) -> Result<OutputSet> {
+        Self::prepare_labelled(out, None)
+    }
+
+    /// [`OutputSet::prepare`] for a set named `label`; an earlier set in `out` under another
+    /// label is refused.
+    pub fn prepare_as(out: &Path, label: &str) -> Result<OutputSet> {
+        Self::prepare_labelled(out, Some(label.to_string()))
+    }
+
+    fn prepare_labelled(out: &Path, label: Option<String>) -> Result<OutputSet> {
         let out = resolve(out)?;
         let parent = out.parent().map(Path::to_path_buf).unwrap_or_default();
         let name = out
@@ -87,9 +100,11 @@ impl OutputSet {
             old: parent.join(format!(".{name}.huizong-old")),
             out,
             committed: false,
+            label,
         };
         set.recover()?;
         set.refuse_foreign()?;
+        set.refuse_other_set()?;
         if std::fs::symlink_metadata(&set.staging).is_ok() {
             return Err(Error::Other(format!(
                 "上次运行留下的 {} 中还有不是 huizong 写出的文件（见上面的提示），请处理后重试",
@@ -108,9 +123,18 @@ impl OutputSet {
         &self.staging
     }
 
-    /// The output folder the set goes to.
-    pub fn target(&self) -> &Path {
-        &self.out
+    /// Refuses when `out` holds an earlier set under another label.
+    fn refuse_other_set(&self) -> Result<()> {
+        let (Some(want), Some(have)) = (&self.label, read_label(&self.out)) else {
+            return Ok(());
+        };
+        if *want == have {
+            return Ok(());
+        }
+        Err(Error::Usage(format!(
+            "{} 中是 huizong 此前写出的「{have}」，本次要写「{want}」；为免覆盖，请另指定一个输出文件夹（例如每个年度一个），或先把它移走",
+            self.out.display()
+        )))
     }
 
     /// Writes the manifest and swaps the staging folder in for `out`, then discards the
@@ -122,6 +146,9 @@ impl OutputSet {
         let mut manifest = format!("{MANIFEST_HEADER}\n");
         manifest
             .push_str("# 本文件夹由 huizong 写出，下次运行会整体替换；请不要在此存放其他文件。\n");
+        if let Some(label) = &self.label {
+            manifest.push_str(&format!("{LABEL_PREFIX}{label}\n"));
+        }
         for f in files.iter().filter(|f| !f.dir && f.rel != BUILDING) {
             manifest.push_str(&format!("{}\t{}\n", f.size, f.rel));
         }
@@ -326,6 +353,17 @@ fn list(root: &Path) -> Result<Vec<Entry>> {
     }
     out.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok(out)
+}
+
+/// The label line of a manifest (`#set 汇总 2024`); a comment to older readers.
+const LABEL_PREFIX: &str = "#set ";
+
+/// The label of the set in `dir`, when its manifest has one.
+fn read_label(dir: &Path) -> Option<String> {
+    let text = std::fs::read(dir.join(MARKER)).ok()?;
+    String::from_utf8_lossy(&text)
+        .lines()
+        .find_map(|l| l.strip_prefix(LABEL_PREFIX).map(str::to_string))
 }
 
 /// The files a folder's manifest lists, with their sizes; `None` when it has no manifest.

@@ -303,6 +303,15 @@ impl Checker<'_> {
                 format!("{code} 不是程序内置的检查，不能覆盖；表达式规则请写在 [[rules]] 中"),
             ));
         };
+        if !matches!(code.prefix(), b'V' | b'N') {
+            return Err(src.error_span(
+                &o.code.span(),
+                format!(
+                    "{code}（{}）是文件结构、异常提示或程序自身的代码，严重程度由程序决定，不能覆盖；只能覆盖 V 和 N 开头的检查",
+                    info.title
+                ),
+            ));
+        }
         if let Some(m) = &o.message {
             if info.template.is_none() {
                 return Err(src.error_span(

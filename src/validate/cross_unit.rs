@@ -5,11 +5,12 @@
 //! |---|---|---|---|
 //! | V50 | Σ FY08 of townships and departments (被申请复议) | 县本级 FY03 (受理) | they differ by more than 10 % of the county figure and more than 2 |
 //! | V51 | Σ FY09 of townships and departments (被纠错) | 县本级 FY06C..FY06G (变更、撤销、确认违法、责令履行、确认无效) | as V50 |
-//! | V52 | Σ YS01 of every unit (新收应诉) | the court's YS08 (受理一审行政案件) | one is at least twice the other and they differ by more than 5 |
+//! | V52 | Σ YS01 of every unit (新收应诉) | the court's YS08 (受理一审行政案件) | one is at least twice the other and they differ by 5 or more |
 //!
 //! The units' side adds every readable submission of an identified unit of the right kind
 //! (held-back ones too: an error elsewhere in a workbook does not make its FY08 wrong), except
-//! files that conflict with another file of the same unit (S10). When some units that should
+//! files that conflict with another file of the same unit (S10) and files of another year or an
+//! unknown unit (V04). When some units that should
 //! report the indicator gave no number (missing, unreadable, blank), the sum can only be too
 //! small: a shortfall is then not flagged, an excess still is, and the message says how many
 //! units are not in the sum. The finding sits at the county-side cell, in that unit's file; the
@@ -76,14 +77,14 @@ fn about_equal_fails(sum: f64, total: f64) -> bool {
     gap > 2.0 && gap > 0.1 * total
 }
 
-/// One at least twice the other, and more than 5 apart.
+/// One at least twice the other, and at least 5 apart.
 fn far_apart(sum: f64, total: f64) -> bool {
     let (lo, hi) = if sum < total {
         (sum, total)
     } else {
         (total, sum)
     };
-    hi - lo > 5.0 && hi >= 2.0 * lo
+    hi - lo >= 5.0 && hi >= 2.0 * lo
 }
 
 /// A submission the cross-unit checks may use, with its unit's kind.
@@ -106,7 +107,13 @@ pub fn check(
         let units: Vec<(usize, Unit)> = outcomes
             .iter()
             .enumerate()
-            .filter(|(_, o)| !o.diagnostics.iter().any(|d| d.code == Code::S10))
+            .filter(|(_, o)| {
+                // a conflicting file, or one of another year or an unknown unit (V04), speaks
+                // for nobody in this year's sums
+                !o.diagnostics
+                    .iter()
+                    .any(|d| d.code == Code::S10 || d.code == Code::V04)
+            })
             .filter_map(|(i, o)| {
                 let sub = o.submission.as_ref()?;
                 let code = sub.cover.unit_code.as_deref()?;
@@ -254,5 +261,6 @@ mod tests {
         assert!(!far_apart(40.0, 64.0));
         assert!(far_apart(30.0, 64.0));
         assert!(!far_apart(1.0, 4.0)); // twice, but only 3 apart
+        assert!(far_apart(5.0, 10.0)); // twice and 5 apart: "5件以上" includes 5
     }
 }
