@@ -56,12 +56,17 @@ pub struct TemplateArgs {
     /// 单位名册（units.csv）
     #[arg(long, value_name = "文件")]
     pub registry: PathBuf,
-    /// 上年数据（上年报表文件夹或 history.csv），用于预填“上年数”
+    /// 上年数据（上年报表文件夹或 history.csv），用于预填“上年数”；须为 --year 的上一年度，否则不生成（退出码 2）
     #[arg(long, value_name = "路径")]
     pub prior: Option<PathBuf>,
-    /// 输出文件夹
+    /// 输出文件夹；须是新的或空的文件夹，不是空的则不生成（退出码 2），除非加 --force
     #[arg(long, value_name = "文件夹")]
     pub out: PathBuf,
+    /// 输出文件夹不是空的时，用新模板替换 huizong 上次在其中写出的文件。
+    /// 只替换本工具写出的文件：其中有别的文件（或写出后被改动过的文件）时照样不生成，什么也不删除。
+    /// 例：huizong template --year 2025 --registry units.csv --out 模板/ --force
+    #[arg(long, verbatim_doc_comment)]
+    pub force: bool,
     #[command(flatten)]
     pub schema: SchemaArg,
 }
@@ -101,17 +106,20 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// 报表文件或文件夹（文件夹递归查找 .xlsx/.xlsm/.xls/.ods）
-    #[arg(required = true, value_name = "路径")]
+    /// 报表文件或文件夹（文件夹递归查找 .xlsx/.xlsm/.xls/.ods）。
+    /// 只给单个文件（如 huizong check 收表/甲镇.xlsx）时不列出未报单位（S11），给出文件夹时才列出
+    #[arg(required = true, value_name = "路径", verbatim_doc_comment)]
     pub paths: Vec<PathBuf>,
-    /// 统计年度（缺省取封面上的年度）
-    #[arg(long)]
+    /// 统计年度（缺省取封面上最多的年度）。没有一份可读报表的封面是这个年度时不校验（退出码 2），
+    /// 并列出报表上的年度；个别报表年度不符时照常校验，报 V04
+    #[arg(long, verbatim_doc_comment)]
     pub year: Option<i32>,
     /// 单位名册：核对单位代码、类型，并列出未报单位
     #[arg(long, value_name = "文件")]
     pub registry: Option<PathBuf>,
-    /// 上年数据（上年报表文件夹或 history.csv）：启用跨期规则和逐单位异常检查
-    #[arg(long, value_name = "路径")]
+    /// 上年数据（上年报表文件夹或 history.csv）：启用跨期规则和逐单位异常检查。
+    /// 须为上一年度：文件夹看封面上最多的年度，history.csv 须含上一年度，否则不校验（退出码 2）
+    #[arg(long, value_name = "路径", verbatim_doc_comment)]
     pub prior: Option<PathBuf>,
     /// 输出格式
     #[arg(long, value_enum, default_value_t = Format::Concise)]
@@ -125,14 +133,17 @@ pub struct RunArgs {
     /// 本年报表文件或文件夹
     #[arg(required = true, value_name = "路径")]
     pub paths: Vec<PathBuf>,
-    /// 统计年度
-    #[arg(long)]
+    /// 统计年度。没有一份可读报表的封面是这个年度时不汇总、不写出任何文件（退出码 2），
+    /// 并列出报表上的年度；个别报表年度不符时照常汇总，这些报表报 V04 并退回
+    #[arg(long, verbatim_doc_comment)]
     pub year: i32,
     /// 单位名册（缺省：报表所在文件夹或其上级中的 units.csv）
     #[arg(long, value_name = "文件")]
     pub registry: Option<PathBuf>,
-    /// 上年数据：上年报表文件夹，或上次运行写出的 history.csv
-    #[arg(long, value_name = "路径")]
+    /// 上年数据：上年报表文件夹，或上次运行写出的 history.csv。
+    /// 须为 --year 的上一年度：文件夹看封面上最多的年度，history.csv 须含上一年度（可含多个年度），
+    /// 否则不汇总、不写出任何文件（退出码 2）
+    #[arg(long, value_name = "路径", verbatim_doc_comment)]
     pub prior: Option<PathBuf>,
     /// 输出文件夹
     #[arg(long, value_name = "文件夹")]

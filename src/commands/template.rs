@@ -28,8 +28,13 @@ pub fn run(args: &TemplateArgs) -> Result<Outcome> {
     };
     // The templates are one set, swapped in whole (see report::outset); the marker it leaves
     // also keeps a template folder inside the submissions folder from being read as returns.
-    let set =
-        crate::report::outset::OutputSet::prepare_as(&args.out, &format!("模板 {}", args.year))?;
+    // A non-empty --out is replaced only with --force (and then only the tool's own files), and
+    // never when it holds another kind or year of set.
+    let set = crate::report::outset::OutputSet::prepare_unless_filled(
+        &args.out,
+        args.force,
+        &format!("模板 {}", args.year),
+    )?;
     let mut prefilled = 0;
     for unit in &units {
         let mut fill = TemplateFill::default();

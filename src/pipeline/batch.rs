@@ -118,8 +118,8 @@ pub fn read_all(
     out
 }
 
-/// The statistical year of a batch when the user did not give one: the most common cover year.
-pub fn batch_year(outcomes: &[FileOutcome]) -> Option<i32> {
+/// How many readable workbooks carry each cover year.
+pub fn cover_years(outcomes: &[FileOutcome]) -> BTreeMap<i32, usize> {
     let mut count: BTreeMap<i32, usize> = BTreeMap::new();
     for y in outcomes
         .iter()
@@ -128,18 +128,59 @@ pub fn batch_year(outcomes: &[FileOutcome]) -> Option<i32> {
         *count.entry(y).or_default() += 1;
     }
     count
-        .into_iter()
-        .max_by_key(|(y, n)| (*n, -*y))
-        .map(|(y, _)| y)
 }
 
-/// Validates every file and the batch. Returns the batch-level findings (missing units).
+/// The cover years by how many workbooks carry them, most first (ties: the earlier year).
+fn by_count(years: &BTreeMap<i32, usize>) -> Vec<(i32, usize)> {
+    let mut v: Vec<(i32, usize)> = years.iter().map(|(y, n)| (*y, *n)).collect();
+    v.sort_by_key(|(y, n)| (std::cmp::Reverse(*n), *y));
+    v
+}
+
+/// "2023 年 44 份、2022 年 2 份".
+fn show_years(years: &BTreeMap<i32, usize>) -> String {
+    let shown: Vec<String> = by_count(years)
+        .iter()
+        .map(|(y, n)| format!("{y} 年 {n} 份"))
+        .collect();
+    shown.join("、")
+}
+
+/// The statistical year of a batch when the user did not give one: the most common cover year.
+pub fn batch_year(outcomes: &[FileOutcome]) -> Option<i32> {
+    by_count(&cover_years(outcomes)).first().map(|(y, _)| *y)
+}
+
+/// Refuses a `--year` that no readable workbook of the batch carries on its cover, naming the
+/// years they do carry (a wrong `--year` would otherwise hold back every file with V04). A batch
+/// where only some units typed another year passes: those files get V04 as usual. A batch with
+/// no readable cover year at all passes too (each file's own findings say why).
+pub fn check_year(outcomes: &[FileOutcome], year: i32) -> Result<()> {
+    let years = cover_years(outcomes);
+    if years.is_empty() || years.contains_key(&year) {
+        return Ok(());
+    }
+    let total: usize = years.values().sum();
+    let likely = by_count(&years).first().map_or(year, |(y, _)| *y);
+    Err(Error::Usage(format!(
+        "--year {year} 与报表不符：{total} 份可读报表的封面上没有一份是 {year} 年度，\
+         它们的统计年度为：{}。请核对统计年度（是否应为 --year {likely}）；\
+         本次未做处理，没有写出任何文件。只有没有一份报表是 --year 的年度时才这样停下，\
+         个别单位填错年度时照常进行，这些报表报 V04",
+        show_years(&years)
+    )))
+}
+
+/// Validates every file and the batch. Returns the batch-level findings: the registry units
+/// that sent nothing (S11), only when `whole_batch` says the inputs are the whole batch (a folder),
+/// not a few single files checked on their own.
 pub fn validate_all(
     outcomes: &mut [FileOutcome],
     schema: &Schema,
     registry: Option<&LoadedRegistry>,
     year: Option<i32>,
     prior: &BTreeMap<String, PriorValues>,
+    whole_batch: bool,
     pool: &rayon::ThreadPool,
 ) -> Vec<Diagnostic> {
     let reg = registry.map(|r| &r.registry);
@@ -155,6 +196,9 @@ pub fn validate_all(
     });
     let display = registry.map_or("", |r| r.display.as_str());
     let mut batch = validate::check_batch(outcomes, reg, year, display);
+    if !whole_batch {
+        batch.retain(|d| d.code != crate::codes::Code::S11);
+    }
     validate::cross_unit::check(outcomes, schema, reg, year);
     crate::diagnostic::sort(&mut batch);
     batch
@@ -254,20 +298,23 @@ pub fn load_prior(
     year: i32,
     pool: &rayon::ThreadPool,
 ) -> Result<Vec<Record>> {
+    let prior_year = year - 1;
     if path.is_file() && !is_workbook(path) {
         let records = history::read(path)?;
+        check_history_years(&records, path, year)?;
         check_prior_bounds(&records, schema, path, year)?;
         return Ok(records);
     }
     let files = inputs(&[path.to_path_buf()], registry)?;
     let mut outcomes = read_all(&files, schema, pool, false);
-    let prior_year = year - 1;
+    check_prior_year(&outcomes, path, year)?;
     validate_all(
         &mut outcomes,
         schema,
         registry,
         Some(prior_year),
         &BTreeMap::new(),
+        false,
         pool,
     );
     let reg = registry.map(|r| &r.registry);
@@ -276,6 +323,59 @@ pub fn load_prior(
     // not one by one on this thread.
     pool.install(|| outcomes.into_par_iter().for_each(drop));
     Ok(records)
+}
+
+/// Refuses a prior folder whose workbooks are not last year's: its most common cover year must
+/// be `year - 1` (this year's folder given as `--prior` used to be read, held back as V04 file
+/// by file, and give no year-on-year change without a word).
+fn check_prior_year(outcomes: &[FileOutcome], path: &Path, year: i32) -> Result<()> {
+    let years = cover_years(outcomes);
+    let prior_year = year - 1;
+    let Some(&(found, _)) = by_count(&years).first() else {
+        return Err(Error::Usage(format!(
+            "--prior {} 中没有可读的报表（或报表封面上都没有统计年度），无法作为 {prior_year} 年度的上年数据。\
+             请让 --prior 指向 {prior_year} 年度的报表文件夹或上次运行写出的 history.csv；\
+             本次未做处理，没有写出任何文件",
+            path.display()
+        )));
+    };
+    if found == prior_year {
+        return Ok(());
+    }
+    let hint = if found == year {
+        "，看起来是本年的报表文件夹"
+    } else {
+        ""
+    };
+    Err(Error::Usage(format!(
+        "--prior {} 中是 {found} 年度的报表（封面上的统计年度：{}）{hint}；本次是 {year} 年度，\
+         上年数据应为 {prior_year} 年度。请让 --prior 指向 {prior_year} 年度的报表文件夹\
+         或上次运行写出的 history.csv；本次未做处理，没有写出任何文件",
+        path.display(),
+        show_years(&years)
+    )))
+}
+
+/// Refuses a history file without `year - 1`: one that holds several years is fine when last
+/// year is among them (every run writes the years it read plus its own).
+fn check_history_years(records: &[Record], path: &Path, year: i32) -> Result<()> {
+    let prior_year = year - 1;
+    let years: std::collections::BTreeSet<i32> = records.iter().map(|r| r.year).collect();
+    if years.contains(&prior_year) {
+        return Ok(());
+    }
+    let held = if years.is_empty() {
+        "没有任何年度的数据".to_string()
+    } else {
+        let shown: Vec<String> = years.iter().map(|y| format!("{y} 年")).collect();
+        format!("只有 {}的数据", shown.join("、"))
+    };
+    Err(Error::Usage(format!(
+        "--prior {}：历史数据文件中{held}，没有 {prior_year} 年度（本次 {year} 年度的上年）。\
+         请使用 {prior_year} 年度汇总时写出的 history.csv，或改用 {prior_year} 年度的报表文件夹；\
+         本次未做处理，没有写出任何文件",
+        path.display()
+    )))
 }
 
 /// Last year's values from a history file get the same plausibility bounds as this year's

@@ -18,10 +18,14 @@ use crate::Result;
 pub struct CheckConfig {
     pub schema: Schema,
     pub registry: Option<LoadedRegistry>,
+    /// Files and folders; registry units that sent nothing (S11) are listed only when one of
+    /// them is a folder.
     pub paths: Vec<PathBuf>,
-    /// `None`: the most common year on the covers.
+    /// `None`: the most common year on the covers. A given year that no readable workbook
+    /// carries stops the check (exit 2).
     pub year: Option<i32>,
-    /// Last year's folder or `history.csv`, for the cross-period rules and unit anomalies.
+    /// Last year's folder or `history.csv`, for the cross-period rules and unit anomalies; data
+    /// that is not of the year before stops the check (exit 2).
     pub prior: Option<PathBuf>,
     pub progress: bool,
 }
@@ -40,6 +44,9 @@ pub fn check(cfg: &CheckConfig) -> Result<CheckReport> {
     let pool = common::pool(None)?;
     let files = common::inputs(&cfg.paths, registry)?;
     let mut outcomes = common::read_all(&files, schema, &pool, cfg.progress);
+    if let Some(y) = cfg.year {
+        common::check_year(&outcomes, y)?;
+    }
     let year = cfg.year.or_else(|| common::batch_year(&outcomes));
     let reg = registry.map(|r| &r.registry);
     let prior = match (&cfg.prior, year) {
@@ -49,7 +56,18 @@ pub fn check(cfg: &CheckConfig) -> Result<CheckReport> {
         }
         _ => BTreeMap::new(),
     };
-    let batch = common::validate_all(&mut outcomes, schema, registry, year, &prior, &pool);
+    // Missing units (S11) only when a whole folder is checked: a few resubmitted files checked
+    // on their own are not the batch, and every other unit would be listed as not sent.
+    let whole_batch = cfg.paths.iter().any(|p| p.is_dir());
+    let batch = common::validate_all(
+        &mut outcomes,
+        schema,
+        registry,
+        year,
+        &prior,
+        whole_batch,
+        &pool,
+    );
     let mut all: Vec<Diagnostic> = outcomes
         .iter()
         .flat_map(|o| o.diagnostics.clone())

@@ -120,6 +120,9 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     let set = OutputSet::prepare_as(&cfg.out, &format!("汇总 {year}"))?;
     let mut outcomes = common::read_all(&files, schema, &pool, cfg.progress);
     t.done("read");
+    // A --year none of the workbooks carries, or a --prior that is not last year's, stops the
+    // run here: `set` is dropped unfinished, so nothing is written and `out` stays as it was.
+    common::check_year(&outcomes, year)?;
 
     let prior_records = match &cfg.prior {
         Some(p) => common::load_prior(p, schema, Some(registry), year, &pool)?,
@@ -134,6 +137,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
         Some(registry),
         Some(year),
         &prior_by_unit,
+        true,
         &pool,
     );
     drop(prior_by_unit);

@@ -79,16 +79,23 @@ impl OutputSet {
     /// Repairs whatever an interrupted earlier command left beside `out`, checks that `out`
     /// holds only files the tool wrote, and creates a fresh staging folder to write into.
     pub fn prepare(out: &Path) -> Result<OutputSet> {
-        Self::prepare_labelled(out, None)
+        Self::prepare_with(out, true, None)
     }
 
     /// [`OutputSet::prepare`] for a set named `label`; an earlier set in `out` under another
     /// label is refused.
     pub fn prepare_as(out: &Path, label: &str) -> Result<OutputSet> {
-        Self::prepare_labelled(out, Some(label.to_string()))
+        Self::prepare_with(out, true, Some(label.to_string()))
     }
 
-    fn prepare_labelled(out: &Path, label: Option<String>) -> Result<OutputSet> {
+    /// [`OutputSet::prepare_as`] for a command that does not replace an earlier set unasked
+    /// (`template`): a non-empty `out` is refused unless `force`. Files the tool did not write
+    /// are refused either way, so `force` only ever replaces the tool's own files.
+    pub fn prepare_unless_filled(out: &Path, force: bool, label: &str) -> Result<OutputSet> {
+        Self::prepare_with(out, force, Some(label.to_string()))
+    }
+
+    fn prepare_with(out: &Path, replace: bool, label: Option<String>) -> Result<OutputSet> {
         let out = resolve(out)?;
         let parent = out.parent().map(Path::to_path_buf).unwrap_or_default();
         let name = out
@@ -105,6 +112,9 @@ impl OutputSet {
         set.recover()?;
         set.refuse_foreign()?;
         set.refuse_other_set()?;
+        if !replace {
+            set.refuse_filled()?;
+        }
         if std::fs::symlink_metadata(&set.staging).is_ok() {
             return Err(Error::Other(format!(
                 "上次运行留下的 {} 中还有不是 huizong 写出的文件（见上面的提示），请处理后重试",
@@ -201,6 +211,35 @@ impl OutputSet {
             warn_all(discard(&self.old, &self.out)?);
         }
         Ok(())
+    }
+
+    /// Refuses an `out` that holds anything (after [`Self::refuse_foreign`]: only the tool's
+    /// files), for a command that replaces a set only with `--force`.
+    fn refuse_filled(&self) -> Result<()> {
+        if !self.out.is_dir() || !has_entries(&self.out) {
+            return Ok(());
+        }
+        let files: Vec<String> = list(&self.out)?
+            .into_iter()
+            .filter(|e| !e.dir && e.rel != MARKER)
+            .map(|e| e.rel)
+            .collect();
+        let shown: Vec<&str> = files.iter().take(3).map(String::as_str).collect();
+        let what = if files.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "：已有 huizong 上次写出的 {} 个文件（{} 等）",
+                files.len(),
+                shown.join("、")
+            )
+        };
+        Err(Error::Usage(format!(
+            "输出文件夹 {} 不是空的{what}。为免覆盖，本次没有写出任何文件，原有内容保持不变。\
+             如要用这次的结果替换它们，请加 --force（只替换 huizong 写出的文件，\
+             其他文件不会被删除或覆盖）；或用 --out 另选一个新的或空的文件夹",
+            self.out.display()
+        )))
     }
 
     /// Refuses an `out` that holds files the tool did not write, or has changed since.
