@@ -121,7 +121,7 @@ pub fn read_submission(
         Some(sheet) => read_cover(sheet, schema, file, &mut diags),
         None => {
             diags.push(Diagnostic::new(
-                "S03",
+                Code::S03,
                 Severity::Error,
                 Location::file(file),
                 "找不到封面（工作表“封面”或含“单位代码”的工作表）",
@@ -142,7 +142,7 @@ pub fn read_submission(
         .collect();
     if data.is_empty() {
         diags.push(Diagnostic::new(
-            "S04",
+            Code::S04,
             Severity::Error,
             Location::file(file),
             "找不到统计表：没有工作表含有“代码”和“本年数”表头",
@@ -235,7 +235,7 @@ fn cover_missing(
         },
     };
     Diagnostic::new(
-        "S03",
+        Code::S03,
         severity,
         location,
         format!("{what}“{}”", field.label()),
@@ -253,13 +253,29 @@ fn set_field(
 ) {
     let text = raw.text();
     match field {
-        CoverField::UnitCode => cover.unit_code = Some(text),
+        CoverField::UnitCode => match raw {
+            Raw::Number(v) if !exact_integer(*v) => diags.push(Diagnostic::new(
+                Code::S03,
+                Severity::Error,
+                Location::cell(file, &sheet.name, pos),
+                format!(
+                    "封面单位代码以数字形式保存为“{text}”，{}，读取的代码可能与填写的不同；\
+                     请将该单元格格式设为“文本”后重新输入单位代码",
+                    if v.fract() == 0.0 {
+                        "位数过多，Excel 只保存前 15 位有效数字"
+                    } else {
+                        "不是整数"
+                    }
+                ),
+            )),
+            _ => cover.unit_code = Some(text),
+        },
         CoverField::UnitName => cover.unit_name = Some(text),
         CoverField::UnitKind => cover.unit_kind = Some(text),
         CoverField::Year => match parse_year(raw) {
             Some(y) => cover.year = Some(y),
             None => diags.push(Diagnostic::new(
-                "S03",
+                Code::S03,
                 Severity::Error,
                 Location::cell(file, &sheet.name, pos),
                 format!("封面统计年度“{text}”无法识别，应填写四位年份"),
@@ -271,6 +287,13 @@ fn set_field(
         CoverField::Head => cover.head = Some(text),
         CoverField::TemplateVersion => cover.template_version = Some(text),
     }
+}
+
+/// Whether a number read from a cell is an integer that f64 holds exactly (|v| ≤ 2^53), so that
+/// its digits are the ones typed.
+fn exact_integer(v: f64) -> bool {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    v.is_finite() && v.fract() == 0.0 && v.abs() <= EXACT
 }
 
 fn parse_year(raw: &Raw) -> Option<i32> {
@@ -322,7 +345,7 @@ fn check_version(cover: &Cover, schema: &Schema, file: &str, diags: &mut Vec<Dia
         return;
     }
     diags.push(Diagnostic::new(
-        "S05",
+        Code::S05,
         Severity::Warning,
         cover_location(cover, CoverField::TemplateVersion, file),
         format!(
@@ -346,7 +369,7 @@ fn check_cutoff(cover: &Cover, schema: &Schema, file: &str, diags: &mut Vec<Diag
     }
     let want = expected.unwrap_or_else(|| "当年 12 月 31 日".to_owned());
     diags.push(Diagnostic::new(
-        "V05",
+        Code::V05,
         schema.severity(Code::V05),
         cover_location(cover, CoverField::CutoffDate, file),
         format!("统计截止日期为“{date}”，应为 {want}"),
@@ -482,7 +505,7 @@ fn read_all_rows(
                 let (sheet, cols) = data[dup.sheet];
                 diags.push(
                     Diagnostic::new(
-                        "S07",
+                        Code::S07,
                         Severity::Error,
                         Location::cell(file, &sheet.name, Pos::new(dup.row, cols.code)),
                         message,
@@ -550,7 +573,7 @@ fn read_value_row(
     if let Some(w) = format_warning(sheet, pos, ind.value_type, &n.value) {
         diags.push(
             Diagnostic::new(
-                "N03",
+                Code::N03,
                 schema.severity(Code::N03),
                 at(),
                 format!("{}（{}）：{w}", ind.code, ind.name),
@@ -559,10 +582,10 @@ fn read_value_row(
         );
     }
     for issue in n.issues {
-        let severity = if issue.code == "N01" {
+        let severity = if issue.code == Code::N01 {
             Severity::Info
         } else {
-            schema.severity(issue.code.into())
+            schema.severity(issue.code)
         };
         diags.push(
             Diagnostic::new(
@@ -746,7 +769,7 @@ fn suggest_unknown(
             ),
         };
         diags.push(Diagnostic::new(
-            "S08",
+            Code::S08,
             Severity::Warning,
             Location::cell(file, &sheet.name, pos),
             message,
@@ -833,7 +856,8 @@ fn check_missing(
             }
         };
         diags.push(
-            Diagnostic::new("S06", Severity::Error, location, message).with_indicator(&ind.code),
+            Diagnostic::new(Code::S06, Severity::Error, location, message)
+                .with_indicator(&ind.code),
         );
     }
 }

@@ -33,13 +33,14 @@
 //! number is an error at its cell in both and never reaches a total.
 
 use super::grid::{Cell, Raw};
+use crate::codes::Code;
 use crate::ingest::Value;
 use crate::schema::ValueType;
 
 /// A finding about one cell, before it is given its location and severity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Issue {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
 }
 
@@ -68,7 +69,7 @@ impl Normalised {
         }
     }
 
-    fn bad(code: &'static str, message: String) -> Self {
+    fn bad(code: Code, message: String) -> Self {
         Normalised {
             value: Value::Blank,
             approximate: false,
@@ -100,7 +101,7 @@ pub fn normalise(cell: Option<&Cell>, vt: ValueType, unit: &str, max: f64) -> No
     };
     if let (true, Some(f)) = (no_result, &cell.formula) {
         return Normalised::bad(
-            "V01",
+            Code::V01,
             format!(
                 "公式 ={} 没有计算结果，请在 Excel 中重新计算后保存",
                 clip(f)
@@ -111,7 +112,7 @@ pub fn normalise(cell: Option<&Cell>, vt: ValueType, unit: &str, max: f64) -> No
         Raw::Empty => Normalised::plain(Value::Blank),
         Raw::Number(v) => match vt {
             ValueType::YesNo => Normalised::bad(
-                "V01",
+                Code::V01,
                 format!("是/否指标填写了数字 {}，请填写“是”或“否”", fmt_num(*v)),
             ),
             _ => check_number(*v, vt, unit, max, &fmt_typed(*v)),
@@ -119,16 +120,16 @@ pub fn normalise(cell: Option<&Cell>, vt: ValueType, unit: &str, max: f64) -> No
         Raw::Bool(b) => match vt {
             ValueType::YesNo => Normalised::ok(if *b { 1.0 } else { 0.0 }),
             _ => Normalised::bad(
-                "V01",
+                Code::V01,
                 format!(
                     "填写了逻辑值 {}，此处应填写数值",
                     if *b { "TRUE" } else { "FALSE" }
                 ),
             ),
         },
-        Raw::Date(_) => Normalised::bad("V01", "填写了日期，此处应填写数值".to_owned()),
+        Raw::Date(_) => Normalised::bad(Code::V01, "填写了日期，此处应填写数值".to_owned()),
         Raw::Error(e) => Normalised::bad(
-            "V01",
+            Code::V01,
             format!("单元格为 Excel 错误值 {e}，请改正公式或直接填写数值"),
         ),
         Raw::Text(s) => normalise_text(s, vt, unit, max),
@@ -149,13 +150,13 @@ fn normalise_text(s: &str, vt: ValueType, unit: &str, max: f64) -> Normalised {
     }
     if EXCEL_ERRORS.contains(&t) {
         return Normalised::bad(
-            "V01",
+            Code::V01,
             format!("单元格为 Excel 错误值 {t}，请改正公式或直接填写数值"),
         );
     }
     if PLACEHOLDERS.contains(&t) {
         return Normalised::bad(
-            "V02",
+            Code::V02,
             format!("填写了占位符“{t}”，请填写实际数值；确无此项请填 0，不适用请填“不适用”"),
         );
     }
@@ -168,7 +169,7 @@ fn normalise_text(s: &str, vt: ValueType, unit: &str, max: f64) -> Normalised {
         out.issues.insert(
             0,
             Issue {
-                code: "N01",
+                code: Code::N01,
                 message: format!("已将全角数字转换为半角（“{}”）", clip(t)),
             },
         );
@@ -180,7 +181,7 @@ fn yes_no_text(t: &str) -> Normalised {
     match t {
         "是" | "Y" | "y" | "√" | "✓" | "✔" => Normalised::ok(1.0),
         "否" | "N" | "n" => Normalised::ok(0.0),
-        _ => Normalised::bad("V02", format!("应填写“是”或“否”，填写了“{}”", clip(t))),
+        _ => Normalised::bad(Code::V02, format!("应填写“是”或“否”，填写了“{}”", clip(t))),
     }
 }
 
@@ -223,7 +224,7 @@ fn parse_number_text(
         if let Some(rest) = s.strip_suffix(unit) {
             s = rest;
             issues.push(Issue {
-                code: "N01",
+                code: Code::N01,
                 message: format!("已去除计量单位“{unit}”（“{}”）", clip(original)),
             });
         }
@@ -236,7 +237,7 @@ fn parse_number_text(
     };
     if s.ends_with('%') {
         return Normalised::bad(
-            "V01",
+            Code::V01,
             format!(
                 "填写了百分比“{}”，此处应填写{}",
                 clip(original),
@@ -246,7 +247,7 @@ fn parse_number_text(
     }
     let Some(base) = parse_plain(s) else {
         return Normalised::bad(
-            "V02",
+            Code::V02,
             format!(
                 "填写了文字“{}”，此处应填写{}",
                 clip(original),
@@ -275,7 +276,7 @@ fn parse_number_text(
             )
         };
         issues.push(Issue {
-            code: "V03",
+            code: Code::V03,
             message,
         });
     }
@@ -337,7 +338,7 @@ const NOISE: f64 = 1e-6;
 /// the unit typed it, for the plausibility message.
 fn check_number(v: f64, vt: ValueType, unit: &str, max: f64, typed: &str) -> Normalised {
     if !v.is_finite() {
-        return Normalised::bad("V01", "数值无效（非数字或无穷大）".to_owned());
+        return Normalised::bad(Code::V01, "数值无效（非数字或无穷大）".to_owned());
     }
     // Noise first: `-2.8e-17` is a zero and `2.9999999999999996` a 3 before any check sees them.
     let v = match vt {
@@ -350,17 +351,20 @@ fn check_number(v: f64, vt: ValueType, unit: &str, max: f64, typed: &str) -> Nor
     // `-0.0` (rounded noise below zero) is zero; adding 0.0 turns it into +0.0.
     let v = v + 0.0;
     if v < 0.0 {
-        return Normalised::bad("V01", format!("填写了负数 {}，指标值不能为负", fmt_num(v)));
+        return Normalised::bad(
+            Code::V01,
+            format!("填写了负数 {}，指标值不能为负", fmt_num(v)),
+        );
     }
     if v > max && vt != ValueType::YesNo {
-        return Normalised::bad("N02", implausible(v, vt, unit, max, typed));
+        return Normalised::bad(Code::N02, implausible(v, vt, unit, max, typed));
     }
     match vt {
         ValueType::Count => {
             let r = v.round();
             if (v - r).abs() > NOISE {
                 return Normalised::bad(
-                    "V01",
+                    Code::V01,
                     format!("{}应为整数，填写了 {}", what(vt, unit), fmt_num(v)),
                 );
             }
@@ -370,7 +374,7 @@ fn check_number(v: f64, vt: ValueType, unit: &str, max: f64, typed: &str) -> Nor
             let r = (v * 100.0).round() / 100.0;
             if (v - r).abs() > NOISE {
                 return Normalised::bad(
-                    "V01",
+                    Code::V01,
                     format!(
                         "金额最多保留两位小数，填写了 {}（请核实是否按“{}”填报）",
                         fmt_num(v),
@@ -491,7 +495,7 @@ mod tests {
     }
 
     fn codes(n: &Normalised) -> Vec<&str> {
-        n.issues.iter().map(|i| i.code).collect()
+        n.issues.iter().map(|i| i.code.as_str()).collect()
     }
 
     #[test]
