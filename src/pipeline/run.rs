@@ -12,6 +12,7 @@ use super::batch::{self as common, LoadedRegistry};
 use super::Outcome;
 use crate::aggregate::{self, history, Coverage, Figures, Record, UnitRow};
 use crate::anomaly::{self, AnomalyInput, CountyTotal, Finding};
+use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ingest::FileOutcome;
 use crate::registry::Registry;
@@ -379,7 +380,7 @@ impl Outputs<'_> {
                     FileState::Copy
                 } else if o.submission.is_none() {
                     FileState::Unreadable
-                } else if o.diagnostics.iter().any(|d| d.code == "S10") {
+                } else if o.diagnostics.iter().any(|d| d.code == Code::S10) {
                     FileState::Duplicate
                 } else if unit.is_none() {
                     FileState::Unregistered
