@@ -90,6 +90,11 @@ pub struct Submission {
     pub values: BTreeMap<String, CellValue>,
     /// Indicator code → the unit's 说明 text (non-empty only).
     pub notes: BTreeMap<String, String>,
+    /// Rate code → the rate the unit typed itself in a row under a percentage rate's code
+    /// (RZF01), in percent ([`value::reported_rate`]). Not an indicator: never aggregated, only
+    /// compared with its counts (A04).
+    #[serde(default)]
+    pub rates: BTreeMap<String, CellValue>,
 }
 
 impl Submission {

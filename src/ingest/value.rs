@@ -185,6 +185,56 @@ fn yes_no_text(t: &str) -> Normalised {
     }
 }
 
+/// A rate the unit typed itself (a row under a rate code such as RZF01), in percent as
+/// [`crate::anomaly`]'s A04 compares it: a number as stored (`85.7`, or `0.857`, which A04 then
+/// reports as typed as a fraction), a percent-formatted number as Excel shows it (0.857 shown
+/// as 85.7% is 85.7), text `85.7%` / `85.7` / full-width `８５．７％` as written. Blank and
+/// 不适用 are no rate; anything else is `Blank` with V02. No bound or decimal check: whatever
+/// the number, A04 judges it against the counts.
+pub fn reported_rate(cell: Option<&Cell>, percent_format: bool) -> Normalised {
+    const HOW: &str = "请填写百分比（如 85.7%），或将此行删除由程序计算";
+    let Some(cell) = cell else {
+        return Normalised::plain(Value::Blank);
+    };
+    let finite = |v: f64| {
+        if v.is_finite() {
+            // 0.857 × 100 is 85.69999999999999: round away the binary noise.
+            Normalised::ok((v * 1e9).round() / 1e9)
+        } else {
+            Normalised::bad(Code::V02, format!("比率数值无效（非数字或无穷大）；{HOW}"))
+        }
+    };
+    match &cell.raw {
+        Raw::Empty => Normalised::plain(Value::Blank),
+        Raw::Number(v) if percent_format => finite(v * 100.0),
+        Raw::Number(v) => finite(*v),
+        Raw::Text(t) => {
+            let (half, _) = to_half_width(t.trim());
+            if half.is_empty() {
+                return Normalised::plain(Value::Blank);
+            }
+            if half == "不适用" {
+                return Normalised::plain(Value::NotApplicable);
+            }
+            let number = half.strip_suffix('%').unwrap_or(&half);
+            match parse_plain(number) {
+                Some(v) => finite(v),
+                None => Normalised::bad(
+                    Code::V02,
+                    format!("比率填写了“{}”，无法读取为数值；{HOW}", clip(t)),
+                ),
+            }
+        }
+        other => Normalised::bad(
+            Code::V02,
+            format!(
+                "比率单元格为“{}”，无法读取为数值；{HOW}",
+                clip(&other.text())
+            ),
+        ),
+    }
+}
+
 /// Full-width digits and signs to ASCII; spaces inside are dropped.
 fn to_half_width(t: &str) -> (String, bool) {
     let mut converted = false;
@@ -476,6 +526,45 @@ mod tests {
             "件",
             1e8,
         )
+    }
+
+    #[test]
+    fn reported_rates_as_typed_or_shown() {
+        let rate = |raw: Raw, pct: bool| {
+            let n = reported_rate(Some(&Cell { raw, formula: None }), pct);
+            (n.value, codes(&n).join(","))
+        };
+        let num = |v: f64| (Value::Number(v), String::new());
+        assert_eq!(rate(Raw::Number(85.7), false), num(85.7));
+        assert_eq!(rate(Raw::Number(0.857), false), num(0.857));
+        assert_eq!(rate(Raw::Number(0.857), true), num(85.7));
+        assert_eq!(rate(Raw::Text("85.7%".into()), false), num(85.7));
+        assert_eq!(rate(Raw::Text(" ８５．７％ ".into()), false), num(85.7));
+        assert_eq!(rate(Raw::Text("0.857".into()), false), num(0.857));
+        assert_eq!(
+            rate(Raw::Text("  ".into()), false),
+            (Value::Blank, String::new())
+        );
+        assert_eq!(
+            rate(Raw::Text("不适用".into()), false),
+            (Value::NotApplicable, String::new())
+        );
+        for bad in [
+            Raw::Text("约九成".into()),
+            Raw::Bool(true),
+            Raw::Number(f64::NAN),
+        ] {
+            assert_eq!(
+                rate(bad.clone(), false),
+                (Value::Blank, "V02".into()),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            reported_rate(None, true).value,
+            Value::Blank,
+            "no cell is no rate"
+        );
     }
 
     fn number(v: f64, vt: ValueType) -> Normalised {
