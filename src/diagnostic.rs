@@ -142,13 +142,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(
-        code: impl Into<Code>,
+        code: Code,
         severity: Severity,
         location: Location,
         message: impl Into<String>,
     ) -> Self {
         Diagnostic {
-            code: code.into(),
+            code,
             severity,
             location,
             message: message.into(),

@@ -1402,8 +1402,8 @@ fn rzf01(v: &BTreeMap<String, f64>, schema: &Schema) -> f64 {
 }
 
 const LIB_CASES: &[LibCase] = &[
-    // A rate the unit typed itself. No workbook can carry one (rate codes are no indicators,
-    // and the reader drops such a row without a finding): see `a04_from_a_workbook`.
+    // A rate the unit typed itself; the same from a workbook row under RZF01 is
+    // `a04_from_a_workbook`.
     LibCase {
         code: "A04",
         unit: "D02",
@@ -1470,30 +1470,124 @@ fn library_only_methods() {
     assert!(errs.is_empty(), "{}", errs.join("\n"));
 }
 
-#[test]
-#[ignore = "bug: A04 is unreachable from a workbook: rate codes are no indicators, and the reader drops a RZF01 row silently (no S08 either)"]
-fn a04_from_a_workbook() {
+/// D02's workbook with a row under the rate code RZF01 after ZF02, holding `typed` (a number
+/// when it parses as one, else text), checked with the prior year: the A04/S08/V02 findings.
+fn with_rzf01_row(typed: &str, extra_row: Option<&str>) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    rzf01_draft(typed, extra_row).write_into(dir.path());
+    let f = fixture();
+    check(dir.path(), Some(&f.file(YEAR - 1, &u("D02"))))
+        .iter()
+        .filter(|x| matches!(x.code.as_str(), "A04" | "S07" | "S08" | "V02"))
+        .map(Found::show)
+        .collect()
+}
+
+/// D02's draft with the RZF01 row of [`with_rzf01_row`].
+fn rzf01_draft(typed: &str, extra_row: Option<&str>) -> Draft {
     let mut d = Draft::new(&u("D02"));
-    let mut rate_row = d.writer.indicator("ZF02").expect("ZF02").clone();
-    rate_row.code = "RZF01".into();
-    rate_row.value_type = ValueType::Amount;
     let i = d
         .writer
         .indicators
         .iter()
         .position(|i| i.code == "ZF02")
         .expect("ZF02");
-    d.writer.indicators.insert(i + 1, rate_row);
-    d.set("RZF01", 50.0);
-    let dir = tempfile::tempdir().expect("temp dir");
-    d.write_into(dir.path());
-    let f = fixture();
-    let found = check(dir.path(), Some(&f.file(YEAR - 1, &u("D02"))));
-    assert!(
-        found.iter().any(|x| x.code == "A04"),
-        "{:#?}",
-        found.iter().map(Found::show).collect::<Vec<_>>()
+    let mut rate_row = d.writer.indicators[i].clone();
+    rate_row.code = "RZF01".into();
+    rate_row.value_type = ValueType::Amount;
+    d.writer.indicators.insert(i + 1, rate_row.clone());
+    match typed.parse::<f64>() {
+        Ok(v) => d.set("RZF01", v),
+        Err(_) => d.typed("RZF01", typed),
+    }
+    if let Some(code) = extra_row {
+        let mut other = rate_row;
+        other.code = code.into();
+        d.writer.indicators.insert(i + 2, other);
+        d.set(code, 1.0);
+    }
+    d
+}
+
+#[test]
+fn a04_from_a_workbook() {
+    let d = Draft::new(&u("D02"));
+    let file = d.file_name();
+    let rate = rzf01(&d.data.values, &fixture().schema);
+    let a04 = |cell: &str| format!("A04 {file}!统计表!{cell} unit={} indicator=RZF01", u("D02"));
+    // The rate row sits below ZF02 (row 32 of the template): its 本年数 is D33.
+    let hit = with_rzf01_row("50", None);
+    assert_eq!(hit, [a04("D33")], "rate {rate}");
+    // The near misses: the right rate as a number, as text with %, and a blank row.
+    for right in [format!("{rate}"), format!("{rate}%"), String::new()] {
+        assert_eq!(
+            with_rzf01_row(&right, None),
+            Vec::<String>::new(),
+            "{right:?}"
+        );
+    }
+    // Typed as a fraction: A04 (a warning that says so).
+    assert_eq!(
+        with_rzf01_row(&format!("{}", rate / 100.0), None),
+        [a04("D33")]
     );
+    // Text that is no number is V02 at the cell; an unknown code-like row is S08 at its code.
+    let d02 = u("D02");
+    assert_eq!(
+        with_rzf01_row("约九成", Some("ZF2X9")),
+        [
+            format!("V02 {file}!统计表!D33 unit={d02} indicator=RZF01"),
+            format!("S08 {file}!统计表!A34 unit={d02} indicator=-"),
+        ]
+    );
+}
+
+#[test]
+fn a04_from_a_workbook_in_run() {
+    let f = fixture();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("2024");
+    std::fs::create_dir(&input).expect("dir");
+    rzf01_draft("50", None).write_into(&input);
+    let out = dir.path().join("out");
+    let status = huizong()
+        .args(["run", "--year", "2024", "--quiet", "--registry"])
+        .arg(f.registry_path())
+        .arg(&input)
+        .arg("--prior")
+        .arg(f.root.join("2023"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run runs");
+    assert!(
+        matches!(status.status.code(), Some(0 | 1)),
+        "run failed: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let text = std::fs::read_to_string(out.join("figures_2024.json")).expect("figures");
+    let figures: Json = serde_json::from_str(&text).expect("json");
+    let a04: Vec<(&str, &str, &str)> = figures["anomalies"]
+        .as_array()
+        .expect("anomalies")
+        .iter()
+        .filter(|a| a["code"] == "A04")
+        .map(|a| {
+            let s = |k: &str| a[k].as_str().unwrap_or("-");
+            (s("unit"), s("indicator"), s("severity"))
+        })
+        .collect();
+    let d02 = u("D02");
+    assert_eq!(a04, [(d02.as_str(), "RZF01", "error")]);
+    // The typed rate is compared, never aggregated: the unit's figures hold indicators only.
+    let unit = figures["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|x| x["code"] == d02.as_str())
+        .expect("D02 row");
+    assert!(unit["values"].get("ZF02").is_some(), "{unit}");
+    assert!(unit["values"].get("RZF01").is_none(), "{unit}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ use std::io::Cursor;
 use std::path::Path;
 
 use huizong::aggregate::{Coverage, Figures, IndicatorFigure, RateFigure, UnitRow};
+use huizong::codes::Code;
 use huizong::diagnostic::{Diagnostic, Location, Pos, Severity};
 use huizong::registry::{Registry, Unit, UnitKind};
 use huizong::report::feedback::{build_feedback, feedback_file_name, SHEET_FEEDBACK};
@@ -281,10 +282,15 @@ fn figures() -> Figures {
     }
 }
 
+/// A finding code written as text (schema codes like V62 have no constant).
+fn code(text: &str) -> Code {
+    Code::parse(text).expect("a finding code")
+}
+
 fn findings() -> Vec<Diagnostic> {
     vec![
         Diagnostic::new(
-            "V62",
+            code("V62"),
             Severity::Warning,
             Location::cell("T01_城关镇_2024.xlsx", "统计表", Pos::new(6, 3)),
             "合法性审核件数少于印发件数，请核实",
@@ -292,7 +298,7 @@ fn findings() -> Vec<Diagnostic> {
         .with_unit("T01")
         .with_indicator("GF01"),
         Diagnostic::new(
-            "V25",
+            code("V25"),
             Severity::Error,
             Location::cell("T02_北关镇_2024.xlsx", "统计表", Pos::new(12, 3)),
             "受理、不予受理、其他处理件数之和(9)不等于收到申请件数(10)",
@@ -300,7 +306,7 @@ fn findings() -> Vec<Diagnostic> {
         .with_unit("T02")
         .with_indicator("FY02"),
         Diagnostic::new(
-            "A03",
+            code("A03"),
             Severity::Warning,
             Location::cell("D01_县财政局_2024.xlsx", "统计表", Pos::new(5, 3)),
             "与上年相同",
@@ -831,11 +837,17 @@ fn feedback_workbook_lists_what_to_fix() {
         .filter(|d| d.unit.as_deref() == Some("T01"))
         .collect();
     fnd.push(
-        Diagnostic::new("A03", Severity::Warning, t01_cell(5), "与上年完全相同").with_unit("T01"),
+        Diagnostic::new(
+            code("A03"),
+            Severity::Warning,
+            t01_cell(5),
+            "与上年完全相同",
+        )
+        .with_unit("T01"),
     );
     // A settled warning (explained) and a hint are not sent back.
     let mut explained = Diagnostic::new(
-        "V63",
+        code("V63"),
         Severity::Warning,
         t01_cell(7),
         "报送备案件数少于印发件数",
@@ -843,14 +855,19 @@ fn feedback_workbook_lists_what_to_fix() {
     explained.explanation = Some("本年新设机构，文件均已审核".into());
     fnd.push(explained);
     fnd.push(Diagnostic::new(
-        "I01",
+        code("I01"),
         Severity::Info,
         Location::file("T01.xlsx"),
         "提示",
     ));
     fnd.push(
-        Diagnostic::new("N02", Severity::Error, t01_cell(9), "“5000余”不是数字")
-            .with_indicator("GF01"),
+        Diagnostic::new(
+            code("N02"),
+            Severity::Error,
+            t01_cell(9),
+            "“5000余”不是数字",
+        )
+        .with_indicator("GF01"),
     );
     let t01 = fnd;
     let bytes = build_feedback("T01", "城关镇", 2024, Some("T01_城关镇_2024.xlsx"), &t01)

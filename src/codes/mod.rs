@@ -93,14 +93,6 @@ impl PartialEq<str> for Code {
     }
 }
 
-/// Transitional: the reader's rejections still name their code as text. Text that is not a code
-/// becomes X01 (our own mistake, shown as such) rather than a panic.
-impl From<&str> for Code {
-    fn from(text: &str) -> Code {
-        Code::parse(text).unwrap_or(Code::X01)
-    }
-}
-
 impl Serialize for Code {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())

@@ -22,6 +22,7 @@
 use std::borrow::Cow;
 
 use super::sniff::{Limits, Rejection};
+use crate::codes::Code;
 
 const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
 const FREESECT: u32 = 0xFFFF_FFFF;
@@ -50,7 +51,7 @@ pub fn guard<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Cow<'a, [u8]>, Reje
 
 fn broken() -> Rejection {
     Rejection::new(
-        "S01",
+        Code::S01,
         "工作簿内容已损坏（.xls 文件结构无法读取），请用 Excel 打开后另存为 .xlsx 重新报送",
     )
 }
@@ -284,7 +285,7 @@ fn check_records(stream: &[u8], limits: &Limits) -> Result<Vec<(usize, usize)>, 
             budget = budget.saturating_sub(r.data.len() + 4);
             if budget == 0 {
                 return Err(Rejection::new(
-                    "S09",
+                    Code::S09,
                     "xls 文件的工作表记录相互重叠，文件结构异常，拒绝读取",
                 ));
             }
@@ -357,7 +358,7 @@ fn check_records(stream: &[u8], limits: &Limits) -> Result<Vec<(usize, usize)>, 
 
 fn too_large(sheet: &str, what: String) -> Rejection {
     Rejection::new(
-        "S09",
+        Code::S09,
         format!("工作表“{sheet}”{what}，超过读取上限，拒绝读取"),
     )
 }

@@ -18,6 +18,7 @@ use std::io::Cursor;
 use super::locate::{is_data_sheet, is_ignorable, needs_loading};
 use super::sheetxml::{self, NumFmt};
 use super::sniff::{encrypted, Archive, Format, Limits, Rejection};
+use crate::codes::Code;
 
 /// A raw cell value, before normalisation.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,12 +130,12 @@ pub fn load<'a>(
 }
 
 fn corrupt(e: &dyn std::fmt::Display) -> Rejection {
-    Rejection::new("S01", format!("工作簿内容已损坏，无法读取（{e}）"))
+    Rejection::new(Code::S01, format!("工作簿内容已损坏，无法读取（{e}）"))
 }
 
 fn too_large(sheet: &str, what: String) -> Rejection {
     Rejection::new(
-        "S09",
+        Code::S09,
         format!("工作表“{sheet}”{what}，超过读取上限，拒绝读取"),
     )
 }
@@ -155,16 +156,81 @@ fn worksheet_names<'a, R: Reader<Cursor<&'a [u8]>>>(wb: &R) -> Vec<(String, bool
         .collect()
 }
 
+/// Most sheets a workbook may have (Excel's practical limit; the template has three). Each sheet
+/// is parsed on its own, so ten thousand `<sheet>` entries pointing at one part cost minutes.
+pub const MAX_SHEETS: usize = 255;
+
+/// The sheet list of `xl/workbook.xml` checked before calamine parses anything of a sheet: at
+/// most [`MAX_SHEETS`] sheets, no two pointing at the same part. Returns sheet name → part.
+fn check_sheet_list(zip: &mut Archive<'_>) -> Result<BTreeMap<String, String>, Rejection> {
+    let list = sheetxml::sheet_list(zip).unwrap_or_default();
+    if list.len() > MAX_SHEETS {
+        return Err(too_many_sheets(list.len()));
+    }
+    let mut parts: BTreeMap<String, String> = BTreeMap::new();
+    let mut owner: BTreeMap<String, &str> = BTreeMap::new();
+    for (name, part) in &list {
+        let Some(part) = part else { continue };
+        if let Some(first) = owner.insert(part.to_ascii_lowercase(), name) {
+            return Err(Rejection::new(
+                Code::S09,
+                format!("工作表“{first}”和“{name}”指向同一个部件 {part}，文件结构异常，拒绝读取"),
+            ));
+        }
+        parts.insert(name.clone(), part.clone());
+    }
+    Ok(parts)
+}
+
+fn too_many_sheets(n: usize) -> Rejection {
+    Rejection::new(
+        Code::S09,
+        format!("工作簿有 {n} 个工作表，超过上限 {MAX_SHEETS} 个，文件结构异常，拒绝读取"),
+    )
+}
+
+/// Refuses the sheet `name` (zip part `part`) when a cell reference in it does not fit in 32
+/// bits ([`sheetxml::oversized_reference`]), before calamine parses it. The part's size is
+/// bounded by the zip checks of [`super::sniff`].
+fn check_references(
+    zip: &mut Archive<'_>,
+    name: &str,
+    part: &str,
+    limits: &Limits,
+) -> Result<(), Rejection> {
+    let Some(xml) = sheetxml::read_part(zip, part, limits.max_unzipped_bytes) else {
+        return Ok(());
+    };
+    match sheetxml::oversized_reference(&xml) {
+        Some(r) => Err(Rejection::new(
+            Code::S09,
+            format!(
+                "工作表“{name}”中的单元格引用“{r}”超出工作表范围（行号或列号过大），\
+                 文件结构异常，拒绝读取"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn load_xlsx<'a>(
     bytes: &'a [u8],
-    zip: Option<Archive<'a>>,
+    mut zip: Option<Archive<'a>>,
     limits: &Limits,
 ) -> Result<(Vec<Sheet>, Option<Facts<'a>>), Rejection> {
+    let parts = match zip.as_mut() {
+        Some(z) => Some(check_sheet_list(z)?),
+        None => None,
+    };
     let mut wb: Xlsx<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| match e {
             calamine::XlsxError::Password => encrypted(),
             other => corrupt(&other),
         })?;
+    // The same bound on calamine's own reading of the list, should it differ from ours.
+    if wb.sheets_metadata().len() > MAX_SHEETS {
+        return Err(too_many_sheets(wb.sheets_metadata().len()));
+    }
     let mut sheets = Vec::new();
     let mut total = 0usize;
     // Classified style palette, taken from calamine once per workbook.
@@ -175,6 +241,9 @@ fn load_xlsx<'a>(
             hidden,
             ..Sheet::default()
         };
+        if let (Some(z), Some(part)) = (zip.as_mut(), parts.as_ref().and_then(|p| p.get(&name))) {
+            check_references(z, &name, part, limits)?;
+        }
         let mut reader = wb.worksheet_cells_reader(&name).map_err(|e| corrupt(&e))?;
         if palette.is_none() {
             palette = Some(
@@ -221,7 +290,7 @@ fn load_xlsx<'a>(
         let mut facts = Facts {
             zip,
             palette: palette.unwrap_or_default(),
-            parts: None,
+            parts,
         };
         facts.read_formats(&mut sheets);
         facts

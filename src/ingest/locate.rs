@@ -8,18 +8,21 @@
 //!   one found.
 //! - Data: every sheet with a row holding the headers 代码 and 本年数 (or 本年/本期数). Columns
 //!   are mapped by header label; every row below whose code cell (trimmed, upper-cased, full-width
-//!   folded) is an indicator code of the schema becomes a value.
+//!   folded) is an indicator code of the schema becomes a value. A row under a percentage rate's
+//!   code (RZF01) is the rate the unit typed itself ([`Submission::rates`], judged by A04 against
+//!   its counts); a row under a computed ratio's code (RZF03, 元/宗) and any other code-like text
+//!   (3–7 letters and digits) is S08 at its code cell.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::grid::{Raw, Sheet};
 use super::sheetxml::NumFmt;
-use super::value::{fmt_num, normalise};
+use super::value::{fmt_num, normalise, reported_rate};
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location, Pos, Severity};
 use crate::ingest::{CellValue, Cover, Submission, Value};
 use crate::registry::UnitKind;
-use crate::schema::{Schema, ValueType};
+use crate::schema::{Rate, Schema, ValueType};
 use crate::sheets::{CoverField, COVER_SHEET, GUIDE_SHEET};
 
 /// Labels accepted for the data columns besides the template's own.
@@ -84,13 +87,16 @@ pub fn norm_code(s: &str) -> String {
         .to_uppercase()
 }
 
-/// `[A-Z]{2}\d{2}[A-Z]?`: looks like an indicator code.
+/// Looks like a code (of an indicator, a rate or a mistyped one): 3–7 ASCII letters and
+/// digits, starting with a letter and holding a digit (`ZF06B`, `RZF01`, `ZF6`, `GF2024`), as
+/// [`norm_code`] leaves it (upper case). Headings (`一、`), labels and numbers are not.
 fn looks_like_code(s: &str) -> bool {
     let b = s.as_bytes();
-    (b.len() == 4 || b.len() == 5)
-        && b[..2].iter().all(u8::is_ascii_uppercase)
-        && b[2..4].iter().all(u8::is_ascii_digit)
-        && b[4..].iter().all(u8::is_ascii_uppercase)
+    (3..=7).contains(&b.len())
+        && b[0].is_ascii_uppercase()
+        && b.iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && b.iter().any(u8::is_ascii_digit)
 }
 
 /// Whether a worksheet needs loading at all, given every worksheet name of the workbook: the
@@ -121,7 +127,7 @@ pub fn read_submission(
         Some(sheet) => read_cover(sheet, schema, file, &mut diags),
         None => {
             diags.push(Diagnostic::new(
-                "S03",
+                Code::S03,
                 Severity::Error,
                 Location::file(file),
                 "找不到封面（工作表“封面”或含“单位代码”的工作表）",
@@ -133,6 +139,7 @@ pub fn read_submission(
         cover,
         values: BTreeMap::new(),
         notes: BTreeMap::new(),
+        rates: BTreeMap::new(),
     };
     let data: Vec<(&Sheet, Columns)> = sheets
         .iter()
@@ -142,7 +149,7 @@ pub fn read_submission(
         .collect();
     if data.is_empty() {
         diags.push(Diagnostic::new(
-            "S04",
+            Code::S04,
             Severity::Error,
             Location::file(file),
             "找不到统计表：没有工作表含有“代码”和“本年数”表头",
@@ -235,7 +242,7 @@ fn cover_missing(
         },
     };
     Diagnostic::new(
-        "S03",
+        Code::S03,
         severity,
         location,
         format!("{what}“{}”", field.label()),
@@ -253,13 +260,29 @@ fn set_field(
 ) {
     let text = raw.text();
     match field {
-        CoverField::UnitCode => cover.unit_code = Some(text),
+        CoverField::UnitCode => match raw {
+            Raw::Number(v) if !exact_integer(*v) => diags.push(Diagnostic::new(
+                Code::S03,
+                Severity::Error,
+                Location::cell(file, &sheet.name, pos),
+                format!(
+                    "封面单位代码以数字形式保存为“{text}”，{}，读取的代码可能与填写的不同；\
+                     请将该单元格格式设为“文本”后重新输入单位代码",
+                    if v.fract() == 0.0 {
+                        "位数过多，Excel 只保存前 15 位有效数字"
+                    } else {
+                        "不是整数"
+                    }
+                ),
+            )),
+            _ => cover.unit_code = Some(text),
+        },
         CoverField::UnitName => cover.unit_name = Some(text),
         CoverField::UnitKind => cover.unit_kind = Some(text),
         CoverField::Year => match parse_year(raw) {
             Some(y) => cover.year = Some(y),
             None => diags.push(Diagnostic::new(
-                "S03",
+                Code::S03,
                 Severity::Error,
                 Location::cell(file, &sheet.name, pos),
                 format!("封面统计年度“{text}”无法识别，应填写四位年份"),
@@ -271,6 +294,13 @@ fn set_field(
         CoverField::Head => cover.head = Some(text),
         CoverField::TemplateVersion => cover.template_version = Some(text),
     }
+}
+
+/// Whether a number read from a cell is an integer that f64 holds exactly (|v| ≤ 2^53), so that
+/// its digits are the ones typed.
+fn exact_integer(v: f64) -> bool {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    v.is_finite() && v.fract() == 0.0 && v.abs() <= EXACT
 }
 
 fn parse_year(raw: &Raw) -> Option<i32> {
@@ -322,7 +352,7 @@ fn check_version(cover: &Cover, schema: &Schema, file: &str, diags: &mut Vec<Dia
         return;
     }
     diags.push(Diagnostic::new(
-        "S05",
+        Code::S05,
         Severity::Warning,
         cover_location(cover, CoverField::TemplateVersion, file),
         format!(
@@ -346,7 +376,7 @@ fn check_cutoff(cover: &Cover, schema: &Schema, file: &str, diags: &mut Vec<Diag
     }
     let want = expected.unwrap_or_else(|| "当年 12 月 31 日".to_owned());
     diags.push(Diagnostic::new(
-        "V05",
+        Code::V05,
         schema.severity(Code::V05),
         cover_location(cover, CoverField::CutoffDate, file),
         format!("统计截止日期为“{date}”，应为 {want}"),
@@ -422,6 +452,7 @@ fn read_all_rows(
     // that order within a code). A flat vector: no allocation per code on the hot path.
     let mut found: Vec<(&crate::schema::Indicator, Found)> = Vec::new();
     let mut unknown: Vec<Unknown> = Vec::new();
+    let mut rates: Vec<(&Rate, Found)> = Vec::new();
     for (i, (sheet, cols)) in data.iter().enumerate() {
         for row in sheet.rows().into_iter().filter(|r| *r > cols.header_row) {
             let code = norm_code(&sheet.text(row, cols.code));
@@ -430,13 +461,20 @@ fn read_all_rows(
             }
             match schema.indicator(&code) {
                 Some(ind) => found.push((ind, Found { sheet: i, row })),
-                None => unknown.push(Unknown {
-                    sheet: i,
-                    row,
-                    code,
-                }),
+                None => match schema.rates.iter().find(|r| r.code == code) {
+                    Some(rate) => rates.push((rate, Found { sheet: i, row })),
+                    None => unknown.push(Unknown {
+                        sheet: i,
+                        row,
+                        code,
+                    }),
+                },
             }
         }
+    }
+    for (rate, f) in rates {
+        let (sheet, cols) = data[f.sheet];
+        read_rate_row(sheet, cols, f.row, rate, schema, file, sub, diags);
     }
     found.sort_by(|a, b| a.0.code.cmp(&b.0.code));
     let groups: Vec<&[(&crate::schema::Indicator, Found)]> =
@@ -482,7 +520,7 @@ fn read_all_rows(
                 let (sheet, cols) = data[dup.sheet];
                 diags.push(
                     Diagnostic::new(
-                        "S07",
+                        Code::S07,
                         Severity::Error,
                         Location::cell(file, &sheet.name, Pos::new(dup.row, cols.code)),
                         message,
@@ -496,6 +534,80 @@ fn read_all_rows(
         );
     }
     suggest_unknown(data, &unknown, schema, sub, file, diags)
+}
+
+/// Reads a row under a rate's code (RZF01): a percentage rate becomes the unit's reported rate
+/// ([`Submission::rates`]), which A04 compares with its counts; a second row of the same code is
+/// S07 (the first is used). A plain ratio (件均罚没金额, 元/宗) is computed only, so its row is an
+/// S08 that says so.
+#[allow(clippy::too_many_arguments)]
+fn read_rate_row(
+    sheet: &Sheet,
+    cols: Columns,
+    row: u32,
+    rate: &Rate,
+    schema: &Schema,
+    file: &str,
+    sub: &mut Submission,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let code = &rate.code;
+    let code_at = Location::cell(file, &sheet.name, Pos::new(row, cols.code));
+    if let Some(unit) = &rate.unit {
+        diags.push(
+            Diagnostic::new(
+                Code::S08,
+                Severity::Warning,
+                code_at,
+                format!(
+                    "代码“{code}”是程序按分子分母计算的{}（{unit}），不需要填报，该行未读取",
+                    rate.name
+                ),
+            )
+            .with_indicator(code),
+        );
+        return;
+    }
+    if let Some(first) = sub.rates.get(code) {
+        let used_at = Location::cell(file, &first.sheet, first.pos).render();
+        diags.push(
+            Diagnostic::new(
+                Code::S07,
+                Severity::Error,
+                code_at,
+                format!("代码 {code} 重复出现（第一次在 {used_at}），已采用第一次出现的行"),
+            )
+            .with_indicator(code),
+        );
+        return;
+    }
+    let pos = Pos::new(row, cols.current);
+    let percent = matches!(
+        sheet.formats.get(&(pos.row, pos.col)),
+        Some(NumFmt::Percent { .. })
+    );
+    let n = reported_rate(sheet.get(row, cols.current), percent);
+    for issue in n.issues {
+        diags.push(
+            Diagnostic::new(
+                issue.code,
+                schema.severity(issue.code),
+                Location::cell(file, &sheet.name, pos),
+                format!("{code}（{}）：{}", rate.name, issue.message),
+            )
+            .with_indicator(code),
+        );
+    }
+    sub.rates.insert(
+        code.clone(),
+        CellValue {
+            value: n.value,
+            sheet: sheet.name.clone(),
+            pos,
+            approximate: false,
+            prior_shown: None,
+        },
+    );
 }
 
 /// The S07 message for the duplicate at index `dup` of a code's rows, `chosen` being the one
@@ -550,7 +662,7 @@ fn read_value_row(
     if let Some(w) = format_warning(sheet, pos, ind.value_type, &n.value) {
         diags.push(
             Diagnostic::new(
-                "N03",
+                Code::N03,
                 schema.severity(Code::N03),
                 at(),
                 format!("{}（{}）：{w}", ind.code, ind.name),
@@ -559,10 +671,10 @@ fn read_value_row(
         );
     }
     for issue in n.issues {
-        let severity = if issue.code == "N01" {
+        let severity = if issue.code == Code::N01 {
             Severity::Info
         } else {
-            schema.severity(issue.code.into())
+            schema.severity(issue.code)
         };
         diags.push(
             Diagnostic::new(
@@ -746,7 +858,7 @@ fn suggest_unknown(
             ),
         };
         diags.push(Diagnostic::new(
-            "S08",
+            Code::S08,
             Severity::Warning,
             Location::cell(file, &sheet.name, pos),
             message,
@@ -833,7 +945,8 @@ fn check_missing(
             }
         };
         diags.push(
-            Diagnostic::new("S06", Severity::Error, location, message).with_indicator(&ind.code),
+            Diagnostic::new(Code::S06, Severity::Error, location, message)
+                .with_indicator(&ind.code),
         );
     }
 }
@@ -861,9 +974,14 @@ mod tests {
         assert_eq!(norm_label("单位 代码:"), "单位代码");
         assert_eq!(norm_header("本年数（件）"), "本年数");
         assert_eq!(norm_code(" ｆｙ０２ "), "FY02");
-        assert!(looks_like_code("ZF06B"));
-        assert!(!looks_like_code("Z06"));
-        assert!(!looks_like_code("一、"));
+        for code in ["ZF06B", "RZF01", "ZF6", "Z06", "GF2024A"] {
+            assert!(looks_like_code(code), "{code}");
+        }
+        for other in [
+            "一、", "ZF", "06", "1ZF06", "ZF06-1", "GF20240A", "合计", "ZF06Б",
+        ] {
+            assert!(!looks_like_code(other), "{other}");
+        }
     }
 
     #[test]

@@ -90,6 +90,11 @@ pub struct Submission {
     pub values: BTreeMap<String, CellValue>,
     /// Indicator code → the unit's 说明 text (non-empty only).
     pub notes: BTreeMap<String, String>,
+    /// Rate code → the rate the unit typed itself in a row under a percentage rate's code
+    /// (RZF01), in percent ([`value::reported_rate`]). Not an indicator: never aggregated, only
+    /// compared with its counts (A04).
+    #[serde(default)]
+    pub rates: BTreeMap<String, CellValue>,
 }
 
 impl Submission {
@@ -154,7 +159,7 @@ pub fn read_file_with_limits(
 /// or a file that grows while it is read costs at most the cap.
 fn read_capped(path: &Path, limits: &Limits, outcome: &mut FileOutcome) -> Option<Vec<u8>> {
     let refuse = |outcome: &mut FileOutcome, why: String| {
-        let d = rejection_finding(&outcome.display, Rejection::new("S12", why));
+        let d = rejection_finding(&outcome.display, Rejection::new(Code::S12, why));
         outcome.diagnostics.push(d);
     };
     let meta = match std::fs::metadata(path) {
@@ -350,11 +355,11 @@ fn internal_error(display: &str, panic: &str) -> Diagnostic {
         "读取文件“{display}”时程序内部出错。这是 huizong 程序的缺陷，不是报送单位的问题，\
          请勿退回该单位；请把此文件连同本条消息报告给软件维护人员。内部信息：{tail}"
     );
-    rejection_finding(display, Rejection::new("X01", message))
+    rejection_finding(display, Rejection::new(Code::X01, message))
 }
 
 fn rejection_finding(display: &str, r: Rejection) -> Diagnostic {
-    let severity = Code::from(r.code).severity();
+    let severity = r.code.severity();
     Diagnostic::new(r.code, severity, Location::file(display), r.message)
 }
 
@@ -374,7 +379,7 @@ mod tests {
     #[test]
     fn a_caught_panic_is_x01_naming_the_file_not_s01() {
         let d = internal_error("收表/城关镇.xlsx", "panic at x.rs:1: boom");
-        assert_eq!(d.code, "X01");
+        assert_eq!(d.code, Code::X01);
         assert_eq!(d.severity, crate::diagnostic::Severity::Error);
         let line = d.render_concise();
         assert!(line.starts_with("收表/城关镇.xlsx: X01 "), "{line}");

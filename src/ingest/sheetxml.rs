@@ -101,8 +101,11 @@ pub struct SheetFacts {
     pub formats: BTreeMap<(u32, u16), NumFmt>,
 }
 
-/// Sheet name → zip part of every sheet in `xl/workbook.xml`, through its relationships.
-pub fn sheet_parts<R: Read + Seek>(zip: &mut ZipArchive<R>) -> Option<BTreeMap<String, String>> {
+/// Every `<sheet>` of `xl/workbook.xml` in order: its name and, through the relationships,
+/// its zip part (`None` when its relationship is missing).
+pub fn sheet_list<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+) -> Option<Vec<(String, Option<String>)>> {
     let mut ids: Vec<(String, String)> = Vec::new();
     each_start(zip, "xl/workbook.xml", |e| {
         if e.local_name().as_ref() == "sheet" {
@@ -149,9 +152,129 @@ pub fn sheet_parts<R: Read + Seek>(zip: &mut ZipArchive<R>) -> Option<BTreeMap<S
     })?;
     Some(
         ids.into_iter()
-            .filter_map(|(n, r)| targets.get(&r).map(|t| (n, t.clone())))
+            .map(|(n, r)| {
+                let part = targets.get(&r).cloned();
+                (n, part)
+            })
             .collect(),
     )
+}
+
+/// Sheet name → zip part of every sheet in `xl/workbook.xml` whose relationship is found.
+pub fn sheet_parts<R: Read + Seek>(zip: &mut ZipArchive<R>) -> Option<BTreeMap<String, String>> {
+    Some(
+        sheet_list(zip)?
+            .into_iter()
+            .filter_map(|(n, p)| Some((n, p?)))
+            .collect(),
+    )
+}
+
+/// Reads the whole part at `part` (found as [`scan`] finds it), at most `cap` bytes; `None` when
+/// it is missing, unreadable or larger.
+pub fn read_part<R: Read + Seek>(zip: &mut ZipArchive<R>, part: &str, cap: u64) -> Option<Vec<u8>> {
+    let index = find_part(zip, part)?;
+    let file = zip.by_index(index).ok()?;
+    let mut xml = Vec::with_capacity(file.size().min(cap) as usize);
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut xml)
+        .ok()?;
+    (xml.len() as u64 <= cap).then_some(xml)
+}
+
+/// The first cell reference in a sheet's XML whose row or column does not fit in 32 bits, as
+/// written (clipped), or `None`. calamine parses references with unchecked `u32` arithmetic
+/// (a debug build panics, a release build wraps `D4294967301` to `D5`), so such a sheet is
+/// refused before calamine reads it. References are what calamine parses: the `r` of `<row>`
+/// and `<c>`, every `ref` attribute (dimension, merged cells, shared formulas) and the text of
+/// `<f>` (shared formulas are expanded reference by reference). Comments, CDATA and processing
+/// instructions are skipped; text elsewhere (inline strings) is not looked at.
+pub fn oversized_reference(xml: &[u8]) -> Option<String> {
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(b'<', &xml[i..]) {
+        let t = i + p + 1;
+        let rest = &xml[t..];
+        if rest.starts_with(b"!--") {
+            i = skip_past(xml, t, b"-->");
+            continue;
+        }
+        if rest.starts_with(b"![CDATA[") {
+            i = skip_past(xml, t, b"]]>");
+            continue;
+        }
+        if rest.starts_with(b"?") {
+            i = skip_past(xml, t, b"?>");
+            continue;
+        }
+        if rest.starts_with(b"!") {
+            i = skip_past(xml, t, b">");
+            continue;
+        }
+        let closing = rest.first() == Some(&b'/');
+        let name_start = t + usize::from(closing);
+        let name_end = name_start
+            + xml[name_start..]
+                .iter()
+                .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
+                .unwrap_or(xml.len() - name_start);
+        let name = &xml[name_start..name_end];
+        let local = match memchr::memrchr(b':', name) {
+            Some(c) => &name[c + 1..],
+            None => name,
+        };
+        let mut found = None;
+        let (end, empty) = tag_attrs(xml, name_end, |k, v| {
+            if found.is_none() && (k == b"ref" || (k == b"r" && matches!(local, b"c" | b"row"))) {
+                found = oversized_in(v);
+            }
+        });
+        if found.is_some() {
+            return found;
+        }
+        i = end;
+        if !closing && !empty && local == b"f" {
+            let text_end = memchr::memchr(b'<', &xml[i..]).map_or(xml.len(), |p| i + p);
+            if let Some(r) = oversized_in(&xml[i..text_end]) {
+                return Some(r);
+            }
+            i = text_end;
+        }
+    }
+    None
+}
+
+/// The first run of letters and digits (`$` allowed between, as in `$D$5`) in `text` whose
+/// column letters or row digits exceed `u32`, clipped to 40 characters.
+fn oversized_in(text: &[u8]) -> Option<String> {
+    let mut start = 0;
+    while start < text.len() {
+        if !text[start].is_ascii_alphabetic() {
+            start += 1;
+            continue;
+        }
+        let mut j = start;
+        let (mut col, mut row) = (0u64, 0u64);
+        while j < text.len() && (text[j].is_ascii_alphabetic() || text[j] == b'$') {
+            if text[j] != b'$' {
+                let c = u64::from(text[j].to_ascii_uppercase() - b'A' + 1);
+                col = col.saturating_mul(26).saturating_add(c);
+            }
+            j += 1;
+        }
+        let digits = j;
+        while j < text.len() && text[j].is_ascii_digit() {
+            row = row
+                .saturating_mul(10)
+                .saturating_add(u64::from(text[j] - b'0'));
+            j += 1;
+        }
+        if j > digits && (col > u64::from(u32::MAX) || row > u64::from(u32::MAX)) {
+            let token = String::from_utf8_lossy(&text[start..j.min(start + 40)]).into_owned();
+            return Some(if j > start + 40 { token + "…" } else { token });
+        }
+        start = j.max(start + 1);
+    }
+    None
 }
 
 /// A relationship target as a zip path: absolute (`/xl/...`) or relative to `xl/`.
@@ -499,6 +622,46 @@ mod tests {
         // Truncated or odd input ends the scan without a panic.
         for cut in 0..xml.len() {
             let _ = scan_bytes(&xml[..cut], &palette, |_, _| true, |_| true);
+        }
+    }
+
+    #[test]
+    fn references_past_u32() {
+        let sheet = |cells: &str| {
+            format!(
+                "<worksheet><dimension ref=\"A1:D9\"/><sheetData><row r=\"5\">{cells}</row>\
+                 </sheetData></worksheet>"
+            )
+        };
+        let found = |cells: &str| oversized_reference(sheet(cells).as_bytes());
+        assert_eq!(found("<c r=\"D5\"><v>4294967301</v></c>"), None);
+        assert_eq!(found("<c r=\"XFD1048576\"/>"), None);
+        assert_eq!(found("<c r=\"D4294967295\"/>"), None);
+        assert_eq!(
+            found("<c r=\"D4294967296\"/>").as_deref(),
+            Some("D4294967296")
+        );
+        assert_eq!(
+            found("<x:c x:r='$D$99999999999'/>").as_deref(),
+            Some("D$99999999999")
+        );
+        assert_eq!(found("<c r=\"AAAAAAAA1\"/>").as_deref(), Some("AAAAAAAA1"));
+        assert_eq!(
+            found("<c r=\"D5\"><f>SUM(D1:D4294967296)</f></c>").as_deref(),
+            Some("D4294967296")
+        );
+        // Inline text, comments and other attributes are not references.
+        assert_eq!(
+            found("<c r=\"D5\" t=\"inlineStr\"><is><t>ID99999999999</t></is></c>"),
+            None
+        );
+        assert_eq!(
+            found("<!-- <c r=\"D99999999999\"/> --><c r=\"D5\" xr:uid=\"ABCDEFGHIJ1\"/>"),
+            None
+        );
+        for cut in 0..60 {
+            let xml = sheet("<c r=\"D99999999999\"/>");
+            let _ = oversized_reference(&xml.as_bytes()[..cut]);
         }
     }
 

@@ -21,6 +21,8 @@
 
 use std::io::{Cursor, Read};
 
+use crate::codes::Code;
+
 /// Resource bounds applied before and while parsing.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -64,12 +66,12 @@ pub enum Format {
 /// Why a file is refused: the finding code (S01/S02/S09) and the Chinese reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
 }
 
 impl Rejection {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         Rejection {
             code,
             message: message.into(),
@@ -96,7 +98,7 @@ pub fn sniff_archive<'a>(
     limits: &Limits,
 ) -> Result<(Format, Option<Archive<'a>>), Rejection> {
     if bytes.is_empty() {
-        return Err(Rejection::new("S01", "文件为空（0 字节），请重新报送"));
+        return Err(Rejection::new(Code::S01, "文件为空（0 字节），请重新报送"));
     }
     if bytes.len() as u64 > limits.max_file_bytes {
         return Err(too_big_file(bytes.len() as u64, limits));
@@ -113,7 +115,7 @@ pub fn sniff_archive<'a>(
 /// The S09 rejection for a file over the size cap.
 pub fn too_big_file(size: u64, limits: &Limits) -> Rejection {
     Rejection::new(
-        "S09",
+        Code::S09,
         format!(
             "文件大小 {:.1} MB 超过上限 {} MB，拒绝读取",
             size as f64 / 1_048_576.0,
@@ -125,7 +127,7 @@ pub fn too_big_file(size: u64, limits: &Limits) -> Rejection {
 fn sniff_zip<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(Format, Archive<'a>), Rejection> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| {
         Rejection::new(
-            "S01",
+            Code::S01,
             "文件已损坏或不完整（压缩包结构无法读取，可能下载或复制未完成），请重新保存后报送",
         )
     })?;
@@ -136,6 +138,7 @@ fn sniff_zip<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(Format, Archive<'a
         .collect();
     let has = |n: &str| names.iter().any(|x| x == n);
     if has("xl/workbook.xml") {
+        check_shared_strings(&mut zip, limits)?;
         return Ok((Format::Xlsx, zip));
     }
     if has("mimetype") && read_small(&mut zip, "mimetype").as_deref() == Some(ODS_MIME) {
@@ -152,7 +155,7 @@ fn sniff_zip<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(Format, Archive<'a
     } else {
         "这是普通压缩包(zip)，不是 Excel 工作簿，请解压后报送其中的 Excel 文件"
     };
-    Err(Rejection::new("S01", reason))
+    Err(Rejection::new(Code::S01, reason))
 }
 
 fn check_zip_bounds<R: Read + std::io::Seek>(
@@ -161,7 +164,7 @@ fn check_zip_bounds<R: Read + std::io::Seek>(
 ) -> Result<(), Rejection> {
     if zip.len() > limits.max_entries {
         return Err(Rejection::new(
-            "S09",
+            Code::S09,
             format!(
                 "压缩包条目数 {} 超过上限 {}，文件结构异常，拒绝读取",
                 zip.len(),
@@ -172,13 +175,16 @@ fn check_zip_bounds<R: Read + std::io::Seek>(
     let mut total: u64 = 0;
     for i in 0..zip.len() {
         let Ok(f) = zip.by_index_raw(i) else {
-            return Err(Rejection::new("S01", "文件已损坏（压缩包条目无法读取）"));
+            return Err(Rejection::new(
+                Code::S01,
+                "文件已损坏（压缩包条目无法读取）",
+            ));
         };
         let (size, packed) = (f.size(), f.compressed_size().max(1));
         total = total.saturating_add(size);
         if size > 1_048_576 && size / packed > limits.max_ratio {
             return Err(Rejection::new(
-                "S09",
+                Code::S09,
                 format!(
                     "压缩包条目 {} 的压缩比 {}:1 异常（疑似压缩炸弹），拒绝读取",
                     f.name().unwrap_or_default(),
@@ -189,7 +195,7 @@ fn check_zip_bounds<R: Read + std::io::Seek>(
     }
     if total > limits.max_unzipped_bytes {
         return Err(Rejection::new(
-            "S09",
+            Code::S09,
             format!(
                 "解压后大小 {} MB 超过上限 {} MB，拒绝读取",
                 total / 1_048_576,
@@ -198,6 +204,85 @@ fn check_zip_bounds<R: Read + std::io::Seek>(
         ));
     }
     Ok(())
+}
+
+/// Shortest XML of one shared string (`<si/>`): a string table of `size` bytes holds at most
+/// `size / MIN_SI_BYTES` strings.
+const MIN_SI_BYTES: u64 = 5;
+
+/// Refuses a shared-string table whose `uniqueCount` claims more strings than its entry can hold
+/// (or than a workbook may have cells): calamine reserves that many strings before reading one,
+/// so a ten-byte edit (`uniqueCount="4000000000…"`) would abort the process on the allocation,
+/// which no panic guard can catch. Only the `<sst>` start tag is parsed; `count` (references,
+/// not strings) is not used by calamine and not checked. Every entry named `sharedStrings.xml`
+/// is looked at, in any folder and case, as calamine finds it relative to the workbook.
+fn check_shared_strings<R: Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    limits: &Limits,
+) -> Result<(), Rejection> {
+    let names: Vec<(usize, String)> = zip
+        .file_names()
+        .enumerate()
+        .filter_map(|(i, n)| n.ok().map(|n| (i, n.into_owned())))
+        .filter(|(_, n)| n.to_ascii_lowercase().ends_with("sharedstrings.xml"))
+        .collect();
+    for (index, name) in names {
+        let Ok(entry) = zip.by_index(index) else {
+            continue;
+        };
+        let size = entry.size();
+        let Some((claimed, text)) = unique_count(entry) else {
+            continue;
+        };
+        let room = (size / MIN_SI_BYTES).min(limits.max_cells as u64);
+        if claimed > room {
+            return Err(Rejection::new(
+                Code::S09,
+                format!(
+                    "共享字符串表 {name} 声明含有 {text} 个字符串（uniqueCount），而该部件只有 \
+                     {size} 字节，最多容纳 {room} 个，文件结构异常，拒绝读取"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The `uniqueCount` of the `<sst>` start tag, when it is all digits (what calamine reserves;
+/// anything else it ignores): its value saturating at `u64::MAX`, and its text (clipped) for
+/// the message.
+fn unique_count(entry: impl Read) -> Option<(u64, String)> {
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(entry));
+    let mut buf = Vec::with_capacity(512);
+    loop {
+        buf.clear();
+        match reader.read_event_into(&mut buf).ok()? {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)
+                if e.local_name().as_ref() == "sst" =>
+            {
+                let value = e
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.local_name().as_ref() == "uniqueCount")?
+                    .value
+                    .into_owned();
+                let value = value.as_bytes();
+                if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+                    return None;
+                }
+                let n = value.iter().fold(0u64, |acc, d| {
+                    acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+                });
+                let mut text = String::from_utf8_lossy(&value[..value.len().min(30)]).into_owned();
+                if value.len() > 30 {
+                    text.push('…');
+                }
+                return Some((n, text));
+            }
+            quick_xml::events::Event::Eof => return None,
+            _ => {}
+        }
+    }
 }
 
 /// Reads a small entry (≤ 1 KB) as trimmed text.
@@ -223,19 +308,19 @@ fn sniff_cfb(bytes: &[u8]) -> Result<Format, Rejection> {
     }
     if cfb_has_stream(bytes, "WordDocument") {
         return Err(Rejection::new(
-            "S01",
+            Code::S01,
             "这是 Word 文档(.doc)，不是 Excel 工作簿",
         ));
     }
     Err(Rejection::new(
-        "S01",
+        Code::S01,
         "这是 Office 复合文档，但不是 Excel 工作簿",
     ))
 }
 
 /// The S02 rejection.
 pub fn encrypted() -> Rejection {
-    Rejection::new("S02", "文件设有打开密码，请去除密码后重新报送")
+    Rejection::new(Code::S02, "文件设有打开密码，请去除密码后重新报送")
 }
 
 fn sniff_other(bytes: &[u8]) -> Rejection {
@@ -260,7 +345,7 @@ fn sniff_other(bytes: &[u8]) -> Rejection {
     } else {
         "无法识别的文件格式，不是 Excel 工作簿"
     };
-    Rejection::new("S01", reason)
+    Rejection::new(Code::S01, reason)
 }
 
 /// Text files (UTF-8 or GBK) have no NUL bytes and few control characters.
@@ -274,21 +359,21 @@ fn looks_like_text(head: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn code(bytes: &[u8]) -> &'static str {
-        match sniff(bytes, &Limits::default()) {
-            Ok(_) => "ok",
-            Err(r) => r.code,
-        }
+    fn code(bytes: &[u8]) -> Option<Code> {
+        sniff(bytes, &Limits::default()).err().map(|r| r.code)
     }
 
     #[test]
     fn plain_inputs() {
-        assert_eq!(code(b""), "S01");
-        assert_eq!(code(b"a,b\n1,2\n"), "S01");
-        assert_eq!(code(b"\xef\xbb\xbf <html><table></table></html>"), "S01");
-        assert_eq!(code(b"PK\x03\x04garbage"), "S01");
-        assert_eq!(code(&[0xD0, 0xCF, 0x11, 0xE0, 1, 2, 3]), "S01");
-        assert_eq!(code(&[0u8, 1, 2, 3, 0]), "S01");
+        assert_eq!(code(b""), Some(Code::S01));
+        assert_eq!(code(b"a,b\n1,2\n"), Some(Code::S01));
+        assert_eq!(
+            code(b"\xef\xbb\xbf <html><table></table></html>"),
+            Some(Code::S01)
+        );
+        assert_eq!(code(b"PK\x03\x04garbage"), Some(Code::S01));
+        assert_eq!(code(&[0xD0, 0xCF, 0x11, 0xE0, 1, 2, 3]), Some(Code::S01));
+        assert_eq!(code(&[0u8, 1, 2, 3, 0]), Some(Code::S01));
     }
 
     #[test]
@@ -299,7 +384,7 @@ mod tests {
                 .encode_utf16()
                 .flat_map(|u| u.to_le_bytes()),
         );
-        assert_eq!(code(&b), "S02");
+        assert_eq!(code(&b), Some(Code::S02));
     }
 
     #[test]
@@ -308,6 +393,6 @@ mod tests {
             max_file_bytes: 4,
             ..Limits::default()
         };
-        assert_eq!(sniff(b"12345", &limits).map_err(|r| r.code), Err("S09"));
+        assert_eq!(sniff(b"12345", &limits).map_err(|r| r.code), Err(Code::S09));
     }
 }

@@ -33,13 +33,14 @@
 //! number is an error at its cell in both and never reaches a total.
 
 use super::grid::{Cell, Raw};
+use crate::codes::Code;
 use crate::ingest::Value;
 use crate::schema::ValueType;
 
 /// A finding about one cell, before it is given its location and severity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Issue {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
 }
 
@@ -68,7 +69,7 @@ impl Normalised {
         }
     }
 
-    fn bad(code: &'static str, message: String) -> Self {
+    fn bad(code: Code, message: String) -> Self {
         Normalised {
             value: Value::Blank,
             approximate: false,
@@ -100,7 +101,7 @@ pub fn normalise(cell: Option<&Cell>, vt: ValueType, unit: &str, max: f64) -> No
     };
     if let (true, Some(f)) = (no_result, &cell.formula) {
         return Normalised::bad(
-            "V01",
+            Code::V01,
             format!(
                 "公式 ={} 没有计算结果，请在 Excel 中重新计算后保存",
                 clip(f)
@@ -111,7 +112,7 @@ pub fn normalise(cell: Option<&Cell>, vt: ValueType, unit: &str, max: f64) -> No
         Raw::Empty => Normalised::plain(Value::Blank),
         Raw::Number(v) => match vt {
             ValueType::YesNo => Normalised::bad(
-                "V01",
+                Code::V01,
                 format!("是/否指标填写了数字 {}，请填写“是”或“否”", fmt_num(*v)),
             ),
             _ => check_number(*v, vt, unit, max, &fmt_typed(*v)),
@@ -119,16 +120,16 @@ pub fn normalise(cell: Option<&Cell>, vt: ValueType, unit: &str, max: f64) -> No
         Raw::Bool(b) => match vt {
             ValueType::YesNo => Normalised::ok(if *b { 1.0 } else { 0.0 }),
             _ => Normalised::bad(
-                "V01",
+                Code::V01,
                 format!(
                     "填写了逻辑值 {}，此处应填写数值",
                     if *b { "TRUE" } else { "FALSE" }
                 ),
             ),
         },
-        Raw::Date(_) => Normalised::bad("V01", "填写了日期，此处应填写数值".to_owned()),
+        Raw::Date(_) => Normalised::bad(Code::V01, "填写了日期，此处应填写数值".to_owned()),
         Raw::Error(e) => Normalised::bad(
-            "V01",
+            Code::V01,
             format!("单元格为 Excel 错误值 {e}，请改正公式或直接填写数值"),
         ),
         Raw::Text(s) => normalise_text(s, vt, unit, max),
@@ -149,13 +150,13 @@ fn normalise_text(s: &str, vt: ValueType, unit: &str, max: f64) -> Normalised {
     }
     if EXCEL_ERRORS.contains(&t) {
         return Normalised::bad(
-            "V01",
+            Code::V01,
             format!("单元格为 Excel 错误值 {t}，请改正公式或直接填写数值"),
         );
     }
     if PLACEHOLDERS.contains(&t) {
         return Normalised::bad(
-            "V02",
+            Code::V02,
             format!("填写了占位符“{t}”，请填写实际数值；确无此项请填 0，不适用请填“不适用”"),
         );
     }
@@ -168,7 +169,7 @@ fn normalise_text(s: &str, vt: ValueType, unit: &str, max: f64) -> Normalised {
         out.issues.insert(
             0,
             Issue {
-                code: "N01",
+                code: Code::N01,
                 message: format!("已将全角数字转换为半角（“{}”）", clip(t)),
             },
         );
@@ -180,7 +181,57 @@ fn yes_no_text(t: &str) -> Normalised {
     match t {
         "是" | "Y" | "y" | "√" | "✓" | "✔" => Normalised::ok(1.0),
         "否" | "N" | "n" => Normalised::ok(0.0),
-        _ => Normalised::bad("V02", format!("应填写“是”或“否”，填写了“{}”", clip(t))),
+        _ => Normalised::bad(Code::V02, format!("应填写“是”或“否”，填写了“{}”", clip(t))),
+    }
+}
+
+/// A rate the unit typed itself (a row under a rate code such as RZF01), in percent as
+/// [`crate::anomaly`]'s A04 compares it: a number as stored (`85.7`, or `0.857`, which A04 then
+/// reports as typed as a fraction), a percent-formatted number as Excel shows it (0.857 shown
+/// as 85.7% is 85.7), text `85.7%` / `85.7` / full-width `８５．７％` as written. Blank and
+/// 不适用 are no rate; anything else is `Blank` with V02. No bound or decimal check: whatever
+/// the number, A04 judges it against the counts.
+pub fn reported_rate(cell: Option<&Cell>, percent_format: bool) -> Normalised {
+    const HOW: &str = "请填写百分比（如 85.7%），或将此行删除由程序计算";
+    let Some(cell) = cell else {
+        return Normalised::plain(Value::Blank);
+    };
+    let finite = |v: f64| {
+        if v.is_finite() {
+            // 0.857 × 100 is 85.69999999999999: round away the binary noise.
+            Normalised::ok((v * 1e9).round() / 1e9)
+        } else {
+            Normalised::bad(Code::V02, format!("比率数值无效（非数字或无穷大）；{HOW}"))
+        }
+    };
+    match &cell.raw {
+        Raw::Empty => Normalised::plain(Value::Blank),
+        Raw::Number(v) if percent_format => finite(v * 100.0),
+        Raw::Number(v) => finite(*v),
+        Raw::Text(t) => {
+            let (half, _) = to_half_width(t.trim());
+            if half.is_empty() {
+                return Normalised::plain(Value::Blank);
+            }
+            if half == "不适用" {
+                return Normalised::plain(Value::NotApplicable);
+            }
+            let number = half.strip_suffix('%').unwrap_or(&half);
+            match parse_plain(number) {
+                Some(v) => finite(v),
+                None => Normalised::bad(
+                    Code::V02,
+                    format!("比率填写了“{}”，无法读取为数值；{HOW}", clip(t)),
+                ),
+            }
+        }
+        other => Normalised::bad(
+            Code::V02,
+            format!(
+                "比率单元格为“{}”，无法读取为数值；{HOW}",
+                clip(&other.text())
+            ),
+        ),
     }
 }
 
@@ -223,7 +274,7 @@ fn parse_number_text(
         if let Some(rest) = s.strip_suffix(unit) {
             s = rest;
             issues.push(Issue {
-                code: "N01",
+                code: Code::N01,
                 message: format!("已去除计量单位“{unit}”（“{}”）", clip(original)),
             });
         }
@@ -236,7 +287,7 @@ fn parse_number_text(
     };
     if s.ends_with('%') {
         return Normalised::bad(
-            "V01",
+            Code::V01,
             format!(
                 "填写了百分比“{}”，此处应填写{}",
                 clip(original),
@@ -246,7 +297,7 @@ fn parse_number_text(
     }
     let Some(base) = parse_plain(s) else {
         return Normalised::bad(
-            "V02",
+            Code::V02,
             format!(
                 "填写了文字“{}”，此处应填写{}",
                 clip(original),
@@ -275,7 +326,7 @@ fn parse_number_text(
             )
         };
         issues.push(Issue {
-            code: "V03",
+            code: Code::V03,
             message,
         });
     }
@@ -337,7 +388,7 @@ const NOISE: f64 = 1e-6;
 /// the unit typed it, for the plausibility message.
 fn check_number(v: f64, vt: ValueType, unit: &str, max: f64, typed: &str) -> Normalised {
     if !v.is_finite() {
-        return Normalised::bad("V01", "数值无效（非数字或无穷大）".to_owned());
+        return Normalised::bad(Code::V01, "数值无效（非数字或无穷大）".to_owned());
     }
     // Noise first: `-2.8e-17` is a zero and `2.9999999999999996` a 3 before any check sees them.
     let v = match vt {
@@ -350,17 +401,20 @@ fn check_number(v: f64, vt: ValueType, unit: &str, max: f64, typed: &str) -> Nor
     // `-0.0` (rounded noise below zero) is zero; adding 0.0 turns it into +0.0.
     let v = v + 0.0;
     if v < 0.0 {
-        return Normalised::bad("V01", format!("填写了负数 {}，指标值不能为负", fmt_num(v)));
+        return Normalised::bad(
+            Code::V01,
+            format!("填写了负数 {}，指标值不能为负", fmt_num(v)),
+        );
     }
     if v > max && vt != ValueType::YesNo {
-        return Normalised::bad("N02", implausible(v, vt, unit, max, typed));
+        return Normalised::bad(Code::N02, implausible(v, vt, unit, max, typed));
     }
     match vt {
         ValueType::Count => {
             let r = v.round();
             if (v - r).abs() > NOISE {
                 return Normalised::bad(
-                    "V01",
+                    Code::V01,
                     format!("{}应为整数，填写了 {}", what(vt, unit), fmt_num(v)),
                 );
             }
@@ -370,7 +424,7 @@ fn check_number(v: f64, vt: ValueType, unit: &str, max: f64, typed: &str) -> Nor
             let r = (v * 100.0).round() / 100.0;
             if (v - r).abs() > NOISE {
                 return Normalised::bad(
-                    "V01",
+                    Code::V01,
                     format!(
                         "金额最多保留两位小数，填写了 {}（请核实是否按“{}”填报）",
                         fmt_num(v),
@@ -474,6 +528,45 @@ mod tests {
         )
     }
 
+    #[test]
+    fn reported_rates_as_typed_or_shown() {
+        let rate = |raw: Raw, pct: bool| {
+            let n = reported_rate(Some(&Cell { raw, formula: None }), pct);
+            (n.value, codes(&n).join(","))
+        };
+        let num = |v: f64| (Value::Number(v), String::new());
+        assert_eq!(rate(Raw::Number(85.7), false), num(85.7));
+        assert_eq!(rate(Raw::Number(0.857), false), num(0.857));
+        assert_eq!(rate(Raw::Number(0.857), true), num(85.7));
+        assert_eq!(rate(Raw::Text("85.7%".into()), false), num(85.7));
+        assert_eq!(rate(Raw::Text(" ８５．７％ ".into()), false), num(85.7));
+        assert_eq!(rate(Raw::Text("0.857".into()), false), num(0.857));
+        assert_eq!(
+            rate(Raw::Text("  ".into()), false),
+            (Value::Blank, String::new())
+        );
+        assert_eq!(
+            rate(Raw::Text("不适用".into()), false),
+            (Value::NotApplicable, String::new())
+        );
+        for bad in [
+            Raw::Text("约九成".into()),
+            Raw::Bool(true),
+            Raw::Number(f64::NAN),
+        ] {
+            assert_eq!(
+                rate(bad.clone(), false),
+                (Value::Blank, "V02".into()),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            reported_rate(None, true).value,
+            Value::Blank,
+            "no cell is no rate"
+        );
+    }
+
     fn number(v: f64, vt: ValueType) -> Normalised {
         normalise(
             Some(&Cell {
@@ -491,7 +584,7 @@ mod tests {
     }
 
     fn codes(n: &Normalised) -> Vec<&str> {
-        n.issues.iter().map(|i| i.code).collect()
+        n.issues.iter().map(|i| i.code.as_str()).collect()
     }
 
     #[test]

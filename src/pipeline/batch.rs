@@ -281,6 +281,23 @@ pub fn records_of(
         .collect()
 }
 
+/// The rates a file's unit typed itself (rows under a percentage rate's code, in percent), each
+/// with the cell it was read from as `file!sheet!cell`: not records (never aggregated or written
+/// to the history), only compared with their counts by A04.
+pub fn reported_rates(outcome: &FileOutcome) -> Vec<(String, f64, Arc<str>)> {
+    let Some(sub) = &outcome.submission else {
+        return Vec::new();
+    };
+    sub.rates
+        .iter()
+        .filter_map(|(code, cell)| {
+            let v = cell.value.number()?;
+            let at = Location::cell(outcome.display.clone(), cell.sheet.clone(), cell.pos);
+            Some((code.clone(), v, at.render().into()))
+        })
+        .collect()
+}
+
 /// Files whose data may be aggregated: readable, no error-level finding (which includes
 /// duplicates, unknown units and wrong years).
 pub fn accepted(outcomes: &[FileOutcome]) -> impl Iterator<Item = &FileOutcome> {

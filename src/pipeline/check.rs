@@ -108,7 +108,7 @@ fn unit_anomalies(
                 year.unwrap_or_default(),
                 &Default::default(),
             );
-            Some(UnitRow {
+            let mut row = UnitRow {
                 name: registry
                     .and_then(|r| r.get(&code))
                     .map(|u| u.name.clone())
@@ -125,7 +125,13 @@ fn unit_anomalies(
                     .collect(),
                 prior: prior.get(&code).cloned().unwrap_or_default(),
                 code,
-            })
+            };
+            // A rate the unit typed itself sits under its rate code, where A04 looks for it.
+            for (rate, v, origin) in common::reported_rates(o) {
+                row.values.insert(rate.clone(), v);
+                row.origins.insert(rate, origin);
+            }
+            Some(row)
         })
         .collect();
     let input = AnomalyInput {

@@ -165,7 +165,8 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
         ..Default::default()
     };
     // The unit rows are lent to the anomaly checks and given back: no copy of 10,000 × 200 values.
-    let input = anomaly_input(schema, &mut figures);
+    let mut input = anomaly_input(schema, &mut figures);
+    let rates = lend_reported_rates(&mut input.units, &outcomes);
     // The history, the feedback workbooks and the unit rows of the summary's largest sheet do
     // not depend on the anomaly checks: make them meanwhile, then let the long records go before
     // the other outputs are built.
@@ -191,6 +192,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     let detail = detail?;
     drop((prior_records, current));
     figures.units = input.units;
+    take_back_reported_rates(&mut figures.units, &rates);
 
     t.done("anomaly+history");
     let mut findings: Vec<Diagnostic> = outcomes
@@ -305,6 +307,48 @@ fn anomaly_input<'a>(schema: &'a Schema, figures: &mut Figures) -> AnomalyInput<
         year: Some(figures.year),
         units: std::mem::take(&mut figures.units),
         county,
+    }
+}
+
+/// Adds the rates units typed themselves ([`common::reported_rates`]) to their rows under the
+/// rate codes, where A04 looks for them; returns the (unit, rate code) pairs added. Rows are
+/// found by unit code; a unit reported twice (S13 copies) keeps its first file's rate.
+fn lend_reported_rates(units: &mut [UnitRow], outcomes: &[FileOutcome]) -> Vec<(usize, String)> {
+    let mut added = Vec::new();
+    for o in common::accepted(outcomes) {
+        let rates = common::reported_rates(o);
+        if rates.is_empty() {
+            continue;
+        }
+        let Some(code) = o
+            .submission
+            .as_ref()
+            .and_then(|s| s.cover.unit_code.as_deref())
+        else {
+            continue;
+        };
+        let Some(i) = units.iter().position(|u| u.code == code) else {
+            continue;
+        };
+        for (rate, v, origin) in rates {
+            if added.contains(&(i, rate.clone())) {
+                continue;
+            }
+            units[i].values.insert(rate.clone(), v);
+            units[i].origins.insert(rate.clone(), origin);
+            added.push((i, rate));
+        }
+    }
+    added
+}
+
+/// Removes what [`lend_reported_rates`] added: the figures carry aggregated indicators only.
+fn take_back_reported_rates(units: &mut [UnitRow], added: &[(usize, String)]) {
+    for (i, rate) in added {
+        if let Some(u) = units.get_mut(*i) {
+            u.values.remove(rate);
+            u.origins.remove(rate);
+        }
     }
 }
 

@@ -240,6 +240,7 @@ fn how_to_fix(d: &Diagnostic) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes::Code;
     use crate::diagnostic::{Location, Pos};
 
     #[test]
@@ -257,16 +258,16 @@ mod tests {
     #[test]
     fn instructions_follow_code_and_severity() {
         let loc = Location::cell("a.xlsx", "统计表", Pos::new(4, 3));
-        let e = Diagnostic::new("V25", Severity::Error, loc.clone(), "x");
-        let w = Diagnostic::new("V62", Severity::Warning, loc.clone(), "x");
-        let n = Diagnostic::new("N01", Severity::Error, loc.clone(), "x");
+        let e = Diagnostic::new(Code::new(b'V', 25), Severity::Error, loc.clone(), "x");
+        let w = Diagnostic::new(Code::new(b'V', 62), Severity::Warning, loc.clone(), "x");
+        let n = Diagnostic::new(Code::N01, Severity::Error, loc.clone(), "x");
         assert!(how_to_fix(&e).starts_with("必须改正"));
         assert!(how_to_fix(&w).contains("核实无误"));
         assert!(how_to_fix(&n).contains("阿拉伯数字"));
         assert_eq!(position(&e), "统计表!D5");
         assert_eq!(
             position(&Diagnostic::new(
-                "S01",
+                Code::S01,
                 Severity::Error,
                 Location::file("a.xlsx"),
                 "x"

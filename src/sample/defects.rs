@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use super::county::{County, ISSUER_DEPTS};
 use super::UnitData;
+use crate::codes::Code;
 use crate::diagnostic::Severity;
 use crate::registry::UnitKind;
 use crate::sheets::DATA_SHEET;
@@ -153,7 +154,7 @@ pub fn plant(
             "ZF03",
             |_| "xx".to_string(),
             "数字单元格中残留占位符“xx”",
-            "V02",
+            Code::V02,
             Some(Severity::Error),
         );
     }
@@ -178,7 +179,7 @@ pub fn plant(
             "PF03",
             |v| format!("{}余", ((v / 100.0).floor() * 100.0).max(100.0) as i64),
             "发放宣传资料份数填了约数（“余”）",
-            "V03",
+            Code::V03,
             Some(Severity::Warning),
         );
     }
@@ -189,7 +190,7 @@ pub fn plant(
             "PF01",
             full_width,
             "数字用全角字符填写（可正常读取，规范化提示）",
-            "N01",
+            Code::N01,
             Some(Severity::Info),
         );
     }
@@ -272,7 +273,7 @@ impl Ctx<'_> {
             Some("YS03"),
             typed,
             "一审审结案件数大于新收与上年结转之和",
-            "V28",
+            Code::new(b'V', 28).as_str(),
             Some(Severity::Error),
         );
     }
@@ -286,7 +287,7 @@ impl Ctx<'_> {
         indicator: &str,
         text: impl Fn(f64) -> String,
         description: &str,
-        rule: &str,
+        rule: Code,
         severity: Option<Severity>,
     ) {
         let Some((code, _)) = self.unit_code(i) else {
@@ -300,7 +301,15 @@ impl Ctx<'_> {
         };
         let t = text(v);
         f.typed.insert(indicator.to_string(), t.clone());
-        self.record(i, id, Some(indicator), Some(t), description, rule, severity);
+        self.record(
+            i,
+            id,
+            Some(indicator),
+            Some(t),
+            description,
+            rule.as_str(),
+            severity,
+        );
     }
 
     /// (c) 罚没金额 typed in 万元 while the penalty count is normal.
