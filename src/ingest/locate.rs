@@ -671,11 +671,7 @@ fn read_value_row(
         );
     }
     for issue in n.issues {
-        let severity = if issue.code == Code::N01 {
-            Severity::Info
-        } else {
-            schema.severity(issue.code)
-        };
+        let severity = schema.severity(issue.code);
         diags.push(
             Diagnostic::new(
                 issue.code,
