@@ -31,7 +31,9 @@
 #      bench/results-<date>.md.
 #
 # Environment: BENCH_DATA (data folder), BENCH_REPEAT (default 3), CARGO_TARGET_DIR,
-# BENCH_PROFILE (default bench-fast).
+# BENCH_PROFILE (default bench-fast), BENCH_BASELINE (optional: another huizong binary, e.g. an
+# earlier commit built with the same profile; its `run` is timed on the same files in the same
+# rounds, interleaved, and the table gets run/baseline ratios).
 # Requires: bash, cargo, GNU /usr/bin/time, awk, nproc.
 # `huizong run` exit code 1 (error-level findings) counts as a completed run; 2 aborts.
 
@@ -87,6 +89,7 @@ log "build took $(( $(date +%s) - build_start )) s (incremental if $TARGET was w
 mkdir -p "$DATA"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 ROWS=()
+BASE=()
 PHASES=()
 CHECK_MS=""
 CHECK_N=""
@@ -124,7 +127,19 @@ for N in "${SIZES[@]}"; do
         log "N=$N floor #$i"
         timed "floor$N" "$FLOOR" "$D/2024" "$T"
         timed "floorb$N" "$FLOOR" "$D" "$T"
+        if [ -n "${BENCH_BASELINE:-}" ]; then
+            rm -rf "$TMP/out"
+            log "N=$N baseline run #$i"
+            timed "base$N" "$BENCH_BASELINE" run --year 2024 "$D/2024" --prior "$D/2023" \
+                --registry "$D/units.csv" --out "$TMP/out" --quiet --threads "$T"
+        fi
     done
+    if [ -n "${BENCH_BASELINE:-}" ]; then
+        BASE+=("$(awk -v n="$N" -v rw="$(col "run$N" 1)" -v rc="$(col "run$N" 2)" \
+            -v aw="$(col "base$N" 1)" -v ac="$(col "base$N" 2)" -v ar="$(col "base$N" 3)" 'BEGIN {
+            printf "| %d | %.2f | %.2f | %.0f | %.2f× | %.2f× |", n, aw, ac, ar/1024,
+                (aw>0 ? rw/aw : 0), (ac>0 ? rc/ac : 0) }')")
+    fi
     # median wall and CPU seconds of each phase, in the order the phases ran
     PHASES+=("$(awk 'function med(a, m,   i, j, t) {
             for (i=1;i<=m;i++) for (j=i+1;j<=m;j++) if (a[j]<a[i]) {t=a[i];a[i]=a[j];a[j]=t}
@@ -175,6 +190,14 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${ROWS[@]}"
     echo
+    if [ ${#BASE[@]} -gt 0 ]; then
+        echo "Baseline \`$BENCH_BASELINE\` (\`run\` with the 2023 folder as --prior, same files, same rounds):"
+        echo
+        echo "| N units | baseline wall s | baseline CPU s | baseline RSS MiB | wall run/baseline | CPU run/baseline |"
+        echo "|---:|---:|---:|---:|---:|---:|"
+        printf '%s\n' "${BASE[@]}"
+        echo
+    fi
     echo "Phase wall times of \`huizong run\` (median; printed by the binary when HUIZONG_TIMING is set):"
     echo
     for i in "${!SIZES[@]}"; do echo "- N=${SIZES[$i]}:${PHASES[$i]:- n/a}"; done

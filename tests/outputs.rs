@@ -480,3 +480,31 @@ fn killed_runs_leave_the_previous_or_the_new_set() {
          to recover; a full run took {full:?}"
     );
 }
+
+#[test]
+fn an_output_folder_of_another_set_is_refused_not_replaced() {
+    // Last year's summary (or the templates) must survive a run that names the same folder: the
+    // manifest says what set it holds, and another one is refused with nothing changed.
+    let county = sample(true, Some(6));
+    let (inbox, reg) = (county.path().join("2024"), county.path().join("units.csv"));
+    let out = county.path().join("out");
+    huizong()
+        .args(["template", "--year", "2024", "--registry"])
+        .arg(&reg)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let before = snapshot(&out);
+    let a = run(&inbox, &reg, &out).code(2);
+    let err = stderr(&a);
+    assert!(
+        err.contains("此前写出的「模板 2024」") && err.contains("「汇总 2024」"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&out), before, "the templates were touched");
+    // The same set again is replaced as before.
+    let fresh = county.path().join("fresh");
+    run(&inbox, &reg, &fresh).code(0);
+    run(&inbox, &reg, &fresh).code(0);
+}

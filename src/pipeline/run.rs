@@ -116,13 +116,14 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     if files.is_empty() {
         return Err(no_inputs(&cfg.paths, &cfg.out));
     }
-    // Before any work: recover an interrupted earlier run and refuse an --out with foreign files.
-    let set = OutputSet::prepare_as(&cfg.out, &format!("汇总 {year}"))?;
     let mut outcomes = common::read_all(&files, schema, &pool, cfg.progress);
     t.done("read");
-    // A --year none of the workbooks carries, or a --prior that is not last year's, stops the
-    // run here: `set` is dropped unfinished, so nothing is written and `out` stays as it was.
+    // A --year none of the workbooks carries stops the run before anything is touched.
     common::check_year(&outcomes, year)?;
+    // Then recover an interrupted earlier run and refuse an --out with foreign files or another
+    // year's set; a --prior that is not last year's stops the run below, and `set` is dropped
+    // unfinished, so nothing is written and `out` stays as it was.
+    let set = OutputSet::prepare_as(&cfg.out, &format!("汇总 {year}"))?;
 
     let prior_records = match &cfg.prior {
         Some(p) => common::load_prior(p, schema, Some(registry), year, &pool)?,

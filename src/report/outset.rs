@@ -79,23 +79,28 @@ impl OutputSet {
     /// Repairs whatever an interrupted earlier command left beside `out`, checks that `out`
     /// holds only files the tool wrote, and creates a fresh staging folder to write into.
     pub fn prepare(out: &Path) -> Result<OutputSet> {
-        Self::prepare_with(out, true, None)
+        Self::prepare_with(out, true, false, None)
     }
 
     /// [`OutputSet::prepare`] for a set named `label`; an earlier set in `out` under another
     /// label is refused.
     pub fn prepare_as(out: &Path, label: &str) -> Result<OutputSet> {
-        Self::prepare_with(out, true, Some(label.to_string()))
+        Self::prepare_with(out, true, false, Some(label.to_string()))
     }
 
     /// [`OutputSet::prepare_as`] for a command that does not replace an earlier set unasked
     /// (`template`): a non-empty `out` is refused unless `force`. Files the tool did not write
     /// are refused either way, so `force` only ever replaces the tool's own files.
     pub fn prepare_unless_filled(out: &Path, force: bool, label: &str) -> Result<OutputSet> {
-        Self::prepare_with(out, force, Some(label.to_string()))
+        Self::prepare_with(out, force, force, Some(label.to_string()))
     }
 
-    fn prepare_with(out: &Path, replace: bool, label: Option<String>) -> Result<OutputSet> {
+    fn prepare_with(
+        out: &Path,
+        replace: bool,
+        forced: bool,
+        label: Option<String>,
+    ) -> Result<OutputSet> {
         let out = resolve(out)?;
         let parent = out.parent().map(Path::to_path_buf).unwrap_or_default();
         let name = out
@@ -111,9 +116,12 @@ impl OutputSet {
         };
         set.recover()?;
         set.refuse_foreign()?;
-        set.refuse_other_set()?;
         if !replace {
             set.refuse_filled()?;
+        }
+        // `replace` given by the user (template --force) also replaces another year's set.
+        if replace && !forced {
+            set.refuse_other_set()?;
         }
         if std::fs::symlink_metadata(&set.staging).is_ok() {
             return Err(Error::Other(format!(
