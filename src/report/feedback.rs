@@ -87,7 +87,11 @@ pub fn feedback_file_names(targets: &[FeedbackFor], year: i32) -> Vec<String> {
                     .trim_end_matches(".xlsx")
                     .to_string()
             }
-            Some((code, _)) => format!("退回_{}_{}", clean_name(code), stem(t.display)),
+            // the template's own file names already start with the code: do not repeat it
+            Some((code, _)) => match stem(t.display) {
+                s if s.starts_with(code) => format!("退回_{s}"),
+                s => format!("退回_{}_{s}", clean_name(code)),
+            },
             None => format!("退回_未识别_{}", stem(t.display)),
         })
         .collect();
@@ -304,8 +308,8 @@ mod name_tests {
             got,
             [
                 "退回_T01_城关镇_2024.xlsx",
-                "退回_D02_D02_v1.xlsx",
-                "退回_D02_D02_v2.xlsx",
+                "退回_D02_v1.xlsx",
+                "退回_D02_v2.xlsx",
                 "退回_未识别_报表（东片）.xlsx",
                 "退回_未识别_报表（西片）.xlsx",
                 "退回_未识别_报表（东片）（2）.xlsx",
