@@ -201,6 +201,9 @@ fn check_references(
     let Some(xml) = sheetxml::read_part(zip, part, limits.max_unzipped_bytes) else {
         return Ok(());
     };
+    if !sheetxml::may_hold_oversized_reference(&xml) {
+        return Ok(());
+    }
     match sheetxml::oversized_reference(&xml) {
         Some(r) => Err(Rejection::new(
             Code::S09,

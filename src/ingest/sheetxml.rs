@@ -182,6 +182,31 @@ pub fn read_part<R: Read + Seek>(zip: &mut ZipArchive<R>, part: &str, cap: u64) 
     (xml.len() as u64 <= cap).then_some(xml)
 }
 
+/// Whether `xml` can hold a reference past 32 bits at all: a row number that does not fit needs
+/// 10 digits in a row, a column that does not fit needs 7 capital letters followed by a digit.
+/// One tight pass over the bytes; real sheets almost never qualify (an 18-digit number typed into
+/// a cell does), and only those get the exact scan of [`oversized_reference`].
+pub fn may_hold_oversized_reference(xml: &[u8]) -> bool {
+    let (mut digits, mut letters) = (0u32, 0u32);
+    for &b in xml {
+        if b.is_ascii_digit() {
+            digits += 1;
+            if digits >= 10 || letters >= 7 {
+                return true;
+            }
+            letters = 0;
+        } else {
+            digits = 0;
+            letters = if b.is_ascii_uppercase() {
+                letters + 1
+            } else {
+                0
+            };
+        }
+    }
+    false
+}
+
 /// The first cell reference in a sheet's XML whose row or column does not fit in 32 bits, as
 /// written (clipped), or `None`. calamine parses references with unchecked `u32` arithmetic
 /// (a debug build panics, a release build wraps `D4294967301` to `D5`), so such a sheet is
@@ -677,5 +702,33 @@ mod tests {
             "xl/worksheets/sheet2.xml"
         );
         assert_eq!(part_path("/xl/worksheets/s.xml"), "xl/worksheets/s.xml");
+    }
+}
+
+#[cfg(test)]
+mod prefilter_tests {
+    use super::*;
+
+    #[test]
+    fn only_long_digit_runs_or_long_capital_columns_need_the_exact_scan() {
+        // The filter may say yes too often (the exact scan then decides), never too rarely.
+        for xml in [
+            &b"<c r=\"D4294967301\"><v>7</v></c>"[..],
+            b"<c r=\"ZZZZZZZ1\"/>",
+            b"<v>411321199001011234</v>",
+        ] {
+            assert!(may_hold_oversized_reference(xml), "{xml:?}");
+        }
+        for xml in [
+            &b"<row r=\"1048576\"><c r=\"XFD1048576\"><v>123456789</v></c></row>"[..],
+            b"<f>SUM(ABCDEF1:ABCDEF9)</f>",
+            b"",
+        ] {
+            assert!(!may_hold_oversized_reference(xml), "{xml:?}");
+        }
+        // every reference the exact scan refuses passes the filter
+        for xml in [&b"<c r=\"D4294967301\"/>"[..], b"<c r=\"ZZZZZZZ1\"/>"] {
+            assert!(oversized_reference(xml).is_some() && may_hold_oversized_reference(xml));
+        }
     }
 }
