@@ -886,12 +886,24 @@ proptest! {
             })
             .collect();
         let f = run(&s, &registry, &now, &before);
+        // Last year over the same units (可比口径): the units with a record this year.
+        let aggregated: std::collections::BTreeSet<&str> = now.iter().map(|r| &*r.unit).collect();
+        let before_same: Vec<Record> = before
+            .iter()
+            .filter(|r| aggregated.contains(&*r.unit))
+            .cloned()
+            .collect();
         for code in CODES {
             let got = f.indicator(code).expect("figure");
             let (value, subtotals) = oracle_value(&s, &now, code);
-            let (prior, _) = oracle_value(&s, &before, code);
+            let (prior, _) = oracle_value(&s, &before_same, code);
+            let (reported, _) = oracle_value(&s, &before, code);
             prop_assert!(opt_close(got.value, value), "{code}: {:?} vs {:?}", got.value, value);
             prop_assert!(opt_close(got.prior, prior), "{code}: prior {:?} vs {:?}", got.prior, prior);
+            prop_assert!(
+                opt_close(got.prior_reported, reported),
+                "{code}: reported {:?} vs {:?}", got.prior_reported, reported
+            );
             prop_assert_eq!(got.subtotals.len(), subtotals.len());
             for (k, v) in &subtotals {
                 prop_assert!(got.subtotals.get(k).is_some_and(|g| close(*g, *v)), "{code} {k:?}");
@@ -913,9 +925,12 @@ proptest! {
             prop_assert_eq!(got.units, k);
             let want = (d != 0.0).then(|| n / d);
             prop_assert!(opt_close(got.value, want), "{code}: {:?} vs {:?}", got.value, want);
-            let (pn, pd, _) = oracle_rate(&s, &before, num, den, &kinds);
+            let (pn, pd, _) = oracle_rate(&s, &before_same, num, den, &kinds);
             let want_prior = (pd != 0.0).then(|| pn / pd);
             prop_assert!(opt_close(got.prior_value, want_prior), "{code} prior");
+            let (rn, rd, _) = oracle_rate(&s, &before, num, den, &kinds);
+            let want_reported = (rd != 0.0).then(|| rn / rd);
+            prop_assert!(opt_close(got.prior_reported, want_reported), "{code} reported");
         }
         prop_assert_eq!(f.units.len(), now_units.iter().filter(|u| u.values.iter().any(Option::is_some)).count());
     }

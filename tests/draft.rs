@@ -27,6 +27,8 @@ fn indicator(code: &str, name: &str, value: Option<f64>, prior: Option<f64>) -> 
         aggregation: Aggregation::County,
         value,
         prior,
+        prior_reported: prior,
+        prior_excluded: vec![],
         change: value.zip(prior).map(|(v, p)| v - p),
         change_pct: value
             .zip(prior)
@@ -59,6 +61,9 @@ fn rate(
         prior_numerator: prior.map(|p| p.0),
         prior_denominator: prior.map(|p| p.1),
         prior_value,
+        prior_reported_numerator: prior.map(|p| p.0),
+        prior_reported_denominator: prior.map(|p| p.1),
+        prior_reported: prior_value,
         change_pp: value.zip(prior_value).map(|(v, p)| (v - p) * 100.0),
         decimals: 2,
         units: 1,

@@ -28,13 +28,25 @@ pub(crate) struct GroupSum {
 /// (indicator, kind) → sums, ordered by indicator code then kind.
 pub(crate) type Groups = BTreeMap<(String, UnitKind), GroupSum>;
 
+/// The groups of two disjoint sets of units together: sums and counts added group by group
+/// (`b` empty gives `a` unchanged, bit for bit).
+pub(crate) fn merge(mut a: Groups, b: &Groups) -> Groups {
+    for (key, g) in b {
+        let sum = a.entry(key.clone()).or_default();
+        sum.value += g.value;
+        sum.units += g.units;
+        sum.yes += g.yes;
+    }
+    a
+}
+
 /// Groups the applicable values of `units` by (indicator, kind).
 ///
 /// The key goes into the frame as one small integer, `indicator × KINDS + kind` (an indicator's
 /// position among the codes seen, the kind's position in [`UnitKind::ALL`]), rather than as two
 /// string columns: grouping a million rows by strings spent most of its time encoding and
 /// hashing them, and one integer column takes polars' plain integer path.
-pub(crate) fn group_sums(units: &[UnitValues]) -> Result<Groups> {
+pub(crate) fn group_sums<'a>(units: impl IntoIterator<Item = &'a UnitValues>) -> Result<Groups> {
     let mut codes: Vec<&str> = Vec::new();
     let mut code_ix: FxHashMap<&str, u32> = FxHashMap::default();
     let (mut keys, mut vals, mut yes) = (vec![], vec![], vec![]);
