@@ -102,6 +102,64 @@ pub struct Coverage {
     pub without_prior: Vec<String>,
 }
 
+/// Why a unit's last year is outside the comparison (可比口径).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LeftOut {
+    /// Sent this year, held back for errors.
+    HeldBack,
+    /// Expected this year, sent nothing.
+    Missing,
+    /// Not among this year's units (abolished, or continued by nobody in the registry).
+    Other,
+}
+
+impl LeftOut {
+    /// The Chinese words after "N个单位": "暂未汇总", "未报送", "本年不再报送".
+    pub fn label(self) -> &'static str {
+        match self {
+            LeftOut::HeldBack => "暂未汇总",
+            LeftOut::Missing => "未报送",
+            LeftOut::Other => "本年不再报送",
+        }
+    }
+}
+
+impl Coverage {
+    /// Whether last year's figures over this year's units (可比口径) cover other units than
+    /// last year's report, or some aggregated unit has nothing to compare.
+    pub fn scope_differs(&self) -> bool {
+        !self.prior_excluded.is_empty() || !self.without_prior.is_empty()
+    }
+
+    /// Why each unit of [`Coverage::prior_excluded`] is left out.
+    pub fn left_out(&self) -> FxHashMap<&str, LeftOut> {
+        let held: FxHashSet<&str> = self.held_back.iter().map(String::as_str).collect();
+        let missing: FxHashSet<&str> = self.missing.iter().map(String::as_str).collect();
+        self.prior_excluded
+            .iter()
+            .map(|c| {
+                let why = if held.contains(c.as_str()) {
+                    LeftOut::HeldBack
+                } else if missing.contains(c.as_str()) {
+                    LeftOut::Missing
+                } else {
+                    LeftOut::Other
+                };
+                (c.as_str(), why)
+            })
+            .collect()
+    }
+
+    /// [`Coverage::prior_excluded`] counted by reason, reasons in order, empty ones left out.
+    pub fn left_out_counts(&self) -> Vec<(LeftOut, usize)> {
+        let mut counts: BTreeMap<LeftOut, usize> = BTreeMap::new();
+        for why in self.left_out().into_values() {
+            *counts.entry(why).or_default() += 1;
+        }
+        counts.into_iter().collect()
+    }
+}
+
 /// A county figure for one indicator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndicatorFigure {
