@@ -743,9 +743,8 @@ fn summary_findings_anomalies_and_files() {
     assert_eq!(get("运行时间"), None, "no clock time unless given");
     assert!(rows.iter().any(|(_, v)| v.contains("Σ分子 ÷ Σ分母")));
     // 可比口径: explained once, with the units left out of last year's comparison.
-    assert!(rows
-        .iter()
-        .any(|(k, v)| k == "口径说明" && v.starts_with("可比口径：同比和比率变动中的“上年”是本年已汇总的同一批单位上年的数")));
+    assert!(rows.iter().any(|(k, v)| k == "口径说明"
+        && v.starts_with("可比口径：同比和比率变动中的“上年”是本年已汇总的同一批单位上年的数")));
     assert!(get("同比口径").is_some_and(|v| v.contains("不含暂未汇总的1个单位")));
     assert_eq!(get("不计入可比口径（暂未汇总）").as_deref(), Some("北关镇"));
     assert_eq!(get("单位变动"), None);

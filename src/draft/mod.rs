@@ -130,10 +130,7 @@ pub fn scope_sentence(figures: &Figures) -> Option<String> {
         inside.push(format!("另有{}", others.join("、")));
     }
     if !c.without_prior.is_empty() {
-        inside.push(format!(
-            "其中{}个单位上年无数据",
-            c.without_prior.len()
-        ));
+        inside.push(format!("其中{}个单位上年无数据", c.without_prior.len()));
     }
     Some(format!(
         "同比按本年已汇总的{}个单位计算（{}）。",

@@ -211,7 +211,10 @@ pub(super) fn scope_remark(
     }
     let mut by_reason: BTreeMap<LeftOut, Vec<&str>> = BTreeMap::new();
     for code in &f.prior_excluded {
-        let why = left_out.get(code.as_str()).copied().unwrap_or(LeftOut::Other);
+        let why = left_out
+            .get(code.as_str())
+            .copied()
+            .unwrap_or(LeftOut::Other);
         by_reason
             .entry(why)
             .or_default()
