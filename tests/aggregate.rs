@@ -1087,15 +1087,18 @@ fn push_values(
     }
 }
 
+/// A current unit for the oracle: code, status, kind and its last-year sources (code, weight).
+type CaseRow = (String, Status, UnitKind, Vec<(String, f64)>);
+
 /// The registry, this year's accepted records, last year's records as reported, the coverage,
-/// and per current unit its last-year sources (code, weight, kind) for the oracle.
+/// and per current unit its last-year sources for the oracle.
 struct Case {
     registry: Registry,
     now: Vec<Record>,
     reported: Vec<Record>,
     coverage: Coverage,
     /// Per current unit (in order): (code, status, kind, sources).
-    units: Vec<(String, Status, UnitKind, Vec<(String, f64)>)>,
+    units: Vec<CaseRow>,
     /// Last-year units nobody continues: (code, kind).
     discontinued: Vec<(String, UnitKind)>,
 }
