@@ -1206,7 +1206,8 @@ fn through(reported: &[Record], sources: &[(String, f64)], code: &str) -> Option
     (!parts.is_empty()).then(|| parts.iter().sum())
 }
 
-/// Σ of `values` as the county figure: a count of 是 for yes/no indicators.
+/// Σ of last year's `values` as the county figure: for yes/no indicators a count of 是, where a
+/// unit's answer through its predecessors is 是 when any predecessor said 是.
 fn county_of(s: &Schema, code: &str, values: &[f64]) -> Option<f64> {
     let yes_no = s.indicator(code).expect("indicator").aggregation == Aggregation::CountYes;
     (!values.is_empty()).then(|| {
@@ -1214,7 +1215,7 @@ fn county_of(s: &Schema, code: &str, values: &[f64]) -> Option<f64> {
             .iter()
             .map(|v| {
                 if yes_no {
-                    f64::from(u8::from(*v == 1.0))
+                    f64::from(u8::from(*v != 0.0))
                 } else {
                     *v
                 }
@@ -1330,4 +1331,64 @@ proptest! {
             .collect();
         prop_assert_eq!(&f.coverage.without_prior, &without);
     }
+}
+
+#[test]
+fn comparable_prior_leaves_out_units_not_aggregated_and_follows_merges() {
+    let s = schema(
+        vec![
+            ind("GF01", Aggregation::Sum, &[Township, Department]),
+            ind("ZL04", Aggregation::CountYes, &[Township, Department]),
+        ],
+        vec![],
+    );
+    // T3 was merged from A and B; D2 is held back this year; G was abolished.
+    let mut t3 = unit("T3", Township);
+    t3.predecessors = vec![("A".into(), 1.0), ("B".into(), 1.0)];
+    let mut gone = unit("G", Department);
+    gone.active_to = Some(YEAR - 1);
+    let reg = Registry::new(vec![unit("T1", Township), t3, unit("D2", Department), gone]);
+    let now = [
+        cur("T1", Township, "GF01", 5.0),
+        cur("T1", Township, "ZL04", 1.0),
+        cur("T3", Township, "GF01", 9.0),
+        cur("T3", Township, "ZL04", 1.0),
+    ];
+    let reported = [
+        pri("A", Township, "GF01", 3.0),
+        pri("A", Township, "ZL04", 1.0),
+        pri("B", Township, "GF01", 4.0),
+        pri("B", Township, "ZL04", 1.0),
+        pri("D2", Department, "GF01", 20.0),
+        pri("D2", Department, "ZL04", 1.0),
+        pri("G", Department, "GF01", 8.0),
+        pri("T1", Township, "GF01", 2.0),
+        pri("T1", Township, "ZL04", 0.0),
+    ];
+    let (mapped, _) = map_prior(&reported, &reg, YEAR);
+    let coverage = Coverage {
+        accepted: vec!["T1".into(), "T3".into()],
+        held_back: vec!["D2".into()],
+        ..Coverage::default()
+    };
+    let prior = PriorYear {
+        mapped: &mapped,
+        reported: &reported,
+    };
+    let f = aggregate_years(&s, &reg, YEAR, &now, prior, coverage).expect("aggregate");
+    let gf = f.indicator("GF01").expect("GF01");
+    // 14 against T1 2 + T3's predecessors 3 + 4 = 9, not against everything reported (37).
+    assert_eq!(
+        (gf.value, gf.prior, gf.prior_reported, gf.change),
+        (Some(14.0), Some(9.0), Some(37.0), Some(5.0))
+    );
+    assert_eq!(gf.prior_excluded, ["D2", "G"]);
+    // Yes/no: T3 is 是 last year because its predecessors were (one unit, not two, not none).
+    let zl = f.indicator("ZL04").expect("ZL04");
+    assert_eq!(
+        (zl.value, zl.prior, zl.prior_reported),
+        (Some(2.0), Some(1.0), Some(3.0))
+    );
+    assert_eq!(f.coverage.prior_excluded, ["D2", "G"]);
+    assert_eq!(f.coverage.left_out_counts().len(), 2);
 }

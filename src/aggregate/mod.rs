@@ -332,7 +332,7 @@ pub fn aggregate_years(
     let ((now, now_groups), before) = rayon::join(
         || {
             let now = units::collect_units(schema, registry, current, &coverage.accepted, true);
-            let groups = frame::group_sums(&now);
+            let groups = frame::group_sums(&now, frame::is_yes);
             (now, groups)
         },
         || PriorSide::build(schema, registry, year - 1, prior, &scope),
@@ -495,9 +495,10 @@ impl PriorSide {
                 .filter(move |(_, s)| **s == same)
                 .map(|(u, _)| u)
         };
-        let shared = frame::group_sums(rows(true))?;
-        let comparable_groups = frame::merge(shared.clone(), &frame::group_sums(rows(false))?);
-        let reported_groups = frame::merge(shared, &frame::group_sums(&reported_rest)?);
+        let yes = frame::any_yes;
+        let shared = frame::group_sums(rows(true), yes)?;
+        let comparable_groups = frame::merge(shared.clone(), &frame::group_sums(rows(false), yes)?);
+        let reported_groups = frame::merge(shared, &frame::group_sums(&reported_rest, yes)?);
         Ok(PriorSide {
             comparable,
             as_reported,
