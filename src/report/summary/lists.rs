@@ -213,6 +213,9 @@ const SEMANTICS: &[&str] = &[
     "分单位明细中，红色底纹为有错误的单元格，黄色底纹为需核实（警告或异常提示）的单元格。",
 ];
 
+/// How many units a list of units left out of the comparison names in one cell.
+const NAMES_LISTED: usize = 200;
+
 /// Builds the 说明 sheet: 项目 / 内容 pairs.
 pub(super) fn notes_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet> {
     let mut sh = Sheet::new("说明")?;
@@ -280,6 +283,12 @@ fn note_rows(input: &SummaryInput) -> Vec<(String, String)> {
     if !cov.missing.is_empty() {
         add("未报送单位", names(&cov.missing));
     }
+    // At province scale thousands of units may be left out: a cell holds at most 32,767
+    // characters, so these lists name the first ones and count the rest.
+    let capped = |codes: &[String]| match codes.len() {
+        n if n > NAMES_LISTED => format!("{}等{n}个单位", names(&codes[..NAMES_LISTED])),
+        _ => names(codes),
+    };
     if let Some(scope) = super::totals::scope_note(cov) {
         add("同比口径", scope);
         let left_out = cov.left_out();
@@ -290,10 +299,13 @@ fn note_rows(input: &SummaryInput) -> Vec<(String, String)> {
                 .filter(|c| left_out.get(c.as_str()) == Some(&why))
                 .cloned()
                 .collect();
-            add(&format!("不计入可比口径（{}）", why.label()), names(&codes));
+            add(
+                &format!("不计入可比口径（{}）", why.label()),
+                capped(&codes),
+            );
         }
         if !cov.without_prior.is_empty() {
-            add("上年无数据单位", names(&cov.without_prior));
+            add("上年无数据单位", capped(&cov.without_prior));
         }
     } else if cov.units_changed {
         add(
