@@ -6,7 +6,10 @@ use common::build;
 
 use std::collections::BTreeMap;
 
-use huizong::aggregate::{aggregate, figures_json, history, map_prior, Coverage, Figures, Record};
+use huizong::aggregate::{
+    aggregate, aggregate_years, figures_json, history, map_prior, Coverage, Figures, PriorYear,
+    Record,
+};
 use huizong::registry::{Registry, Unit, UnitKind};
 use huizong::schema::expr::BinOp;
 use huizong::schema::{Aggregation, Expr, Indicator, Rate, Schema, ValueType};
@@ -886,12 +889,24 @@ proptest! {
             })
             .collect();
         let f = run(&s, &registry, &now, &before);
+        // Last year over the same units (可比口径): the units with a record this year.
+        let aggregated: std::collections::BTreeSet<&str> = now.iter().map(|r| &*r.unit).collect();
+        let before_same: Vec<Record> = before
+            .iter()
+            .filter(|r| aggregated.contains(&*r.unit))
+            .cloned()
+            .collect();
         for code in CODES {
             let got = f.indicator(code).expect("figure");
             let (value, subtotals) = oracle_value(&s, &now, code);
-            let (prior, _) = oracle_value(&s, &before, code);
+            let (prior, _) = oracle_value(&s, &before_same, code);
+            let (reported, _) = oracle_value(&s, &before, code);
             prop_assert!(opt_close(got.value, value), "{code}: {:?} vs {:?}", got.value, value);
             prop_assert!(opt_close(got.prior, prior), "{code}: prior {:?} vs {:?}", got.prior, prior);
+            prop_assert!(
+                opt_close(got.prior_reported, reported),
+                "{code}: reported {:?} vs {:?}", got.prior_reported, reported
+            );
             prop_assert_eq!(got.subtotals.len(), subtotals.len());
             for (k, v) in &subtotals {
                 prop_assert!(got.subtotals.get(k).is_some_and(|g| close(*g, *v)), "{code} {k:?}");
@@ -913,9 +928,12 @@ proptest! {
             prop_assert_eq!(got.units, k);
             let want = (d != 0.0).then(|| n / d);
             prop_assert!(opt_close(got.value, want), "{code}: {:?} vs {:?}", got.value, want);
-            let (pn, pd, _) = oracle_rate(&s, &before, num, den, &kinds);
+            let (pn, pd, _) = oracle_rate(&s, &before_same, num, den, &kinds);
             let want_prior = (pd != 0.0).then(|| pn / pd);
             prop_assert!(opt_close(got.prior_value, want_prior), "{code} prior");
+            let (rn, rd, _) = oracle_rate(&s, &before, num, den, &kinds);
+            let want_reported = (rd != 0.0).then(|| rn / rd);
+            prop_assert!(opt_close(got.prior_reported, want_reported), "{code} reported");
         }
         prop_assert_eq!(f.units.len(), now_units.iter().filter(|u| u.values.iter().any(Option::is_some)).count());
     }
@@ -984,4 +1002,393 @@ fn ten_thousand_units_at_the_bound_ceiling_sum_to_a_finite_exact_figure() {
     }
     assert_eq!(fig["value"].as_f64(), Some(1e19));
     assert_eq!(fig["subtotals"]["township"].as_f64(), Some(1e19));
+}
+
+// ---- comparable prior (可比口径) against a naive oracle ----
+
+/// What happened to a unit this year.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Status {
+    Accepted,
+    /// Accepted with every cell blank: aggregated, no records.
+    Blank,
+    HeldBack,
+    Missing,
+}
+
+/// Where a current unit's last year comes from.
+#[derive(Debug, Clone)]
+enum Lineage {
+    /// Itself; `None` when it sent nothing last year.
+    Own(Option<Vec<Option<u32>>>),
+    /// Predecessors (each with its values, `None` = sent nothing) and a weight of 1 or ½.
+    Merged(Vec<(Option<Vec<Option<u32>>>, bool)>),
+    /// New this year.
+    New,
+}
+
+#[derive(Debug, Clone)]
+struct CaseUnit {
+    kind: UnitKind,
+    status: Status,
+    now: Vec<Option<u32>>,
+    lineage: Lineage,
+}
+
+fn values_strategy() -> impl Strategy<Value = Vec<Option<u32>>> {
+    proptest::collection::vec(proptest::option::of(0u32..20), CODES.len())
+}
+
+fn case_unit_strategy() -> impl Strategy<Value = CaseUnit> {
+    let status = prop_oneof![
+        6 => Just(Status::Accepted),
+        1 => Just(Status::Blank),
+        2 => Just(Status::HeldBack),
+        1 => Just(Status::Missing),
+    ];
+    let lineage = prop_oneof![
+        6 => proptest::option::weighted(0.9, values_strategy()).prop_map(Lineage::Own),
+        2 => proptest::collection::vec(
+            (proptest::option::weighted(0.8, values_strategy()), any::<bool>()),
+            1..4
+        )
+        .prop_map(Lineage::Merged),
+        1 => Just(Lineage::New),
+    ];
+    (kind_strategy(), status, values_strategy(), lineage).prop_map(
+        |(kind, status, now, lineage)| CaseUnit {
+            kind,
+            status,
+            now,
+            lineage,
+        },
+    )
+}
+
+fn value_of(code: &str, v: u32) -> f64 {
+    if code == "Y1" {
+        f64::from(v % 2)
+    } else {
+        f64::from(v)
+    }
+}
+
+fn push_values(
+    out: &mut Vec<Record>,
+    year: i32,
+    unit: &str,
+    kind: UnitKind,
+    values: &[Option<u32>],
+) {
+    for (code, v) in CODES.iter().zip(values) {
+        if let Some(v) = v {
+            out.push(rec(year, unit, kind, code, value_of(code, *v)));
+        }
+    }
+}
+
+/// A current unit for the oracle: code, status, kind and its last-year sources (code, weight).
+type CaseRow = (String, Status, UnitKind, Vec<(String, f64)>);
+
+/// The registry, this year's accepted records, last year's records as reported, the coverage,
+/// and per current unit its last-year sources for the oracle.
+struct Case {
+    registry: Registry,
+    now: Vec<Record>,
+    reported: Vec<Record>,
+    coverage: Coverage,
+    /// Per current unit (in order): (code, status, kind, sources).
+    units: Vec<CaseRow>,
+    /// Last-year units nobody continues: (code, kind).
+    discontinued: Vec<(String, UnitKind)>,
+}
+
+fn build_case(units: &[CaseUnit], gone: &[RandUnit]) -> Case {
+    let mut registry = Vec::new();
+    let mut old_units = Vec::new();
+    let mut now = Vec::new();
+    let mut reported = Vec::new();
+    let mut coverage = Coverage::default();
+    let mut out_units = Vec::new();
+    for (i, u) in units.iter().enumerate() {
+        let code = format!("N{i:02}");
+        let mut reg = unit(&code, u.kind);
+        let mut sources = Vec::new();
+        match &u.lineage {
+            Lineage::Own(values) => {
+                sources.push((code.clone(), 1.0));
+                if let Some(values) = values {
+                    push_values(&mut reported, YEAR - 1, &code, u.kind, values);
+                }
+            }
+            Lineage::Merged(preds) => {
+                for (j, (values, half)) in preds.iter().enumerate() {
+                    let old = format!("P{i:02}{j}");
+                    let weight = if *half { 0.5 } else { 1.0 };
+                    let mut p = unit(&old, u.kind);
+                    p.active_to = Some(YEAR - 1);
+                    old_units.push(p);
+                    reg.predecessors.push((old.clone(), weight));
+                    sources.push((old.clone(), weight));
+                    if let Some(values) = values {
+                        push_values(&mut reported, YEAR - 1, &old, u.kind, values);
+                    }
+                }
+            }
+            Lineage::New => reg.active_from = YEAR,
+        }
+        registry.push(reg);
+        coverage.expected.push(code.clone());
+        match u.status {
+            Status::Accepted => {
+                push_values(&mut now, YEAR, &code, u.kind, &u.now);
+                coverage.accepted.push(code.clone());
+            }
+            Status::Blank => coverage.accepted.push(code.clone()),
+            Status::HeldBack => coverage.held_back.push(code.clone()),
+            Status::Missing => coverage.missing.push(code.clone()),
+        }
+        out_units.push((code, u.status, u.kind, sources));
+    }
+    let mut discontinued = Vec::new();
+    for (i, g) in gone.iter().enumerate() {
+        let code = format!("G{i:02}");
+        let mut reg = unit(&code, g.kind);
+        reg.active_to = Some(YEAR - 1);
+        old_units.push(reg);
+        push_values(&mut reported, YEAR - 1, &code, g.kind, &g.values);
+        discontinued.push((code, g.kind));
+    }
+    registry.extend(old_units);
+    Case {
+        registry: Registry::new(registry),
+        now,
+        reported,
+        coverage,
+        units: out_units,
+        discontinued,
+    }
+}
+
+/// Whether a unit of `kind` enters the county value of `code` (domain §1.6).
+fn enters(s: &Schema, code: &str, kind: UnitKind) -> bool {
+    let ind = s.indicator(code).expect("indicator");
+    if !ind.reporters.contains(&kind) {
+        return false;
+    }
+    match ind.aggregation {
+        Aggregation::County => {
+            let county = if ind.reporters.contains(&CountyOffice) {
+                CountyOffice
+            } else {
+                External
+            };
+            kind == county
+        }
+        _ => true,
+    }
+}
+
+/// A unit's raw last-year value of `code` as reported.
+fn raw(reported: &[Record], unit: &str, code: &str) -> Option<f64> {
+    reported
+        .iter()
+        .find(|r| *r.unit == *unit && *r.indicator == *code)
+        .map(|r| r.value)
+}
+
+/// A current unit's last-year value of `code` through its sources: Σ weight × value.
+fn through(reported: &[Record], sources: &[(String, f64)], code: &str) -> Option<f64> {
+    let parts: Vec<f64> = sources
+        .iter()
+        .filter_map(|(c, w)| raw(reported, c, code).map(|v| w * v))
+        .collect();
+    (!parts.is_empty()).then(|| parts.iter().sum())
+}
+
+/// Σ of last year's `values` as the county figure: for yes/no indicators a count of 是, where a
+/// unit's answer through its predecessors is 是 when any predecessor said 是.
+fn county_of(s: &Schema, code: &str, values: &[f64]) -> Option<f64> {
+    let yes_no = s.indicator(code).expect("indicator").aggregation == Aggregation::CountYes;
+    (!values.is_empty()).then(|| {
+        values
+            .iter()
+            .map(|v| {
+                if yes_no {
+                    f64::from(u8::from(*v != 0.0))
+                } else {
+                    *v
+                }
+            })
+            .sum()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// The comparable prior, through the pipeline's own mapping (map_prior + aggregate_years),
+    /// equals a hand-written sum over exactly the units aggregated this year, each through its
+    /// predecessors; the reported prior is every last-year unit as it reported; the units left
+    /// out are named per indicator.
+    #[test]
+    fn comparable_prior_matches_a_sum_over_the_same_units(
+        units in proptest::collection::vec(case_unit_strategy(), 0..10),
+        gone in proptest::collection::vec(unit_strategy(), 0..3),
+    ) {
+        let s = prop_schema();
+        let case = build_case(&units, &gone);
+        let (mapped, _) = map_prior(&case.reported, &case.registry, YEAR);
+        let prior = PriorYear { mapped: &mapped, reported: &case.reported };
+        let f = aggregate_years(&s, &case.registry, YEAR, &case.now, prior, case.coverage.clone())
+            .expect("aggregate");
+        let aggregated = |st: Status| matches!(st, Status::Accepted | Status::Blank);
+        for code in CODES {
+            let got = f.indicator(code).expect("figure");
+            // 可比口径: the aggregated units, each through its sources, its own kind deciding.
+            let same: Vec<f64> = case
+                .units
+                .iter()
+                .filter(|(_, st, kind, _)| aggregated(*st) && enters(&s, code, *kind))
+                .filter_map(|(_, _, _, src)| through(&case.reported, src, code))
+                .collect();
+            let want = county_of(&s, code, &same);
+            prop_assert!(opt_close(got.prior, want), "{code}: prior {:?} vs {:?}", got.prior, want);
+            // 报送口径: every last-year unit under its own code and kind.
+            let all: Vec<f64> = case
+                .reported
+                .iter()
+                .filter(|r| *r.indicator == *code)
+                .filter(|r| enters(&s, code, case.registry.get(&r.unit).expect("unit").kind))
+                .map(|r| r.value)
+                .collect();
+            let want_reported = county_of(&s, code, &all);
+            prop_assert!(
+                opt_close(got.prior_reported, want_reported),
+                "{code}: reported {:?} vs {:?}", got.prior_reported, want_reported
+            );
+            let want_change = got.value.zip(want).map(|(v, p)| v - p);
+            prop_assert!(opt_close(got.change, want_change), "{code} change");
+            let want_pct = got.value.zip(want).filter(|(_, p)| *p != 0.0).map(|(v, p)| (v - p) / p);
+            prop_assert!(opt_close(got.change_pct, want_pct), "{code} pct");
+            // Left out: units not aggregated that had a value through their sources (this
+            // year's code), then last year's units nobody continues.
+            let mut excluded: Vec<String> = case
+                .units
+                .iter()
+                .filter(|(_, st, kind, _)| !aggregated(*st) && enters(&s, code, *kind))
+                .filter(|(_, _, _, src)| through(&case.reported, src, code).is_some())
+                .map(|(c, _, _, _)| c.clone())
+                .collect();
+            excluded.extend(
+                case.discontinued
+                    .iter()
+                    .filter(|(c, kind)| enters(&s, code, *kind) && raw(&case.reported, c, code).is_some())
+                    .map(|(c, _)| c.clone()),
+            );
+            prop_assert_eq!(&got.prior_excluded, &excluded, "{}", code);
+        }
+        // Rates over the same units: Σ numerators / Σ denominators of the aggregated units.
+        for (code, num, den, kinds) in [("R1", "S2", "S1", vec![]), ("R2", "S1", "K1", vec![Township])] {
+            let got = f.rate(code).expect("rate");
+            let (mut n, mut d) = (0.0, 0.0);
+            for (_, st, kind, src) in &case.units {
+                if !aggregated(*st) || !(kinds.is_empty() || kinds.contains(kind)) {
+                    continue;
+                }
+                let ind_ok = |c: &str| s.indicator(c).expect("indicator").reporters.contains(kind);
+                if let (true, true, Some(a), Some(b)) = (
+                    ind_ok(num),
+                    ind_ok(den),
+                    through(&case.reported, src, num),
+                    through(&case.reported, src, den),
+                ) {
+                    n += a;
+                    d += b;
+                }
+            }
+            let want = (d != 0.0).then(|| n / d);
+            prop_assert!(opt_close(got.prior_value, want), "{code}: {:?} vs {:?}", got.prior_value, want);
+        }
+        // The coverage names who is left out and who has nothing to compare.
+        let mut left_out: Vec<String> = case
+            .units
+            .iter()
+            .filter(|(_, st, _, src)| {
+                !aggregated(*st) && src.iter().any(|(c, _)| case.reported.iter().any(|r| *r.unit == **c))
+            })
+            .map(|(c, _, _, _)| c.clone())
+            .collect();
+        left_out.extend(case.discontinued.iter().filter(|(c, _)| case.reported.iter().any(|r| *r.unit == **c)).map(|(c, _)| c.clone()));
+        prop_assert_eq!(&f.coverage.prior_excluded, &left_out);
+        let without: Vec<String> = case
+            .units
+            .iter()
+            .filter(|(_, st, _, src)| {
+                aggregated(*st) && !src.iter().any(|(c, _)| case.reported.iter().any(|r| *r.unit == **c))
+            })
+            .map(|(c, _, _, _)| c.clone())
+            .collect();
+        prop_assert_eq!(&f.coverage.without_prior, &without);
+    }
+}
+
+#[test]
+fn comparable_prior_leaves_out_units_not_aggregated_and_follows_merges() {
+    let s = schema(
+        vec![
+            ind("GF01", Aggregation::Sum, &[Township, Department]),
+            ind("ZL04", Aggregation::CountYes, &[Township, Department]),
+        ],
+        vec![],
+    );
+    // T3 was merged from A and B; D2 is held back this year; G was abolished.
+    let mut t3 = unit("T3", Township);
+    t3.predecessors = vec![("A".into(), 1.0), ("B".into(), 1.0)];
+    let mut gone = unit("G", Department);
+    gone.active_to = Some(YEAR - 1);
+    let reg = Registry::new(vec![unit("T1", Township), t3, unit("D2", Department), gone]);
+    let now = [
+        cur("T1", Township, "GF01", 5.0),
+        cur("T1", Township, "ZL04", 1.0),
+        cur("T3", Township, "GF01", 9.0),
+        cur("T3", Township, "ZL04", 1.0),
+    ];
+    let reported = [
+        pri("A", Township, "GF01", 3.0),
+        pri("A", Township, "ZL04", 1.0),
+        pri("B", Township, "GF01", 4.0),
+        pri("B", Township, "ZL04", 1.0),
+        pri("D2", Department, "GF01", 20.0),
+        pri("D2", Department, "ZL04", 1.0),
+        pri("G", Department, "GF01", 8.0),
+        pri("T1", Township, "GF01", 2.0),
+        pri("T1", Township, "ZL04", 0.0),
+    ];
+    let (mapped, _) = map_prior(&reported, &reg, YEAR);
+    let coverage = Coverage {
+        accepted: vec!["T1".into(), "T3".into()],
+        held_back: vec!["D2".into()],
+        ..Coverage::default()
+    };
+    let prior = PriorYear {
+        mapped: &mapped,
+        reported: &reported,
+    };
+    let f = aggregate_years(&s, &reg, YEAR, &now, prior, coverage).expect("aggregate");
+    let gf = f.indicator("GF01").expect("GF01");
+    // 14 against T1 2 + T3's predecessors 3 + 4 = 9, not against everything reported (37).
+    assert_eq!(
+        (gf.value, gf.prior, gf.prior_reported, gf.change),
+        (Some(14.0), Some(9.0), Some(37.0), Some(5.0))
+    );
+    assert_eq!(gf.prior_excluded, ["D2", "G"]);
+    // Yes/no: T3 is 是 last year because its predecessors were (one unit, not two, not none).
+    let zl = f.indicator("ZL04").expect("ZL04");
+    assert_eq!(
+        (zl.value, zl.prior, zl.prior_reported),
+        (Some(2.0), Some(1.0), Some(3.0))
+    );
+    assert_eq!(f.coverage.prior_excluded, ["D2", "G"]);
+    assert_eq!(f.coverage.left_out_counts().len(), 2);
 }

@@ -131,7 +131,7 @@ fn run_writes_the_seed_figures_and_is_deterministic() {
         .rows()
         .find(|r| r.first().is_some_and(|c| *c == "RZF03"))
         .expect("RZF03 row");
-    let remark = rzf03.get(10).map(|c| c.to_string()).unwrap_or_default();
+    let remark = rzf03.get(11).map(|c| c.to_string()).unwrap_or_default();
     assert!(
         remark.contains("元/宗"),
         "件均罚没金额 is not a percentage: {rzf03:?}"
@@ -203,6 +203,131 @@ fn draft_from_run_output_has_the_seed_sentences() {
         "审结56件，行政败诉案件5件，败诉率8.93%",
     ] {
         assert!(text.contains(s), "missing {s}");
+    }
+}
+
+/// Issue #14 item 1 on the sample county (3 units held back, 1 missing): every 同比 compares the
+/// 42 aggregated units with the same units last year; last year as reported is kept beside it and
+/// is exactly what last year's own run published.
+#[test]
+fn sample_county_compares_like_with_like() {
+    let dir = sample(false);
+    let out = dir.path().join("out");
+    run_county(dir.path(), &out).code(1);
+    let f = figures(&out);
+    let ind = |code: &str| {
+        f["indicators"]
+            .as_array()
+            .and_then(|a| a.iter().find(|i| i["code"] == code))
+            .unwrap_or_else(|| panic!("no {code}"))
+            .clone()
+    };
+    let held_missing = ["411321-D12", "411321-D15", "411321-D16", "411321-D20"];
+    assert_eq!(
+        f["coverage"]["prior_excluded"],
+        serde_json::json!(held_missing)
+    );
+    assert_eq!(f["coverage"]["without_prior"], serde_json::json!([]));
+    // ZL01: 168 this year against the same 42 units' 157 (+11, +7.0 %), not all 45's 174
+    // (which read as −6, −3 %).
+    let zl01 = ind("ZL01");
+    assert_eq!(zl01["value"], 168.0);
+    assert_eq!(zl01["prior"], 157.0);
+    assert_eq!(zl01["prior_reported"], 174.0);
+    assert_eq!(zl01["change"], 11.0);
+    assert_eq!(zl01["change_pct"], 11.0 / 157.0);
+    assert_eq!(zl01["prior_excluded"], serde_json::json!(held_missing));
+    // ZF06 行政处罚决定数: 2833 against 2428 (+405), reported 2481.
+    let zf06 = ind("ZF06");
+    assert_eq!(
+        [
+            &zf06["value"],
+            &zf06["prior"],
+            &zf06["prior_reported"],
+            &zf06["change"]
+        ],
+        [2833.0, 2428.0, 2481.0, 405.0]
+    );
+    // The seed figures come from units aggregated in both years: both views agree.
+    for (code, prior) in [
+        ("FY02", 23.0),
+        ("GF01", 17.0),
+        ("YS09", 47.0),
+        ("YS10", 6.0),
+    ] {
+        let i = ind(code);
+        assert_eq!(
+            (&i["prior"], &i["prior_reported"]),
+            (&prior.into(), &prior.into()),
+            "{code}"
+        );
+    }
+    // Rates likewise: 持证率 over the same units 838/893, as reported 876/936.
+    let rate = f["rates"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["code"] == "RZF01"))
+        .expect("RZF01")
+        .clone();
+    assert_eq!(
+        [&rate["prior_numerator"], &rate["prior_denominator"]],
+        [838.0, 893.0]
+    );
+    assert_eq!(
+        [
+            &rate["prior_reported_numerator"],
+            &rate["prior_reported_denominator"]
+        ],
+        [876.0, 936.0]
+    );
+
+    // 报送口径 is last year's run's own figures, indicator by indicator and rate by rate.
+    let last = dir.path().join("last");
+    huizong()
+        .args(["run", "--year", "2023", "--quiet"])
+        .arg(dir.path().join("2023"))
+        .arg("--out")
+        .arg(&last)
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(last.join("figures_2023.json")).expect("figures 2023");
+    let l: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    for (key, value) in [("indicators", "value"), ("rates", "value")] {
+        let (now, then) = (f[key].as_array().expect(key), l[key].as_array().expect(key));
+        assert_eq!(now.len(), then.len());
+        for (a, b) in now.iter().zip(then) {
+            assert_eq!(a["prior_reported"], b[value], "{key} {}", a["code"]);
+        }
+    }
+
+    // The summary shows both and says why; the draft uses the comparable change and says so.
+    let totals = sheet(&out.join("汇总_2024.xlsx"), "汇总");
+    assert_eq!(
+        totals_row(&totals, "ZL01"),
+        [Some(168.0), Some(157.0), Some(11.0), Some(11.0 / 157.0)]
+    );
+    let row = totals
+        .rows()
+        .find(|r| r.first().is_some_and(|c| *c == "ZL01"))
+        .expect("ZL01 row");
+    assert_eq!(row.get(7).and_then(|c| c.as_f64()), Some(174.0));
+    assert_eq!(
+        row.last().map(|c| c.to_string()).unwrap_or_default(),
+        "报送口径另含：县民政局、县水利局、县林业局（暂未汇总）；县统计局（未报送）"
+    );
+    let md = dir.path().join("draft.md");
+    huizong()
+        .args(["draft", "--year", "2024", "--from"])
+        .arg(&out)
+        .arg("--out")
+        .arg(&md)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&md).expect("draft");
+    for s in [
+        "专题研究法治政府建设168次，比去年增加11次，同比增长7%。",
+        "同比按本年已汇总的42个单位计算（另有3个单位暂未汇总、1个单位未报送）。",
+    ] {
+        assert!(text.contains(s), "missing {s}:\n{text}");
     }
 }
 

@@ -27,6 +27,8 @@ fn indicator(code: &str, name: &str, value: Option<f64>, prior: Option<f64>) -> 
         aggregation: Aggregation::County,
         value,
         prior,
+        prior_reported: prior,
+        prior_excluded: vec![],
         change: value.zip(prior).map(|(v, p)| v - p),
         change_pct: value
             .zip(prior)
@@ -59,6 +61,9 @@ fn rate(
         prior_numerator: prior.map(|p| p.0),
         prior_denominator: prior.map(|p| p.1),
         prior_value,
+        prior_reported_numerator: prior.map(|p| p.0),
+        prior_reported_denominator: prior.map(|p| p.1),
+        prior_reported: prior_value,
         change_pp: value.zip(prior_value).map(|(v, p)| (v - p) * 100.0),
         decimals: 2,
         units: 1,
@@ -314,6 +319,45 @@ fn held_back_units_give_the_reason_and_the_note() {
         md.contains("注：以下数据覆盖3个单位，另有2个单位因数据错误暂未纳入"),
         "{md}"
     );
+}
+
+#[test]
+fn comparable_scope_sentence_when_the_unit_sets_differ() {
+    // Same units both years: no note at all.
+    assert_eq!(draft::coverage_note(&sample()), None);
+    // Two units held back and one missing this year, all three with last year's data; one new
+    // unit without any: the 同比 is over this year's aggregated units, and the note says so.
+    let mut f = sample();
+    f.coverage.held_back = vec!["D02".into(), "T07".into()];
+    f.coverage.missing = vec!["D09".into()];
+    f.coverage.prior_excluded = vec!["D02".into(), "T07".into(), "D09".into()];
+    let d = draft::draft(&f, &TemplateSet::defaults()).expect("draft");
+    assert_eq!(
+        d.note.as_deref(),
+        Some(
+            "注：以下数据覆盖3个单位，另有2个单位因数据错误暂未纳入。\
+             同比按本年已汇总的3个单位计算（另有2个单位暂未汇总、1个单位未报送）。"
+        )
+    );
+    let md = markdown::render(&d);
+    // The seed sentences stay as they are.
+    for s in [FUYI, GUIFAN, SUSONG] {
+        assert!(md.contains(s), "{s}");
+    }
+    f.coverage.held_back.clear();
+    f.coverage.prior_excluded = vec!["D09".into(), "T20".into()];
+    f.coverage.without_prior = vec!["D01".into()];
+    assert_eq!(
+        draft::scope_sentence(&f).as_deref(),
+        Some("同比按本年已汇总的3个单位计算（另有1个单位未报送、1个单位本年不再报送；其中1个单位上年无数据）。")
+    );
+    // Without last year's figures there is nothing to scope.
+    for i in &mut f.indicators {
+        i.prior = None;
+    }
+    f.rates.clear();
+    f.coverage.prior_excluded.clear();
+    assert_eq!(draft::scope_sentence(&f), None);
 }
 
 #[test]

@@ -155,6 +155,8 @@ fn figure(
         aggregation: agg,
         value: Some(value),
         prior: Some(prior),
+        prior_reported: Some(prior),
+        prior_excluded: vec![],
         change: Some(value - prior),
         change_pct: pct,
         subtotals: subtotals.iter().copied().collect(),
@@ -201,6 +203,18 @@ fn figures() -> Figures {
         1,
     );
     new_in_year.change_pct = None;
+    let mut gf01 = figure(
+        "GF01",
+        "制定印发行政规范性文件件数",
+        "GF",
+        Aggregation::Sum,
+        9.0,
+        17.0,
+        &[(UnitKind::Township, 4.0), (UnitKind::Department, 5.0)],
+        2,
+    );
+    gf01.prior_reported = Some(20.0);
+    gf01.prior_excluded = strs(&["T02"]);
     Figures {
         year: 2024,
         prior_year: 2023,
@@ -214,19 +228,13 @@ fn figures() -> Figures {
             missing: strs(&["C01"]),
             prior_units: strs(&["T01", "T02", "D01", "C01"]),
             units_changed: false,
+            // T02's last year is in the reported figure of GF01 only (可比口径 leaves it out).
+            prior_excluded: strs(&["T02"]),
+            without_prior: vec![],
         },
         indicators: vec![
             yes,
-            figure(
-                "GF01",
-                "制定印发行政规范性文件件数",
-                "GF",
-                Aggregation::Sum,
-                9.0,
-                17.0,
-                &[(UnitKind::Township, 4.0), (UnitKind::Department, 5.0)],
-                2,
-            ),
+            gf01,
             figure(
                 "FY02",
                 "收到行政复议申请件数",
@@ -260,6 +268,9 @@ fn figures() -> Figures {
             prior_numerator: Some(4.0),
             prior_denominator: Some(50.0),
             prior_value: Some(0.08),
+            prior_reported_numerator: Some(4.0),
+            prior_reported_denominator: Some(50.0),
+            prior_reported: Some(0.08),
             change_pp: Some((5.0 / 56.0 - 0.08) * 100.0),
             decimals: 2,
             units: 1,
@@ -534,9 +545,10 @@ fn summary_totals_sheet_values() {
             "指标名称",
             "计量单位",
             "本年",
-            "上年",
+            "上年（可比口径）",
             "增减",
             "同比",
+            "上年（报送口径）",
             "乡镇小计",
             "部门小计",
             "县本级",
@@ -556,25 +568,35 @@ fn summary_totals_sheet_values() {
     assert!(close(num(&r, fy, 5), 47.0));
     let pct = num(&r, fy, 6).expect("同比");
     assert!((pct - 2.0435).abs() < 1e-4, "{pct}");
-    assert!(close(num(&r, fy, 9), 70.0), "县本级 subtotal");
-    assert!(num(&r, fy, 7).is_none(), "no township subtotal");
+    assert!(close(num(&r, fy, 7), 23.0), "报送口径 equals 可比口径");
+    assert!(close(num(&r, fy, 10), 70.0), "县本级 subtotal");
+    assert!(num(&r, fy, 8).is_none(), "no township subtotal");
+    assert_eq!(text(&r, fy, 13), "取县本级（或法院）数，不累加");
 
     let gf = row_of(&r, "GF01");
     assert!(close(num(&r, gf, 3), 9.0));
     assert!(close(num(&r, gf, 4), 17.0));
     assert!(close(num(&r, gf, 5), -8.0));
     assert!((num(&r, gf, 6).expect("同比") + 0.470588).abs() < 1e-6);
-    assert!(close(num(&r, gf, 7), 4.0));
-    assert!(close(num(&r, gf, 8), 5.0));
-    assert!(close(num(&r, gf, 11), 2.0));
+    assert!(close(num(&r, gf, 7), 20.0), "上年（报送口径）");
+    assert!(close(num(&r, gf, 8), 4.0));
+    assert!(close(num(&r, gf, 9), 5.0));
+    assert!(close(num(&r, gf, 12), 2.0));
+    // Why the two prior columns differ: the held-back unit, by name.
+    assert_eq!(text(&r, gf, 13), "报送口径另含：北关镇（暂未汇总）");
+    assert!(
+        note.contains("同比按可比口径计算：“上年（可比口径）”为本年已汇总的2个单位上年的数"),
+        "{note}"
+    );
+    assert!(note.contains("不含暂未汇总的1个单位"), "{note}");
 
     let yn = row_of(&r, "ZL01");
     assert!(close(num(&r, yn, 3), 3.0));
-    assert!(text(&r, yn, 12).contains("3/4"), "{}", text(&r, yn, 12));
+    assert!(text(&r, yn, 13).contains("3/4"), "{}", text(&r, yn, 13));
 
     let zero = row_of(&r, "YS10");
     assert!(num(&r, zero, 6).is_none(), "同比 blank when prior is 0");
-    assert!(text(&r, zero, 12).contains("上年为0"));
+    assert!(text(&r, zero, 13).contains("上年为0"));
 }
 
 #[test]
@@ -590,8 +612,9 @@ fn summary_rates_sheet() {
             "分母",
             "分母数值",
             "本年",
-            "上年",
+            "上年（可比口径）",
             "变动(百分点)",
+            "上年（报送口径）",
             "参与单位数",
             "备注"
         ]
@@ -605,6 +628,9 @@ fn summary_rates_sheet() {
     assert!((v - 0.0893).abs() < 1e-4, "{v}");
     assert!(close(num(&r, row, 7), 0.08));
     assert!((num(&r, row, 8).expect("pp") - 0.92857).abs() < 1e-4);
+    assert!(close(num(&r, row, 9), 0.08));
+    assert!(close(num(&r, row, 10), 1.0));
+    assert_eq!(text(&r, row, 11), "", "both views of last year agree");
 }
 
 #[test]
@@ -722,6 +748,12 @@ fn summary_findings_anomalies_and_files() {
     assert_eq!(get("上年数据来源").as_deref(), Some("history.csv"));
     assert_eq!(get("运行时间"), None, "no clock time unless given");
     assert!(rows.iter().any(|(_, v)| v.contains("Σ分子 ÷ Σ分母")));
+    // 可比口径: explained once, with the units left out of last year's comparison.
+    assert!(rows.iter().any(|(k, v)| k == "口径说明"
+        && v.starts_with("可比口径：同比和比率变动中的“上年”是本年已汇总的同一批单位上年的数")));
+    assert!(get("同比口径").is_some_and(|v| v.contains("不含暂未汇总的1个单位")));
+    assert_eq!(get("不计入可比口径（暂未汇总）").as_deref(), Some("北关镇"));
+    assert_eq!(get("单位变动"), None);
 }
 
 #[test]

@@ -21,12 +21,35 @@ pub(crate) struct GroupSum {
     pub value: f64,
     /// Units with a value.
     pub units: u32,
-    /// Units whose value is 1 (是), for yes/no indicators.
+    /// Units whose value counts as 是 (see [`group_sums`]), for yes/no indicators.
     pub yes: u32,
 }
 
 /// (indicator, kind) → sums, ordered by indicator code then kind.
 pub(crate) type Groups = BTreeMap<(String, UnitKind), GroupSum>;
+
+/// A yes/no answer of this year: 1 is 是.
+pub(crate) fn is_yes(v: f64) -> bool {
+    v == 1.0
+}
+
+/// A yes/no answer of last year mapped onto this year's unit (Σ weight × answer of its
+/// predecessors): 是 when any predecessor answered 是.
+pub(crate) fn any_yes(v: f64) -> bool {
+    v != 0.0
+}
+
+/// The groups of two disjoint sets of units together: sums and counts added group by group
+/// (`b` empty gives `a` unchanged, bit for bit).
+pub(crate) fn merge(mut a: Groups, b: &Groups) -> Groups {
+    for (key, g) in b {
+        let sum = a.entry(key.clone()).or_default();
+        sum.value += g.value;
+        sum.units += g.units;
+        sum.yes += g.yes;
+    }
+    a
+}
 
 /// Groups the applicable values of `units` by (indicator, kind).
 ///
@@ -34,9 +57,17 @@ pub(crate) type Groups = BTreeMap<(String, UnitKind), GroupSum>;
 /// position among the codes seen, the kind's position in [`UnitKind::ALL`]), rather than as two
 /// string columns: grouping a million rows by strings spent most of its time encoding and
 /// hashing them, and one integer column takes polars' plain integer path.
-pub(crate) fn group_sums(units: &[UnitValues]) -> Result<Groups> {
+///
+/// `yes` says which values count as 是: this year's are 1 ([`is_yes`]); last year's, mapped
+/// through predecessors, are a sum of 0/1 answers, and count as 是 when any predecessor said 是
+/// ([`any_yes`], the rule the template's 上年数 column follows too).
+pub(crate) fn group_sums<'a>(
+    units: impl IntoIterator<Item = &'a UnitValues>,
+    yes: fn(f64) -> bool,
+) -> Result<Groups> {
     let mut codes: Vec<&str> = Vec::new();
     let mut code_ix: FxHashMap<&str, u32> = FxHashMap::default();
+    let is = yes;
     let (mut keys, mut vals, mut yes) = (vec![], vec![], vec![]);
     for u in units {
         let kind = UnitKind::ALL.iter().position(|k| *k == u.kind).unwrap_or(0) as u32;
@@ -47,7 +78,7 @@ pub(crate) fn group_sums(units: &[UnitValues]) -> Result<Groups> {
             });
             keys.push(ix * KINDS + kind);
             vals.push(*v);
-            yes.push(if *v == 1.0 { 1.0 } else { 0.0 });
+            yes.push(if is(*v) { 1.0 } else { 0.0 });
         }
     }
     if keys.is_empty() {

@@ -90,6 +90,74 @@ pub struct Coverage {
     pub prior_units: Vec<String>,
     /// The set of reporting units differs between the years (after following predecessors).
     pub units_changed: bool,
+    /// Units whose last-year values are in last year's reported total but outside the
+    /// comparison (可比口径), because they are not aggregated this year: this year's codes (a
+    /// held-back or missing unit, a merged unit under its successor's code), then last year's
+    /// codes of units no unit active this year continues. Filled in by [`aggregate`].
+    #[serde(default)]
+    pub prior_excluded: Vec<String>,
+    /// Units aggregated this year without last-year values (new units): they count in this
+    /// year's figures with nothing to compare. Filled in by [`aggregate`].
+    #[serde(default)]
+    pub without_prior: Vec<String>,
+}
+
+/// Why a unit's last year is outside the comparison (可比口径).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LeftOut {
+    /// Sent this year, held back for errors.
+    HeldBack,
+    /// Expected this year, sent nothing.
+    Missing,
+    /// Not among this year's units (abolished, or continued by nobody in the registry).
+    Other,
+}
+
+impl LeftOut {
+    /// The Chinese words after "N个单位": "暂未汇总", "未报送", "本年不再报送".
+    pub fn label(self) -> &'static str {
+        match self {
+            LeftOut::HeldBack => "暂未汇总",
+            LeftOut::Missing => "未报送",
+            LeftOut::Other => "本年不再报送",
+        }
+    }
+}
+
+impl Coverage {
+    /// Whether last year's figures over this year's units (可比口径) cover other units than
+    /// last year's report, or some aggregated unit has nothing to compare.
+    pub fn scope_differs(&self) -> bool {
+        !self.prior_excluded.is_empty() || !self.without_prior.is_empty()
+    }
+
+    /// Why each unit of [`Coverage::prior_excluded`] is left out.
+    pub fn left_out(&self) -> FxHashMap<&str, LeftOut> {
+        let held: FxHashSet<&str> = self.held_back.iter().map(String::as_str).collect();
+        let missing: FxHashSet<&str> = self.missing.iter().map(String::as_str).collect();
+        self.prior_excluded
+            .iter()
+            .map(|c| {
+                let why = if held.contains(c.as_str()) {
+                    LeftOut::HeldBack
+                } else if missing.contains(c.as_str()) {
+                    LeftOut::Missing
+                } else {
+                    LeftOut::Other
+                };
+                (c.as_str(), why)
+            })
+            .collect()
+    }
+
+    /// [`Coverage::prior_excluded`] counted by reason, reasons in order, empty ones left out.
+    pub fn left_out_counts(&self) -> Vec<(LeftOut, usize)> {
+        let mut counts: BTreeMap<LeftOut, usize> = BTreeMap::new();
+        for why in self.left_out().into_values() {
+            *counts.entry(why).or_default() += 1;
+        }
+        counts.into_iter().collect()
+    }
 }
 
 /// A county figure for one indicator.
@@ -102,7 +170,16 @@ pub struct IndicatorFigure {
     pub aggregation: Aggregation,
     /// County value (`None` when no accepted unit reported it).
     pub value: Option<f64>,
+    /// Last year's figure of the units aggregated this year (可比口径: through registry
+    /// predecessors, a merged unit's predecessors summed). `change` and `change_pct` use it.
     pub prior: Option<f64>,
+    /// Last year's county figure as reported (报送口径): every unit of last year's data.
+    #[serde(default)]
+    pub prior_reported: Option<f64>,
+    /// Units whose last-year value is in `prior_reported` but not in `prior` (codes as in
+    /// [`Coverage::prior_excluded`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prior_excluded: Vec<String>,
     /// value − prior.
     pub change: Option<f64>,
     /// (value − prior) / prior; `None` when prior is 0 or missing.
@@ -127,9 +204,17 @@ pub struct RateFigure {
     pub denominator: f64,
     /// `None` when the denominator is 0.
     pub value: Option<f64>,
+    /// Last year's sums and rate over the units aggregated this year (可比口径).
     pub prior_numerator: Option<f64>,
     pub prior_denominator: Option<f64>,
     pub prior_value: Option<f64>,
+    /// Last year's sums and rate as reported (报送口径): every unit of last year's data.
+    #[serde(default)]
+    pub prior_reported_numerator: Option<f64>,
+    #[serde(default)]
+    pub prior_reported_denominator: Option<f64>,
+    #[serde(default)]
+    pub prior_reported: Option<f64>,
     /// value − prior_value, in 百分点 (percentage points).
     pub change_pp: Option<f64>,
     pub decimals: u8,
@@ -174,8 +259,37 @@ impl Figures {
     }
 }
 
-/// Aggregates the accepted records of `year` (with `prior` records of `year - 1`, already mapped
-/// to this year's unit codes through predecessors) into county figures.
+/// Last year's records, both ways (see [`aggregate_years`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PriorYear<'a> {
+    /// Mapped onto this year's unit codes through predecessors ([`map_prior`]).
+    pub mapped: &'a [Record],
+    /// As reported: under last year's own unit codes. Records of other years are ignored (a
+    /// history file holds every year).
+    pub reported: &'a [Record],
+}
+
+/// Aggregates the accepted records of `year` with `prior` records of `year - 1` already mapped
+/// to this year's unit codes: [`aggregate_years`] with the mapped records standing for last
+/// year's report too (its `prior_reported` is then their total over every unit).
+pub fn aggregate(
+    schema: &Schema,
+    registry: &Registry,
+    year: i32,
+    current: &[Record],
+    prior: &[Record],
+    coverage: Coverage,
+) -> Result<Figures> {
+    let prior = PriorYear {
+        mapped: prior,
+        reported: prior,
+    };
+    aggregate_years(schema, registry, year, current, prior, coverage)
+}
+
+/// Aggregates the accepted records of `year` into county figures, with last year's figures two
+/// ways: over the same units (可比口径, `prior`, from which the change is computed) and as
+/// reported (报送口径, `prior_reported`).
 ///
 /// Semantics (docs/reference/domain.md §1.4, §1.6):
 /// - only values of indicators the unit's kind reports count (others are ignored, V06);
@@ -187,47 +301,80 @@ impl Figures {
 ///   own share of the county's figure;
 /// - `CountYes`: the number of units answering 是 (value 1), out of the registry units of the
 ///   reporting kinds active in `year`;
-/// - rates: Σ numerator / Σ denominator over the units where both are defined, never averaged.
+/// - rates: Σ numerator / Σ denominator over the units where both are defined, never averaged;
+/// - 可比口径: last year's values of exactly the units aggregated this year (those with a record
+///   in `current` or listed in `coverage.accepted`), each through its registry predecessors
+///   (`prior.mapped`); a held-back or missing unit's last year is left out, a new unit has none.
+///   County-office and court values are single units' values, compared when that unit is
+///   aggregated this year. The units left out are listed per indicator and in the coverage.
+///
+/// Cost: each year's records are folded into unit rows once. A unit that continues only itself
+/// has one row for both of last year's views; only the few other units of last year's report
+/// (held back, missing, merged, discontinued) are folded a second time, as reported.
 ///
 /// Indicators and rates come out in schema order, units in registry order.
-pub fn aggregate(
+pub fn aggregate_years(
     schema: &Schema,
     registry: &Registry,
     year: i32,
     current: &[Record],
-    prior: &[Record],
-    coverage: Coverage,
+    prior: PriorYear,
+    mut coverage: Coverage,
 ) -> Result<Figures> {
     refuse_non_finite(current)?;
-    refuse_non_finite(prior)?;
+    refuse_non_finite(prior.mapped)?;
+    if !std::ptr::eq(prior.mapped, prior.reported) {
+        refuse_non_finite(prior.reported)?;
+    }
+    let scope = Scope::new(registry, year, current, &coverage.accepted);
     // The two years are independent until they are compared: fold and group them side by side.
     // Last year's origins are in last year's history; keeping them here cost ~160 MB at 10,000 units.
-    let ((now, now_groups), (before, before_groups)) = rayon::join(
+    let ((now, now_groups), before) = rayon::join(
         || {
             let now = units::collect_units(schema, registry, current, &coverage.accepted, true);
-            let groups = frame::group_sums(&now);
+            let groups = frame::group_sums(&now, frame::is_yes);
             (now, groups)
         },
-        || {
-            let before = units::collect_units(schema, registry, prior, &[], false);
-            let groups = frame::group_sums(&before);
-            (before, groups)
-        },
+        || PriorSide::build(schema, registry, year - 1, prior, &scope),
     );
-    let (now_groups, before_groups) = (now_groups?, before_groups?);
+    let (now_groups, before) = (now_groups?, before?);
+    let excluded = before.excluded(&scope);
     let indicators: Vec<IndicatorFigure> = schema
         .indicators
         .iter()
         .map(|ind| {
             let expected = expected_units(ind, registry, year);
-            indicator_figure(ind, &now_groups, &before_groups, expected)
+            let mut f = indicator_figure(ind, &now_groups, &before, expected);
+            f.prior_excluded = excluded
+                .iter()
+                .filter(|u| u.values.contains_key(&ind.code) && counts_kind(ind, u.kind))
+                .map(|u| u.code.clone())
+                .collect();
+            f
         })
         .collect();
+    let prior_codes: FxHashSet<&str> = before.comparable.iter().map(|u| u.code.as_str()).collect();
+    let without_prior = now
+        .iter()
+        .filter(|u| !prior_codes.contains(u.code.as_str()))
+        .map(|u| u.code.clone())
+        .collect();
+    let prior_excluded = excluded.iter().map(|u| u.code.clone()).collect();
+    drop((prior_codes, excluded, scope));
+    coverage.prior_excluded = prior_excluded;
+    coverage.without_prior = without_prior;
     let prior_of: FxHashMap<&str, &BTreeMap<String, f64>> = before
+        .comparable
         .iter()
         .map(|u| (u.code.as_str(), &u.values))
         .collect();
-    let rates = rates::rate_figures(&schema.rates, &now, &before, &prior_of);
+    let prior_units = rates::PriorUnits {
+        comparable: &before.comparable,
+        as_reported: &before.as_reported,
+        reported_rest: &before.reported_rest,
+    };
+    let rates = rates::rate_figures(&schema.rates, &now, &prior_units, &prior_of);
+    drop(prior_of);
     refuse_overflow(&indicators, &rates)?;
     Ok(Figures {
         year,
@@ -237,8 +384,143 @@ pub fn aggregate(
         coverage,
         indicators,
         rates,
-        units: unit_rows(now, before),
+        units: unit_rows(now, before.comparable),
     })
+}
+
+/// Who is compared with whom.
+struct Scope<'a> {
+    /// Units aggregated this year: a record in the current data, or accepted (an accepted unit
+    /// may have left every cell blank).
+    aggregated: FxHashSet<&'a str>,
+    /// Aggregated units active this year without predecessors: [`map_prior`] gives them their
+    /// own records, so their mapped row is also their row of last year's report.
+    as_reported: FxHashSet<&'a str>,
+    /// Units active this year and every unit one of them continues; last year's other units are
+    /// continued by nobody.
+    continued: FxHashSet<&'a str>,
+}
+
+impl<'a> Scope<'a> {
+    fn new(
+        registry: &'a Registry,
+        year: i32,
+        current: &'a [Record],
+        accepted: &'a [String],
+    ) -> Self {
+        let mut aggregated: FxHashSet<&str> = FxHashSet::default();
+        // A unit's records arrive together: one lookup per unit, not per record.
+        let mut last: Option<&str> = None;
+        for r in current {
+            if last != Some(&*r.unit) {
+                aggregated.insert(&*r.unit);
+                last = Some(&*r.unit);
+            }
+        }
+        aggregated.extend(
+            accepted
+                .iter()
+                .filter(|c| registry.get(c).is_some())
+                .map(String::as_str),
+        );
+        let mut as_reported = FxHashSet::default();
+        let mut continued = FxHashSet::default();
+        for u in registry.active_in(year) {
+            continued.insert(u.code.as_str());
+            continued.extend(u.predecessors.iter().map(|(c, _)| c.as_str()));
+            if u.predecessors.is_empty() && aggregated.contains(u.code.as_str()) {
+                as_reported.insert(u.code.as_str());
+            }
+        }
+        Scope {
+            aggregated,
+            as_reported,
+            continued,
+        }
+    }
+}
+
+/// Last year's unit rows and their sums, both ways.
+struct PriorSide {
+    /// Mapped rows of the units aggregated this year, in unit order.
+    comparable: Vec<UnitValues>,
+    /// Per comparable row: it is also the unit's row as reported.
+    as_reported: Vec<bool>,
+    /// Mapped rows of units not aggregated this year.
+    outside: Vec<UnitValues>,
+    /// Rows as reported of last year's units other than the `as_reported` ones.
+    reported_rest: Vec<UnitValues>,
+    comparable_groups: Groups,
+    reported_groups: Groups,
+}
+
+impl PriorSide {
+    fn build(
+        schema: &Schema,
+        registry: &Registry,
+        prior_year: i32,
+        prior: PriorYear,
+        scope: &Scope,
+    ) -> Result<Self> {
+        let (mapped, reported_rest) = rayon::join(
+            || units::collect_units(schema, registry, prior.mapped, &[], false),
+            || {
+                let mut last: Option<(&str, bool)> = None;
+                let rest = prior.reported.iter().filter(move |r| {
+                    if r.year != prior_year {
+                        return false;
+                    }
+                    let unit = &*r.unit;
+                    let same = match last {
+                        Some((code, same)) if code == unit => same,
+                        _ => scope.as_reported.contains(unit),
+                    };
+                    last = Some((unit, same));
+                    !same
+                });
+                units::collect_units(schema, registry, rest, &[], false)
+            },
+        );
+        let (comparable, outside): (Vec<UnitValues>, Vec<UnitValues>) = mapped
+            .into_iter()
+            .partition(|u| scope.aggregated.contains(u.code.as_str()));
+        let as_reported: Vec<bool> = comparable
+            .iter()
+            .map(|u| scope.as_reported.contains(u.code.as_str()))
+            .collect();
+        let rows = |same: bool| {
+            comparable
+                .iter()
+                .zip(&as_reported)
+                .filter(move |(_, s)| **s == same)
+                .map(|(u, _)| u)
+        };
+        let yes = frame::any_yes;
+        let shared = frame::group_sums(rows(true), yes)?;
+        let comparable_groups = frame::merge(shared.clone(), &frame::group_sums(rows(false), yes)?);
+        let reported_groups = frame::merge(shared, &frame::group_sums(&reported_rest, yes)?);
+        Ok(PriorSide {
+            comparable,
+            as_reported,
+            outside,
+            reported_rest,
+            comparable_groups,
+            reported_groups,
+        })
+    }
+
+    /// The rows of last year's report left out of the comparison: units not aggregated this
+    /// year (under this year's code), then units nobody continues (under last year's code).
+    fn excluded(&self, scope: &Scope) -> Vec<&UnitValues> {
+        let mut out: Vec<&UnitValues> = self.outside.iter().collect();
+        let mut seen: FxHashSet<&str> = out.iter().map(|u| u.code.as_str()).collect();
+        for u in &self.reported_rest {
+            if !scope.continued.contains(u.code.as_str()) && seen.insert(u.code.as_str()) {
+                out.push(u);
+            }
+        }
+        out
+    }
 }
 
 /// A record whose value is NaN or infinite cannot be summed into anything meaningful. Ingest
@@ -261,7 +543,7 @@ fn refuse_non_finite(records: &[Record]) -> Result<()> {
 fn refuse_overflow(indicators: &[IndicatorFigure], rates: &[RateFigure]) -> Result<()> {
     let bad = |x: Option<f64>| x.is_some_and(|v| !v.is_finite());
     let indicator = indicators.iter().find(|f| {
-        [f.value, f.prior, f.change, f.change_pct]
+        [f.value, f.prior, f.prior_reported, f.change, f.change_pct]
             .into_iter()
             .any(bad)
             || f.subtotals.values().any(|v| !v.is_finite())
@@ -277,6 +559,9 @@ fn refuse_overflow(indicators: &[IndicatorFigure], rates: &[RateFigure]) -> Resu
                     r.prior_numerator,
                     r.prior_denominator,
                     r.prior_value,
+                    r.prior_reported_numerator,
+                    r.prior_reported_denominator,
+                    r.prior_reported,
                     r.change_pp,
                 ]
                 .into_iter()
@@ -326,6 +611,14 @@ fn county_kind(ind: &Indicator) -> Option<UnitKind> {
         .or_else(|| ind.reporters.first().copied())
 }
 
+/// Whether a unit of `kind` enters the county value of `ind`.
+fn counts_kind(ind: &Indicator, kind: UnitKind) -> bool {
+    match ind.aggregation {
+        Aggregation::County => county_kind(ind) == Some(kind),
+        _ => true,
+    }
+}
+
 /// The county value of one indicator from its subtotals; `None` when nobody reported it.
 fn county_value(ind: &Indicator, subs: &BTreeMap<UnitKind, GroupSum>) -> Option<f64> {
     if subs.is_empty() {
@@ -343,12 +636,13 @@ fn county_value(ind: &Indicator, subs: &BTreeMap<UnitKind, GroupSum>) -> Option<
 fn indicator_figure(
     ind: &Indicator,
     now_groups: &Groups,
-    before_groups: &Groups,
+    before: &PriorSide,
     expected: u32,
 ) -> IndicatorFigure {
     let subs = subtotals_of(now_groups, &ind.code);
     let value = county_value(ind, &subs);
-    let prior = county_value(ind, &subtotals_of(before_groups, &ind.code));
+    let prior = county_value(ind, &subtotals_of(&before.comparable_groups, &ind.code));
+    let prior_reported = county_value(ind, &subtotals_of(&before.reported_groups, &ind.code));
     let change = value.zip(prior).map(|(v, p)| v - p);
     let change_pct = change
         .zip(prior)
@@ -366,6 +660,8 @@ fn indicator_figure(
         aggregation: ind.aggregation,
         value,
         prior,
+        prior_reported,
+        prior_excluded: Vec::new(),
         change,
         change_pct,
         subtotals,
@@ -375,7 +671,7 @@ fn indicator_figure(
     }
 }
 
-/// One row per accepted unit, with its (mapped) prior-year values.
+/// One row per accepted unit, with its (mapped) prior-year values (`before`: the comparable rows).
 fn unit_rows(now: Vec<UnitValues>, before: Vec<UnitValues>) -> Vec<UnitRow> {
     // Last year's value maps move into this year's rows (unit codes are distinct on each side):
     // copying them cost a million string copies at 10,000 units.

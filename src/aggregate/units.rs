@@ -32,7 +32,7 @@ pub(crate) struct UnitValues {
 pub(crate) fn collect_units<'a>(
     schema: &Schema,
     registry: &Registry,
-    records: &'a [Record],
+    records: impl IntoIterator<Item = &'a Record>,
     extra: &'a [String],
     origins: bool,
 ) -> Vec<UnitValues> {

@@ -58,7 +58,24 @@ fn print_summary(r: &RunReport, dir: &Path) -> Result<()> {
             .unwrap_or("全县");
         crate::outln!("  {}. {who}：{}", a.rank, a.message)?;
     }
-    if c.units_changed {
+    if c.scope_differs() {
+        let outside: Vec<String> = c
+            .left_out_counts()
+            .into_iter()
+            .map(|(why, n)| format!("{n}个单位{}", why.label()))
+            .collect();
+        let mut s = format!(
+            "同比按可比口径：上年数只取本年已汇总的{}个单位",
+            c.accepted.len()
+        );
+        if !outside.is_empty() {
+            s.push_str(&format!("（上年报送口径另含{}）", outside.join("、")));
+        }
+        if !c.without_prior.is_empty() {
+            s.push_str(&format!("，其中{}个单位上年无数据", c.without_prior.len()));
+        }
+        crate::outln!("{s}；两种口径见汇总表")?;
+    } else if c.units_changed {
         crate::outln!("注意：本年与上年的报送单位不完全相同，同比请结合单位变化解读")?;
     }
     crate::outln!("输出：{}", dir.display())

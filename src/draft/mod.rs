@@ -35,7 +35,8 @@ pub struct DraftSection {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Draft {
     pub year: i32,
-    /// The coverage note, when some units' data was held back.
+    /// The coverage note, when some units' data was held back or the 同比 scope differs from
+    /// last year's report ([`coverage_note`]).
     pub note: Option<String>,
     /// Sections with at least one sentence, in report order.
     pub sections: Vec<DraftSection>,
@@ -90,16 +91,52 @@ pub fn load_figures(dir: &Path, year: i32) -> Result<Figures> {
     Ok(figures)
 }
 
-/// The coverage note, "注：以下数据覆盖N个单位，另有M个单位因数据错误暂未纳入", when units were
-/// held back.
+/// The coverage note, when units were held back ("以下数据覆盖N个单位，另有M个单位因数据错误暂未
+///纳入") or when the year-on-year comparison covers other units than last year's report (the
+/// scope sentence of [`scope_sentence`]); `None` when neither.
 pub fn coverage_note(figures: &Figures) -> Option<String> {
     let held = figures.coverage.held_back.len();
-    (held > 0).then(|| {
-        format!(
-            "注：以下数据覆盖{}个单位，另有{held}个单位因数据错误暂未纳入。",
+    let mut note = String::new();
+    if held > 0 {
+        note.push_str(&format!(
+            "以下数据覆盖{}个单位，另有{held}个单位因数据错误暂未纳入。",
             figures.coverage.accepted.len()
-        )
-    })
+        ));
+    }
+    if let Some(scope) = scope_sentence(figures) {
+        note.push_str(&scope);
+    }
+    (!note.is_empty()).then(|| format!("注：{note}"))
+}
+
+/// One sentence saying whose last year the 同比 figures compare with, when that differs from
+/// last year's report: "同比按本年已汇总的42个单位计算（另有3个单位暂未汇总、1个单位未报送）。"
+/// `None` without last-year figures or when both years cover the same units.
+pub fn scope_sentence(figures: &Figures) -> Option<String> {
+    let c = &figures.coverage;
+    let any_prior = figures.indicators.iter().any(|i| i.prior.is_some())
+        || figures.rates.iter().any(|r| r.prior_value.is_some())
+        || !c.prior_excluded.is_empty();
+    if !any_prior || !c.scope_differs() {
+        return None;
+    }
+    let mut inside: Vec<String> = Vec::new();
+    let others: Vec<String> = c
+        .left_out_counts()
+        .into_iter()
+        .map(|(why, n)| format!("{n}个单位{}", why.label()))
+        .collect();
+    if !others.is_empty() {
+        inside.push(format!("另有{}", others.join("、")));
+    }
+    if !c.without_prior.is_empty() {
+        inside.push(format!("其中{}个单位上年无数据", c.without_prior.len()));
+    }
+    Some(format!(
+        "同比按本年已汇总的{}个单位计算（{}）。",
+        c.accepted.len(),
+        inside.join("；")
+    ))
 }
 
 /// Renders every section template against `figures`.

@@ -145,8 +145,14 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     t.done("validate");
     let current: Vec<Record> = common::accepted_records(&outcomes, schema, Some(reg), year, &pool);
     let coverage = coverage(&outcomes, registry, year, &prior_mapped, units_changed);
-    let mut figures = pool
-        .install(|| aggregate::aggregate(schema, reg, year, &current, &prior_mapped, coverage))?;
+    // Last year both ways: mapped onto this year's units for the comparable figures, as read
+    // for the figures as reported.
+    let prior = aggregate::PriorYear {
+        mapped: &prior_mapped,
+        reported: &prior_records,
+    };
+    let mut figures =
+        pool.install(|| aggregate::aggregate_years(schema, reg, year, &current, prior, coverage))?;
     drop(prior_mapped);
     // The outputs need the files' covers and findings only: the long records now carry every
     // accepted value, and the per-cell copies were a third of the memory at province scale.
@@ -277,6 +283,9 @@ fn coverage(
         missing,
         prior_units: prior_units.into_iter().map(String::from).collect(),
         units_changed: changed,
+        // filled in by the aggregation, which knows whose prior values it compares
+        prior_excluded: Vec::new(),
+        without_prior: Vec::new(),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::schema::Schema;
 use crate::schema::ValueType;
 use crate::Result;
 
-const RATE_HEADERS: [&str; 11] = [
+const RATE_HEADERS: [&str; 12] = [
     "代码",
     "比率名称",
     "分子",
@@ -22,8 +22,9 @@ const RATE_HEADERS: [&str; 11] = [
     "分母",
     "分母数值",
     "本年",
-    "上年",
+    "上年（可比口径）",
     "变动(百分点)",
+    "上年（报送口径）",
     "参与单位数",
     "备注",
 ];
@@ -45,6 +46,7 @@ pub(super) fn rates_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
     }
     sh.min_width(6, 9.0);
     sh.min_width(7, 9.0);
+    sh.min_width(9, 9.0);
     sh.finish(1, row - 1, (RATE_HEADERS.len() - 1) as ColNum)
 }
 
@@ -83,7 +85,8 @@ fn rate_row(
         )?,
         None => sh.number(row, 8, change_pp(r), &st.pp)?,
     }
-    sh.number(row, 9, Some(f64::from(r.units)), &st.count)?;
+    sh.number(row, 9, r.prior_reported, &pct)?;
+    sh.number(row, 10, Some(f64::from(r.units)), &st.count)?;
     let mut remark = rate_remark(r);
     if let Some(u) = unit {
         remark = [format!("单位：{u}（不是百分比，变动为差值）"), remark]
@@ -92,7 +95,7 @@ fn rate_row(
             .collect::<Vec<_>>()
             .join("；");
     }
-    sh.text(row, 10, &remark, &st.text)?;
+    sh.text(row, 11, &remark, &st.text)?;
     Ok(())
 }
 
@@ -108,10 +111,21 @@ fn change_pp(r: &RateFigure) -> Option<f64> {
 fn rate_remark(r: &RateFigure) -> String {
     let mut parts = Vec::new();
     if r.value.is_none() {
-        parts.push("分母为0，不计算");
+        parts.push("分母为0，不计算".to_string());
     }
     if r.prior_value.is_none() {
-        parts.push("无上年比率");
+        parts.push("无上年比率".to_string());
+    }
+    let sums = |n: Option<f64>, d: Option<f64>| match (n, d) {
+        (Some(n), Some(d)) => format!("{}/{}", super::fmt_num(n), super::fmt_num(d)),
+        _ => "无".to_string(),
+    };
+    let comparable = sums(r.prior_numerator, r.prior_denominator);
+    let reported = sums(r.prior_reported_numerator, r.prior_reported_denominator);
+    if comparable != reported {
+        parts.push(format!(
+            "上年可比口径 {comparable}，报送口径 {reported}（报送口径含本年未汇总的单位）"
+        ));
     }
     parts.join("；")
 }

@@ -201,6 +201,10 @@ const SEMANTICS: &[&str] = &[
     "合计：各单位数值相加；县本级或法院口径指标（如行政复议、法院审结案件）只取该来源的数，不累加。",
     "比率：Σ分子 ÷ Σ分母（先把各单位的分子、分母分别相加再相除），不是各单位比率的平均数。",
     "同比：（本年 − 上年）÷ 上年；上年为0或无上年数时不计算，留空并在备注中注明。",
+    "可比口径：同比和比率变动中的“上年”是本年已汇总的同一批单位上年的数（单位合并的，取名册所列前身单位上年数之和；县本级、法院等只取该单位的数），\
+     不含本年因有错误暂未汇总、未报送或已撤销的单位，所以本年与上年比较的是同一范围。\
+     “上年（报送口径）”是上年全部报送单位的合计，即上年汇总表上的数；两者不同时，备注写明报送口径多含哪些单位。\
+     本年新增、上年无数据的单位只计入本年。",
     "比率变动：本年比率 − 上年比率，以百分点表示。",
     "年末存量指标（如现行有效规范性文件数）比较两年的年末数，不跨年相加。",
     "是/否类指标：显示回答“是”的单位数 n 与应报单位数 N（n/N）。",
@@ -208,6 +212,9 @@ const SEMANTICS: &[&str] = &[
     "有错误的单位数据暂不汇总；改正后重新报送、重新运行即可纳入。",
     "分单位明细中，红色底纹为有错误的单元格，黄色底纹为需核实（警告或异常提示）的单元格。",
 ];
+
+/// How many units a list of units left out of the comparison names in one cell.
+const NAMES_LISTED: usize = 200;
 
 /// Builds the 说明 sheet: 项目 / 内容 pairs.
 pub(super) fn notes_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet> {
@@ -276,7 +283,31 @@ fn note_rows(input: &SummaryInput) -> Vec<(String, String)> {
     if !cov.missing.is_empty() {
         add("未报送单位", names(&cov.missing));
     }
-    if cov.units_changed {
+    // At province scale thousands of units may be left out: a cell holds at most 32,767
+    // characters, so these lists name the first ones and count the rest.
+    let capped = |codes: &[String]| match codes.len() {
+        n if n > NAMES_LISTED => format!("{}等{n}个单位", names(&codes[..NAMES_LISTED])),
+        _ => names(codes),
+    };
+    if let Some(scope) = super::totals::scope_note(cov) {
+        add("同比口径", scope);
+        let left_out = cov.left_out();
+        for (why, _) in cov.left_out_counts() {
+            let codes: Vec<String> = cov
+                .prior_excluded
+                .iter()
+                .filter(|c| left_out.get(c.as_str()) == Some(&why))
+                .cloned()
+                .collect();
+            add(
+                &format!("不计入可比口径（{}）", why.label()),
+                capped(&codes),
+            );
+        }
+        if !cov.without_prior.is_empty() {
+            add("上年无数据单位", capped(&cov.without_prior));
+        }
+    } else if cov.units_changed {
         add(
             "单位变动",
             "两年报送单位范围不同（合并、撤销或新增单位），同比仅供参考".to_string(),

@@ -2,9 +2,11 @@
 //! and the hidden sheet feeding its chart of the largest 同比 changes.
 
 use rust_xlsxwriter::{Chart, ChartType, RowNum, Worksheet};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
-use super::{fmt_num, SummaryInput, SHEET_CHART_DATA, SHEET_TOTALS};
-use crate::aggregate::{Coverage, IndicatorFigure};
+use super::{fmt_num, unit_name, SummaryInput, SHEET_CHART_DATA, SHEET_TOTALS};
+use crate::aggregate::{Coverage, IndicatorFigure, LeftOut};
 use crate::registry::UnitKind;
 use crate::report::styles::{xlsx_err, Sheet, Styles};
 use crate::schema::{Aggregation, ValueType};
@@ -22,9 +24,10 @@ fn headers() -> Vec<&'static str> {
         "指标名称",
         "计量单位",
         "本年",
-        "上年",
+        "上年（可比口径）",
         "增减",
         "同比",
+        "上年（报送口径）",
     ];
     h.extend(UnitKind::ALL.iter().map(|k| k.subtotal_label()));
     h.extend(["报送单位数", "备注"]);
@@ -46,6 +49,7 @@ pub(super) fn totals_sheet(input: &SummaryInput, st: &Styles) -> Result<Workshee
     sh.header(TOP_ROWS, &header, &st.header)?;
     let last_col = (header.len() - 1) as u16;
 
+    let left_out = fig.coverage.left_out();
     let mut row = TOP_ROWS + 1;
     for (section, items) in sections(input) {
         sh.long_text(row, 0, &section, &st.section)?;
@@ -54,7 +58,7 @@ pub(super) fn totals_sheet(input: &SummaryInput, st: &Styles) -> Result<Workshee
         }
         row += 1;
         for ind in items {
-            indicator_row(&mut sh, st, input, row, ind)?;
+            indicator_row(&mut sh, st, input, &left_out, row, ind)?;
             row += 1;
         }
     }
@@ -62,13 +66,15 @@ pub(super) fn totals_sheet(input: &SummaryInput, st: &Styles) -> Result<Workshee
     sh.min_width(1, 24.0);
     sh.min_width(3, 10.0);
     sh.min_width(4, 10.0);
+    sh.min_width(7, 10.0);
     if let Some(chart) = change_chart(input) {
         sh.ws.insert_chart(row + 1, 1, &chart).map_err(xlsx_err)?;
     }
     sh.finish(TOP_ROWS + 1, last_row, last_col)
 }
 
-/// "本表汇总 … 个单位" — the line saying whose data the figures cover.
+/// "本表汇总 … 个单位" — the line saying whose data the figures cover, and whose last year the
+/// 同比 compares with.
 pub(super) fn coverage_note(c: &Coverage) -> String {
     let mut s = format!(
         "本表汇总 {} 个单位的数据（名册应报 {} 个，收到 {} 个）；{} 个单位因有错误暂未汇总，{} 个单位未报送。",
@@ -78,10 +84,40 @@ pub(super) fn coverage_note(c: &Coverage) -> String {
         c.held_back.len(),
         c.missing.len()
     );
-    if c.units_changed {
+    if let Some(scope) = scope_note(c) {
+        s.push_str(&scope);
+    } else if c.units_changed {
         s.push_str("两年报送单位范围不同，同比仅供参考。");
     }
     s
+}
+
+/// The comparable-scope sentence of the 汇总 sheet, when the two views of last year differ:
+/// "同比按可比口径计算：上年数为本年已汇总的42个单位上年的数（不含暂未汇总的3个单位、未报送的1个单位）；…".
+pub(super) fn scope_note(c: &Coverage) -> Option<String> {
+    if !c.scope_differs() {
+        return None;
+    }
+    let outside: Vec<String> = c
+        .left_out_counts()
+        .into_iter()
+        .map(|(why, n)| format!("{}的{n}个单位", why.label()))
+        .collect();
+    let mut s = format!(
+        "同比按可比口径计算：“上年（可比口径）”为本年已汇总的{}个单位上年的数（合并单位取其前身单位之和）",
+        c.accepted.len()
+    );
+    if !outside.is_empty() {
+        s.push_str(&format!("，不含{}", outside.join("、")));
+    }
+    if !c.without_prior.is_empty() {
+        s.push_str(&format!(
+            "；其中{}个单位上年无数据，只计入本年",
+            c.without_prior.len()
+        ));
+    }
+    s.push_str("；“上年（报送口径）”为上年全部报送单位的合计。");
+    Some(s)
 }
 
 /// Indicators grouped by schema section, in schema order; indicators of unknown sections last.
@@ -119,6 +155,7 @@ fn indicator_row(
     sh: &mut Sheet,
     st: &Styles,
     input: &SummaryInput,
+    left_out: &FxHashMap<&str, LeftOut>,
     row: RowNum,
     f: &IndicatorFigure,
 ) -> Result<()> {
@@ -139,12 +176,67 @@ fn indicator_row(
     sh.number(row, 4, f.prior, num)?;
     sh.number(row, 5, f.change, num)?;
     sh.number(row, 6, f.change_pct, &st.pct1)?;
-    for (col, kind) in (7..).zip(UnitKind::ALL) {
+    sh.number(row, 7, f.prior_reported, num)?;
+    for (col, kind) in (8..).zip(UnitKind::ALL) {
         sh.number(row, col, f.subtotals.get(&kind).copied(), num)?;
     }
-    sh.number(row, 11, Some(f64::from(f.units_reporting)), &st.count)?;
-    sh.text(row, 12, &remark(f), &st.text)?;
+    sh.number(row, 12, Some(f64::from(f.units_reporting)), &st.count)?;
+    let mut note = remark(f);
+    if let Some(scope) = scope_remark(f, input, left_out) {
+        if !note.is_empty() {
+            note.push('；');
+        }
+        note.push_str(&scope);
+    }
+    sh.text(row, 13, &note, &st.text)?;
     Ok(())
+}
+
+/// How many units a 备注 names before "等N个单位".
+const NAMES_SHOWN: usize = 5;
+
+/// Why the two prior columns differ: the units whose last year is in the reported figure only,
+/// by reason ("报送口径另含：县民政局、县水利局（暂未汇总）；县统计局（未报送）"). `None` when
+/// the columns agree.
+pub(super) fn scope_remark(
+    f: &IndicatorFigure,
+    input: &SummaryInput,
+    left_out: &FxHashMap<&str, LeftOut>,
+) -> Option<String> {
+    if f.prior == f.prior_reported {
+        return None;
+    }
+    if f.prior_excluded.is_empty() {
+        return Some("可比口径按名册前身单位折算，与报送口径不同".to_string());
+    }
+    let mut by_reason: BTreeMap<LeftOut, Vec<&str>> = BTreeMap::new();
+    for code in &f.prior_excluded {
+        let why = left_out
+            .get(code.as_str())
+            .copied()
+            .unwrap_or(LeftOut::Other);
+        by_reason
+            .entry(why)
+            .or_default()
+            .push(unit_name(input.registry, code));
+    }
+    let groups: Vec<String> = by_reason
+        .into_iter()
+        .map(|(why, names)| {
+            let shown = names
+                .iter()
+                .take(NAMES_SHOWN)
+                .copied()
+                .collect::<Vec<_>>()
+                .join("、");
+            if names.len() > NAMES_SHOWN {
+                format!("{shown}等{}个单位（{}）", names.len(), why.label())
+            } else {
+                format!("{shown}（{}）", why.label())
+            }
+        })
+        .collect();
+    Some(format!("报送口径另含：{}", groups.join("；")))
 }
 
 /// The 备注 cell: why 同比 is blank, yes/no counts as "n/N", and aggregation caveats.
