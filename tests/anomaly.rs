@@ -2,7 +2,7 @@
 //! hand-built county of 20 units with three planted mistakes, and `accept.toml` handling.
 
 mod common;
-use common::build;
+use common::build::{self, rate};
 
 use std::collections::BTreeMap;
 
@@ -10,7 +10,7 @@ use huizong::aggregate::UnitRow;
 use huizong::anomaly::{accept, detect, unit_queue, AnomalyInput, Finding, Params};
 use huizong::diagnostic::Severity;
 use huizong::registry::UnitKind;
-use huizong::schema::{Aggregation, Expr, Indicator, Rate, Schema, ValueType};
+use huizong::schema::{Aggregation, Indicator, Rate, Schema, ValueType};
 
 fn indicator(code: &str, name: &str, unit: &str, value_type: ValueType) -> Indicator {
     Indicator {
@@ -24,20 +24,6 @@ fn indicator(code: &str, name: &str, unit: &str, value_type: ValueType) -> Indic
         parent: None,
         hint: None,
         max: None,
-    }
-}
-
-fn rate(code: &str, name: &str, num: &str, den: &str, decimals: u8) -> Rate {
-    Rate {
-        code: code.into(),
-        name: name.into(),
-        numerator: Expr::Ident(num.into()),
-        denominator: Expr::Ident(den.into()),
-        numerator_text: num.into(),
-        denominator_text: den.into(),
-        decimals,
-        unit: None,
-        kinds: vec![],
     }
 }
 

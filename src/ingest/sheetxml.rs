@@ -182,6 +182,57 @@ pub fn read_part<R: Read + Seek>(zip: &mut ZipArchive<R>, part: &str, cap: u64) 
     (xml.len() as u64 <= cap).then_some(xml)
 }
 
+/// One element tag found by [`next_tag`]: whether it closes, its local name (namespace prefix
+/// dropped), and where its name ends (its attributes follow).
+struct Tag<'a> {
+    closing: bool,
+    local: &'a [u8],
+    name_end: usize,
+}
+
+/// The next element tag at or after `*i`, skipping comments, CDATA, processing instructions
+/// and declarations (`*i` is moved past what was skipped); `None` at the end.
+fn next_tag<'a>(xml: &'a [u8], i: &mut usize) -> Option<Tag<'a>> {
+    loop {
+        let p = memchr::memchr(b'<', &xml[*i..])?;
+        let t = *i + p + 1;
+        let rest = &xml[t..];
+        let skip: Option<&[u8]> = if rest.starts_with(b"!--") {
+            Some(b"-->")
+        } else if rest.starts_with(b"![CDATA[") {
+            Some(b"]]>")
+        } else if rest.starts_with(b"?") {
+            Some(b"?>")
+        } else if rest.starts_with(b"!") {
+            Some(b">")
+        } else {
+            None
+        };
+        if let Some(end) = skip {
+            *i = skip_past(xml, t, end);
+            continue;
+        }
+        let closing = rest.first() == Some(&b'/');
+        let name_start = t + usize::from(closing);
+        let name_end = name_start
+            + xml[name_start..]
+                .iter()
+                .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
+                .unwrap_or(xml.len() - name_start);
+        let name = &xml[name_start..name_end];
+        let local = match memchr::memrchr(b':', name) {
+            Some(c) => &name[c + 1..],
+            None => name,
+        };
+        *i = name_end;
+        return Some(Tag {
+            closing,
+            local,
+            name_end,
+        });
+    }
+}
+
 /// Whether `xml` can hold a reference past 32 bits at all: a row number that does not fit needs
 /// 10 digits in a row, a column that does not fit needs 7 capital letters followed by a digit.
 /// One tight pass over the bytes; real sheets almost never qualify (an 18-digit number typed into
@@ -216,37 +267,12 @@ pub fn may_hold_oversized_reference(xml: &[u8]) -> bool {
 /// instructions are skipped; text elsewhere (inline strings) is not looked at.
 pub fn oversized_reference(xml: &[u8]) -> Option<String> {
     let mut i = 0;
-    while let Some(p) = memchr::memchr(b'<', &xml[i..]) {
-        let t = i + p + 1;
-        let rest = &xml[t..];
-        if rest.starts_with(b"!--") {
-            i = skip_past(xml, t, b"-->");
-            continue;
-        }
-        if rest.starts_with(b"![CDATA[") {
-            i = skip_past(xml, t, b"]]>");
-            continue;
-        }
-        if rest.starts_with(b"?") {
-            i = skip_past(xml, t, b"?>");
-            continue;
-        }
-        if rest.starts_with(b"!") {
-            i = skip_past(xml, t, b">");
-            continue;
-        }
-        let closing = rest.first() == Some(&b'/');
-        let name_start = t + usize::from(closing);
-        let name_end = name_start
-            + xml[name_start..]
-                .iter()
-                .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
-                .unwrap_or(xml.len() - name_start);
-        let name = &xml[name_start..name_end];
-        let local = match memchr::memrchr(b':', name) {
-            Some(c) => &name[c + 1..],
-            None => name,
-        };
+    while let Some(Tag {
+        closing,
+        local,
+        name_end,
+    }) = next_tag(xml, &mut i)
+    {
         let mut found = None;
         let (end, empty) = tag_attrs(xml, name_end, |k, v| {
             if found.is_none() && (k == b"ref" || (k == b"r" && matches!(local, b"c" | b"row"))) {
@@ -351,37 +377,12 @@ fn scan_bytes(
     // Rows and cells may omit `r`; positions then follow the previous ones, as in calamine.
     let (mut row, mut col): (u32, u32) = (0, 0);
     let mut i = 0;
-    while let Some(p) = memchr::memchr(b'<', &xml[i..]) {
-        let t = i + p + 1;
-        let rest = &xml[t..];
-        if rest.starts_with(b"!--") {
-            i = skip_past(xml, t, b"-->");
-            continue;
-        }
-        if rest.starts_with(b"![CDATA[") {
-            i = skip_past(xml, t, b"]]>");
-            continue;
-        }
-        if rest.starts_with(b"?") {
-            i = skip_past(xml, t, b"?>");
-            continue;
-        }
-        if rest.starts_with(b"!") {
-            i = skip_past(xml, t, b">");
-            continue;
-        }
-        let closing = rest.first() == Some(&b'/');
-        let name_start = t + usize::from(closing);
-        let name_end = name_start
-            + xml[name_start..]
-                .iter()
-                .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
-                .unwrap_or(xml.len() - name_start);
-        let name = &xml[name_start..name_end];
-        let local = match memchr::memrchr(b':', name) {
-            Some(c) => &name[c + 1..],
-            None => name,
-        };
+    while let Some(Tag {
+        closing,
+        local,
+        name_end,
+    }) = next_tag(xml, &mut i)
+    {
         match (closing, local) {
             (true, b"row") => {
                 i = tag_attrs(xml, name_end, |_, _| {}).0;
