@@ -34,6 +34,23 @@ fn from_io(e: std::io::Error) -> Error {
     }
 }
 
+/// A hint or progress line on stderr. A closed stderr (`2>&1 | head`) must not end the program
+/// the way `eprintln!` would (it panics on a failed write): the line is dropped instead.
+pub fn hint(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err
+        .write_all(line.as_bytes())
+        .and_then(|()| err.write_all(b"\n"));
+}
+
+/// `eprintln!` for hints: formats one line and writes it with [`hint`].
+#[macro_export]
+macro_rules! hintln {
+    ($($arg:tt)*) => {
+        $crate::console::hint(&format!($($arg)*))
+    };
+}
+
 /// `println!` for command output: formats one line and writes it with [`line`], giving a
 /// [`crate::Result`] to pass on with `?`.
 #[macro_export]

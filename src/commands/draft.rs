@@ -50,12 +50,12 @@ pub fn run(args: &DraftArgs) -> Result<Outcome> {
     crate::outln!("已写出报告数据段落：{}", args.out.display())?;
     crate::outln!("已写出数据来源表：{}", csv_path.display())?;
     if let Some(note) = &d.note {
-        eprintln!("{note}");
+        crate::hintln!("{note}");
     }
     if !d.omitted.is_empty() {
-        eprintln!("{}（{} 句）：", markdown::OMITTED_TITLE, d.omitted.len());
+        crate::hintln!("{}（{} 句）：", markdown::OMITTED_TITLE, d.omitted.len());
         for o in &d.omitted {
-            eprintln!("  {}", markdown::omitted_line(o));
+            crate::hintln!("  {}", markdown::omitted_line(o));
         }
     }
     Ok(Outcome::Clean)

@@ -51,7 +51,7 @@ pub fn run(args: &TemplateArgs) -> Result<Outcome> {
         )?;
     }
     for warning in set.commit()? {
-        eprintln!("提示：{warning}");
+        crate::hintln!("提示：{warning}");
     }
     let mut summary = format!("生成模板 {} 份 → {}", units.len(), args.out.display());
     if prior.is_some() {

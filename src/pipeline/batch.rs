@@ -34,7 +34,7 @@ pub fn inputs(
 ) -> Result<Vec<(PathBuf, String)>> {
     let collected = ingest::collect_inputs(paths)?;
     for dir in &collected.skipped_outputs {
-        eprintln!(
+        crate::hintln!(
             "提示：{dir} 是 huizong 的输出文件夹（内有 {}），其中的文件不作为报表读取",
             crate::report::outset::MARKER
         );

@@ -53,9 +53,9 @@ impl Phases {
             let wall = self.last.elapsed().as_secs_f64();
             match cpu.zip(self.last_cpu) {
                 Some((now, before)) => {
-                    eprintln!("阶段 {phase}: {wall:.3} s (CPU {:.2} s)", now - before)
+                    crate::hintln!("阶段 {phase}: {wall:.3} s (CPU {:.2} s)", now - before)
                 }
-                None => eprintln!("阶段 {phase}: {wall:.3} s"),
+                None => crate::hintln!("阶段 {phase}: {wall:.3} s"),
             }
         }
         self.last = std::time::Instant::now();
@@ -221,7 +221,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     pool.install(|| out.write_all(cfg, set.dir(), detail))?;
     t.done("write");
     for warning in set.commit()? {
-        eprintln!("提示：{warning}");
+        crate::hintln!("提示：{warning}");
     }
     t.done("swap");
     let any_error = findings.iter().any(|d| d.severity == Severity::Error)

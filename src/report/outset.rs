@@ -542,6 +542,6 @@ fn discard_or_warn(dir: &Path, out: &Path) -> Vec<String> {
 
 fn warn_all(warnings: Vec<String>) {
     for w in warnings {
-        eprintln!("提示：{w}");
+        crate::hintln!("提示：{w}");
     }
 }
