@@ -763,3 +763,33 @@ fn implausible_values_are_errors_at_their_cells_and_never_reach_a_total() {
     want.sort();
     assert_eq!(from_check, want);
 }
+
+#[test]
+fn a_full_stderr_does_not_end_the_run() {
+    // Hints and phase times go to stderr; a failed write there (a closed pipe, a full disk)
+    // drops the line, the run still finishes with its own exit code and outputs.
+    let dir = sample(false);
+    let out = dir.path().join("out");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("huizong"))
+        .args(["run", "--year", "2024", "--quiet"])
+        .arg(dir.path().join("2024"))
+        .arg("--prior")
+        .arg(dir.path().join("2023"))
+        .arg("--out")
+        .arg(&out)
+        .env("HUIZONG_TIMING", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(full)
+        .status()
+        .expect("runs");
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "planted errors: exit 1, not an internal error"
+    );
+    assert!(out.join("figures_2024.json").is_file());
+}
