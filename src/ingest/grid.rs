@@ -191,18 +191,19 @@ fn too_many_sheets(n: usize) -> Rejection {
 
 /// Refuses the sheet `name` (zip part `part`) when a cell reference in it does not fit in 32
 /// bits ([`sheetxml::oversized_reference`]), before calamine parses it. The part's size is
-/// bounded by the zip checks of [`super::sniff`].
+/// bounded by the zip checks of [`super::sniff`]. Returns the sheet's XML for the facts pass
+/// ([`Facts`]), which then need not inflate it again.
 fn check_references(
     zip: &mut Archive<'_>,
     name: &str,
     part: &str,
     limits: &Limits,
-) -> Result<(), Rejection> {
+) -> Result<Option<Vec<u8>>, Rejection> {
     let Some(xml) = sheetxml::read_part(zip, part, limits.max_unzipped_bytes) else {
-        return Ok(());
+        return Ok(None);
     };
     if !sheetxml::may_hold_oversized_reference(&xml) {
-        return Ok(());
+        return Ok(Some(xml));
     }
     match sheetxml::oversized_reference(&xml) {
         Some(r) => Err(Rejection::new(
@@ -212,7 +213,7 @@ fn check_references(
                  文件结构异常，拒绝读取"
             ),
         )),
-        None => Ok(()),
+        None => Ok(Some(xml)),
     }
 }
 
@@ -238,6 +239,8 @@ fn load_xlsx<'a>(
     let mut total = 0usize;
     // Classified style palette, taken from calamine once per workbook.
     let mut palette: Option<Vec<Option<NumFmt>>> = None;
+    // Each sheet's XML as the reference check read it, kept for the facts pass.
+    let mut xml: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (name, hidden) in worksheet_names(&wb) {
         let mut sheet = Sheet {
             name: name.clone(),
@@ -245,7 +248,9 @@ fn load_xlsx<'a>(
             ..Sheet::default()
         };
         if let (Some(z), Some(part)) = (zip.as_mut(), parts.as_ref().and_then(|p| p.get(&name))) {
-            check_references(z, &name, part, limits)?;
+            if let Some(read) = check_references(z, &name, part, limits)? {
+                xml.insert(name.clone(), read);
+            }
         }
         let mut reader = wb.worksheet_cells_reader(&name).map_err(|e| corrupt(&e))?;
         if palette.is_none() {
@@ -292,6 +297,7 @@ fn load_xlsx<'a>(
     let facts = zip.map(|zip| {
         let mut facts = Facts {
             zip,
+            xml,
             palette: palette.unwrap_or_default(),
             parts,
         };
@@ -310,25 +316,26 @@ fn load_xlsx<'a>(
 /// checks of this module).
 pub struct Facts<'a> {
     zip: Archive<'a>,
+    /// Sheet name → its XML, when the reference check already inflated it.
+    xml: BTreeMap<String, Vec<u8>>,
     palette: Vec<Option<NumFmt>>,
     parts: Option<BTreeMap<String, String>>,
 }
 
 impl Facts<'_> {
     fn scan(&mut self, sheet: &Sheet) -> Option<sheetxml::SheetFacts> {
+        let cells = &sheet.cells;
+        let kept = |r, c| cells.contains_key(&(r, c));
+        let row_kept = |r| cells.range((r, 0)..=(r, u16::MAX)).next().is_some();
+        if let Some(xml) = self.xml.get(&sheet.name) {
+            return sheetxml::scan_read(xml, &self.palette, kept, row_kept);
+        }
         let zip = &mut self.zip;
         let parts = self
             .parts
             .get_or_insert_with(|| sheetxml::sheet_parts(zip).unwrap_or_default());
         let part = parts.get(&sheet.name)?;
-        let cells = &sheet.cells;
-        sheetxml::scan(
-            zip,
-            part,
-            &self.palette,
-            |r, c| cells.contains_key(&(r, c)),
-            |r| cells.range((r, 0)..=(r, u16::MAX)).next().is_some(),
-        )
+        sheetxml::scan(zip, part, &self.palette, kept, row_kept)
     }
 
     /// The hidden rows of `sheet` that hold cells. Facts that cannot be read are left out; the

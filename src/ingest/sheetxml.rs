@@ -354,14 +354,19 @@ pub fn scan<R: Read + Seek>(
     kept: impl Fn(u32, u16) -> bool,
     row_kept: impl Fn(u32) -> bool,
 ) -> Option<SheetFacts> {
-    let index = find_part(zip, part)?;
-    let file = zip.by_index(index).ok()?;
-    let mut xml = Vec::with_capacity(file.size().min(MAX_PART_BYTES) as usize);
-    file.take(MAX_PART_BYTES + 1).read_to_end(&mut xml).ok()?;
-    if xml.len() as u64 > MAX_PART_BYTES {
-        return None;
-    }
+    let xml = read_part(zip, part, MAX_PART_BYTES)?;
     Some(scan_bytes(&xml, palette, kept, row_kept))
+}
+
+/// [`scan`] over a sheet's XML already read from the archive (by the reference check before
+/// calamine), so the part is not inflated again; `None` past [`MAX_PART_BYTES`], as `scan`.
+pub fn scan_read(
+    xml: &[u8],
+    palette: &[Option<NumFmt>],
+    kept: impl Fn(u32, u16) -> bool,
+    row_kept: impl Fn(u32) -> bool,
+) -> Option<SheetFacts> {
+    (xml.len() as u64 <= MAX_PART_BYTES).then(|| scan_bytes(xml, palette, kept, row_kept))
 }
 
 /// The byte-level pass of [`scan`]. Comments, CDATA and processing instructions are skipped;
