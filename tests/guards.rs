@@ -3,8 +3,10 @@
 //! without S11, and `template` into a non-empty folder. Each refusal is exit 2 with a message
 //! that names the years, writes nothing and leaves earlier outputs as they were.
 
+mod common;
+use common::snapshot;
+
 use assert_cmd::Command;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn huizong() -> Command {
@@ -78,24 +80,6 @@ fn says(a: &assert_cmd::assert::Assert, fragments: &[&str]) {
     for f in fragments {
         assert!(err.contains(f), "no “{f}” in: {err}");
     }
-}
-
-/// Every file under `dir` (hidden ones included) with its bytes, by relative path.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("readable dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).expect("inside").to_string_lossy();
-                out.insert(rel.replace('\\', "/"), std::fs::read(&p).expect("read"));
-            }
-        }
-    }
-    out
 }
 
 /// The entries of a folder, by name (hidden ones included: a staging folder left behind shows).

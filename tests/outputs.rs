@@ -3,6 +3,9 @@
 //! empty input, foreign files in `--out`, recovery from every interrupted state, and SIGKILL at
 //! random moments of a run.
 
+mod common;
+use common::snapshot;
+
 use assert_cmd::Command;
 use calamine::{open_workbook, Data, Range, Reader, Xlsx};
 use std::collections::BTreeMap;
@@ -38,24 +41,6 @@ fn run(input: &Path, registry: &Path, out: &Path) -> assert_cmd::assert::Assert 
         .arg(out)
         .timeout(std::time::Duration::from_secs(120))
         .assert()
-}
-
-/// Every file under `dir` (hidden ones included) with its bytes, by relative path.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("readable dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).expect("inside").to_string_lossy();
-                out.insert(rel.replace('\\', "/"), std::fs::read(&p).expect("read"));
-            }
-        }
-    }
-    out
 }
 
 fn names(snap: &BTreeMap<String, Vec<u8>>) -> Vec<&str> {

@@ -4,6 +4,7 @@
 
 pub mod build;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The CSV filter that writes UTF-8 (44,34,76 = comma, double quote, UTF-8): LibreOffice's default
@@ -32,4 +33,22 @@ pub fn libreoffice_convert(files: &[PathBuf], filter: &str, outdir: &Path) -> bo
         .expect("libreoffice must be installed (set HUIZONG_SKIP_LIBREOFFICE to skip)");
     assert!(out.status.success(), "{out:?}");
     true
+}
+
+/// Every file under `dir` (hidden ones included) with its bytes, by relative path.
+pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("readable dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).expect("inside").to_string_lossy();
+                out.insert(rel.replace('\\', "/"), std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    out
 }
