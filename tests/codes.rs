@@ -1597,6 +1597,7 @@ fn a04_from_a_workbook_in_run() {
 const SPECIAL: &[(&str, &str)] = &[
     ("S09", "s09_file_over_the_size_limit"),
     ("S10", "s10_two_files_for_one_unit"),
+    ("S14", "s14_a_later_version_replaces_the_earlier"),
     ("X01", "x01_panic_while_reading"),
     // Covered where the file-system cases live (symlinks, FIFOs, copies), with their near misses.
     (
@@ -1641,26 +1642,70 @@ fn s09_file_over_the_size_limit() {
     );
 }
 
+/// The saved time our templates carry in `docProps/core.xml`.
+const TEMPLATE_SAVED: &str = "<dcterms:modified xsi:type=\"dcterms:W3CDTF\">2000-01-01T00:00:00Z";
+
+/// D02's workbook plus a second, different version of `second`'s under `name`, saved at
+/// `saved` (W3C time) when given; checked as a folder.
+fn two_versions(second: &str, name: &str, saved: Option<&str>) -> Vec<Found> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    Draft::new(&u("D02")).write_into(dir.path());
+    let mut other = Draft::new(&u(second));
+    other.add("ZL02", 1.0);
+    if let Some(t) = saved {
+        let to = TEMPLATE_SAVED.replace("2000-01-01T00:00:00Z", t);
+        other
+            .patches
+            .push(("docProps/core.xml", TEMPLATE_SAVED.to_string(), to));
+    }
+    std::fs::write(dir.path().join(name), other.bytes()).expect("written");
+    check(dir.path(), None)
+}
+
 #[test]
 fn s10_two_files_for_one_unit() {
-    let run = |second: &str| {
-        let dir = tempfile::tempdir().expect("temp dir");
-        Draft::new(&u("D02")).write_into(dir.path());
-        // Another version of a workbook, saved under another name.
-        let mut other = Draft::new(&u(second));
-        other.add("ZL02", 1.0);
-        std::fs::write(dir.path().join("第二版.xlsx"), other.bytes()).expect("written");
-        check(dir.path(), None)
-    };
-    let hit = run("D02");
+    // Another version under a name without a version mark, saved at the same time: no order.
+    let hit = two_versions("D02", "副本.xlsx", None);
     let s10: Vec<&Found> = hit.iter().filter(|x| x.code == "S10").collect();
     assert_eq!(s10.len(), 2, "{hit:#?}");
-    assert!(s10.iter().any(|x| x.file.ends_with("第二版.xlsx")));
+    assert!(s10.iter().any(|x| x.file.ends_with("副本.xlsx")));
     assert!(s10
         .iter()
         .all(|x| x.unit.as_deref() == Some(u("D02").as_str())));
-    let miss = run("D03");
+    // A version marked later but saved two days before the first decides nothing either.
+    let contradicted = two_versions("D02", "副本(修改).xlsx", Some("1999-12-30T00:00:00Z"));
+    assert_eq!(
+        contradicted.iter().filter(|x| x.code == "S10").count(),
+        2,
+        "{contradicted:#?}"
+    );
+    let miss = two_versions("D03", "副本.xlsx", None);
     assert!(miss.iter().all(|x| x.code != "S10"), "{miss:#?}");
+}
+
+#[test]
+fn s14_a_later_version_replaces_the_earlier() {
+    let first = Draft::new(&u("D02")).file_name();
+    let only_s14 = |found: &[Found], replaced: &str| {
+        let s14: Vec<&Found> = found.iter().filter(|x| x.code == "S14").collect();
+        assert_eq!(s14.len(), 1, "{found:#?}");
+        assert!(s14[0].file.ends_with(replaced), "{found:#?}");
+        assert!(found.iter().all(|x| x.code != "S10"), "{found:#?}");
+    };
+    // A mark in the name: the marked file replaces the first one.
+    only_s14(&two_versions("D02", "第二版.xlsx", None), &first);
+    // No mark: the saved time in the document properties decides, either way round.
+    only_s14(
+        &two_versions("D02", "副本.xlsx", Some("2025-01-10T08:30:00Z")),
+        &first,
+    );
+    only_s14(
+        &two_versions("D02", "副本.xlsx", Some("1999-06-01T08:30:00Z")),
+        "副本.xlsx",
+    );
+    // Near miss: the same name without a later mark or time is no later version.
+    let miss = two_versions("D02", "副本.xlsx", None);
+    assert!(miss.iter().all(|x| x.code != "S14"), "{miss:#?}");
 }
 
 #[test]

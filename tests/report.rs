@@ -357,6 +357,7 @@ fn files() -> Vec<FileStatus> {
         sha256: file.map(|_| "ab".repeat(32)),
         errors: e,
         warnings: w,
+        revision: None,
     };
     vec![
         row(
@@ -507,6 +508,7 @@ fn summary_sheets_in_order_and_chart_data_hidden() {
             "校验问题",
             "异常提示",
             "报送情况",
+            "版本变化",
             "说明",
             "图表数据"
         ]
@@ -717,6 +719,8 @@ fn summary_findings_anomalies_and_files() {
             "类型",
             "状态",
             "文件",
+            "版本",
+            "版本说明",
             "SHA-256",
             "错误数",
             "警告数"
@@ -734,9 +738,9 @@ fn summary_findings_anomalies_and_files() {
             ("C01".to_string(), "未报送".to_string()),
         ]
     );
-    assert!(close(num(&r, 2, 6), 1.0));
+    assert!(close(num(&r, 2, 8), 1.0));
     assert_eq!(text(&r, 4, 4), "");
-    assert_eq!(text(&r, 1, 5).len(), 64);
+    assert_eq!(text(&r, 1, 7).len(), 64);
 
     let r = range(&bytes, "说明");
     let rows: Vec<_> = (1..=r.end().map(|e| e.0).unwrap_or(0))
@@ -783,7 +787,9 @@ fn summary_of_nothing_still_has_every_sheet() {
     };
     let bytes = build_summary(&input).expect("empty summary builds");
     let wb = open(&bytes);
-    assert_eq!(wb.sheet_names().len(), 8);
+    assert_eq!(wb.sheet_names().len(), 9);
+    let r = range(&bytes, "版本变化");
+    assert_eq!(text(&r, 1, 0), "本次没有单位报送多个版本");
     let r = range(&bytes, "汇总");
     assert!(text(&r, 1, 0).contains("本表汇总 0 个单位"));
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
@@ -902,11 +908,26 @@ fn feedback_workbook_lists_what_to_fix() {
         .with_indicator("GF01"),
     );
     let t01 = fnd;
-    let bytes = build_feedback("T01", "城关镇", 2024, Some("T01_城关镇_2024.xlsx"), &t01)
-        .expect("feedback builds");
+    let bytes = build_feedback(
+        "T01",
+        "城关镇",
+        2024,
+        Some("T01_城关镇_2024.xlsx"),
+        &t01,
+        None,
+    )
+    .expect("feedback builds");
     assert_eq!(
         bytes,
-        build_feedback("T01", "城关镇", 2024, Some("T01_城关镇_2024.xlsx"), &t01).expect("again")
+        build_feedback(
+            "T01",
+            "城关镇",
+            2024,
+            Some("T01_城关镇_2024.xlsx"),
+            &t01,
+            None
+        )
+        .expect("again")
     );
     let wb = open(&bytes);
     assert_eq!(wb.sheet_names(), [SHEET_FEEDBACK]);

@@ -140,6 +140,7 @@ pub fn read_submission(
         values: BTreeMap::new(),
         notes: BTreeMap::new(),
         rates: BTreeMap::new(),
+        saved: None,
     };
     let data: Vec<(&Sheet, Columns)> = sheets
         .iter()

@@ -7,7 +7,7 @@
 //! Steps for one file: size cap and SHA-256 ([`read_file`]), format by magic bytes and zip
 //! bounds ([`sniff`]), xls record bounds (`biff`), sparse cells with per-sheet bounds ([`grid`]),
 //! hidden rows and number formats of xlsx data sheets ([`sheetxml`]), cover and indicator rows
-//! by label ([`locate`]), value normalisation ([`value`]). The finding codes are in
+//! by label ([`locate`]), value normalisation ([`value`]), the saved time ([`props`]). The finding codes are in
 //! [`crate::codes`]. A panic anywhere inside is our bug, not the unit's: it is caught per file and
 //! becomes an X01 finding ("程序内部错误，请报告") carrying the panic text, and the panic hook
 //! keeps it off stderr ([`guard`]).
@@ -17,6 +17,7 @@ mod collect;
 pub mod grid;
 mod guard;
 pub mod locate;
+pub mod props;
 pub mod sheetxml;
 pub mod sniff;
 pub mod value;
@@ -95,6 +96,9 @@ pub struct Submission {
     /// compared with its counts (A04).
     #[serde(default)]
     pub rates: BTreeMap<String, CellValue>,
+    /// When the workbook says it was last saved ([`props`]), to order versions of a return.
+    #[serde(default)]
+    pub saved: Option<props::SavedAt>,
 }
 
 impl Submission {
@@ -115,6 +119,10 @@ pub struct FileOutcome {
     pub size: u64,
     pub submission: Option<Submission>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Its place among several versions of its unit's return, when there are several
+    /// ([`crate::validate::versions`]).
+    #[serde(default)]
+    pub revision: Option<crate::validate::versions::Revision>,
 }
 
 /// Reads one file. Never panics; unreadable files come back with `submission: None` and a finding
@@ -137,6 +145,7 @@ pub fn read_file_with_limits(
         size: 0,
         submission: None,
         diagnostics: Vec::new(),
+        revision: None,
     };
     let Some(bytes) = read_capped(path, limits, &mut outcome) else {
         return outcome;
@@ -311,18 +320,16 @@ fn read_bytes_with_limits(
 ) -> (Option<Submission>, Vec<Diagnostic>) {
     let caught = guard::catch(|| {
         guard::test_trigger(display);
-        let (format, zip) = sniff::sniff_archive(&bytes, limits)?;
+        let (format, mut zip) = sniff::sniff_archive(&bytes, limits)?;
+        let saved = zip.as_mut().and_then(|z| props::saved_time(z, format));
         let (sheets, mut facts) = grid::load(&bytes, format, zip, limits)?;
         let mut hidden_rows = |sheet: &grid::Sheet| match facts.as_mut() {
             Some(f) => f.hidden_rows(sheet),
             None => Default::default(),
         };
-        Ok::<_, Rejection>(locate::read_submission(
-            &sheets,
-            schema,
-            display,
-            &mut hidden_rows,
-        ))
+        let (mut sub, diags) = locate::read_submission(&sheets, schema, display, &mut hidden_rows);
+        sub.saved = saved;
+        Ok::<_, Rejection>((sub, diags))
     });
     let (submission, mut diags) = match caught {
         Ok(Ok((sub, diags))) => (Some(sub), diags),

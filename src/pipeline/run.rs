@@ -435,8 +435,14 @@ impl Outputs<'_> {
                     unit_code(o).or_else(|| o.diagnostics.iter().find_map(|d| d.unit.clone()));
                 let unit = code.as_deref().and_then(|c| reg.get(c));
                 let (errors, warnings, _) = validate::counts(&o.diagnostics);
+                let superseded = o
+                    .revision
+                    .as_ref()
+                    .is_some_and(|r| r.role == validate::versions::Role::Superseded);
                 let status = if o.diagnostics.iter().any(|d| d.code == validate::COPY) {
                     FileState::Copy
+                } else if superseded {
+                    FileState::Superseded
                 } else if o.submission.is_none() {
                     FileState::Unreadable
                 } else if o.diagnostics.iter().any(|d| d.code == Code::S10) {
@@ -462,6 +468,7 @@ impl Outputs<'_> {
                     sha256: Some(o.sha256.clone()),
                     errors: errors as u32,
                     warnings: warnings as u32,
+                    revision: o.revision.clone(),
                 }
             })
             .collect();
@@ -476,6 +483,7 @@ impl Outputs<'_> {
                 sha256: None,
                 errors: 0,
                 warnings: 0,
+                revision: None,
             });
         }
         out
@@ -560,7 +568,14 @@ fn write_feedback(
             .get(&code)
             .map(|u| u.name.clone())
             .unwrap_or_else(|| file_stem(&o.display));
-        let bytes = feedback::build_feedback(&code, &name, year, Some(&o.display), todo)?;
+        let bytes = feedback::build_feedback(
+            &code,
+            &name,
+            year,
+            Some(&o.display),
+            todo,
+            o.revision.as_ref(),
+        )?;
         write_atomic(&dir.join(file), &bytes)?;
     }
     Ok(())

@@ -2,17 +2,21 @@
 //! how to fix it, in words a township clerk can act on.
 //!
 //! Only findings the unit must act on are listed ([`Diagnostic::needs_action`]): errors, and
-//! warnings without an accepted explanation. Hints and explained warnings are settled.
+//! warnings without an accepted explanation. Hints and explained warnings are settled. A unit
+//! whose corrected version replaced an earlier one also gets a 版本变化 sheet: what changed.
 
 use rust_xlsxwriter::DocProperties;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::styles::{xlsx_err, Sheet, Styles, FILL_ERROR, FILL_WARNING};
 use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::validate::versions::{Revision, Role};
 use crate::Result;
 
 /// The sheet name of the feedback workbook.
 pub const SHEET_FEEDBACK: &str = "退回清单";
+/// The sheet of a resubmission's changes since the version before.
+pub const SHEET_CHANGES: &str = "版本变化";
 
 const HEADERS: [&str; 6] = ["序号", "位置", "指标", "级别", "问题", "怎么改"];
 
@@ -139,6 +143,7 @@ pub fn build_feedback(
     year: i32,
     file: Option<&str>,
     findings: &[Diagnostic],
+    revision: Option<&Revision>,
 ) -> Result<Vec<u8>> {
     let st = Styles::default();
     let mut rows: Vec<Diagnostic> = findings
@@ -174,6 +179,16 @@ pub fn build_feedback(
         ),
         &st.note,
     )?;
+    if let Some(r) = revision.filter(|r| r.role == Role::Adopted) {
+        // The table starts below the instructions; this line replaces the blank one above it.
+        let line = format!(
+            "本文件替代此前报送的 {}（{}）；与上一版本相比改动 {} 处，见“{SHEET_CHANGES}”工作表。",
+            r.others.join("、"),
+            r.basis,
+            r.changes.len()
+        );
+        sh.long_text(TOP_ROWS - 1, 0, &line, &st.note)?;
+    }
     for (row, line) in (2..).zip(INSTRUCTIONS) {
         sh.long_text(row, 0, line, &st.note)?;
     }
@@ -204,7 +219,37 @@ pub fn build_feedback(
             .set_creation_datetime(&super::summary::fixed_datetime()?),
     );
     wb.push_worksheet(ws);
+    if let Some(r) = revision.filter(|r| r.role == Role::Adopted) {
+        wb.push_worksheet(changes_sheet(r, &st)?);
+    }
     wb.save_to_buffer().map_err(xlsx_err)
+}
+
+/// The second sheet of a resubmitted unit's feedback: every cell where the adopted version
+/// differs from the one before, so the unit sees exactly what the county took in.
+fn changes_sheet(r: &Revision, st: &Styles) -> Result<rust_xlsxwriter::Worksheet> {
+    const CHANGE_HEADERS: [&str; 5] = ["位置", "指标", "项目", "上一版本", "本版本"];
+    let mut sh = Sheet::new(SHEET_CHANGES)?;
+    let line = format!(
+        "采用的版本与上一版本 {} 相比：",
+        r.previous.as_deref().unwrap_or("")
+    );
+    sh.long_text(0, 0, &line, &st.note)?;
+    sh.header(1, &CHANGE_HEADERS, &st.header)?;
+    let mut row = 2;
+    for c in &r.changes {
+        sh.text(row, 0, &format!("{}!{}", c.sheet, c.pos.a1()), &st.text)?;
+        sh.text(row, 1, &c.indicator, &st.text)?;
+        sh.text(row, 2, &c.field, &st.text)?;
+        sh.text(row, 3, &c.before, &st.wrap)?;
+        sh.text(row, 4, &c.after, &st.wrap)?;
+        row += 1;
+    }
+    if r.changes.is_empty() {
+        sh.text(row, 0, "数值和说明均无改动", &st.text)?;
+        row += 1;
+    }
+    sh.finish(2, row - 1, (CHANGE_HEADERS.len() - 1) as u16)
 }
 
 /// What to do with this list, printed above the table.

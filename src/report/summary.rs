@@ -18,6 +18,7 @@ use crate::aggregate::Figures;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry::{Registry, UnitKind};
 use crate::schema::Schema;
+use crate::validate::versions::Revision;
 use crate::Result;
 
 /// Everything the summary workbook shows.
@@ -51,6 +52,8 @@ pub enum FileState {
     Unregistered,
     /// 相同文件(按一份计): byte-identical to an earlier file of the batch, counted once there.
     Copy,
+    /// 已被替代: a later version of the unit's return replaces it (S14).
+    Superseded,
 }
 
 impl FileState {
@@ -64,6 +67,7 @@ impl FileState {
             FileState::Duplicate => "重复报送",
             FileState::Unregistered => "名册外单位",
             FileState::Copy => "相同文件(按一份计)",
+            FileState::Superseded => "已被替代",
         }
     }
 }
@@ -81,6 +85,8 @@ pub struct FileStatus {
     pub sha256: Option<String>,
     pub errors: u32,
     pub warnings: u32,
+    /// Its place among the unit's versions, when it sent several ([`Revision`]).
+    pub revision: Option<Revision>,
 }
 
 /// One row of the 异常提示 sheet (a ranked anomaly).
@@ -136,6 +142,7 @@ pub(crate) const SHEETS: &[(&str, SheetBuilder)] = &[
     ("校验问题", lists::findings_sheet),
     ("异常提示", lists::anomalies_sheet),
     ("报送情况", lists::files_sheet),
+    ("版本变化", lists::versions_sheet),
     ("说明", lists::notes_sheet),
     (SHEET_CHART_DATA, totals::chart_data_sheet),
 ];

@@ -12,6 +12,9 @@ use crate::diagnostic::Severity;
 use crate::registry::UnitKind;
 use crate::sheets::DATA_SHEET;
 
+/// The 说明 the unit with a real change (i) writes beside it.
+pub const REAL_CHANGE_NOTE: &str = "开展违法建设专项整治行动，处罚案件大幅增加";
+
 /// One planted defect.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlantedDefect {
@@ -45,7 +48,7 @@ pub struct Roles {
     pub unit_slip: Option<usize>,
     pub copy: Option<usize>,
     pub missing: Option<usize>,
-    pub duplicate: Option<usize>,
+    pub resubmission: Option<usize>,
     pub approximate: Option<usize>,
     pub full_width: Option<usize>,
     pub tripled: Option<usize>,
@@ -61,7 +64,7 @@ impl Roles {
         let tripled = dept(8); // 县城市管理局
         let closed_above_received = dept(15); // 县林业局
         let missing = dept(19); // 县统计局
-        let duplicate = dept(11); // 县民政局
+        let resubmission = dept(11); // 县民政局
         let placeholder = dept(14); // 县水利局
         let mut town = |pref: usize| pick(county, UnitKind::Township, pref, &mut used);
         let approximate = town(3);
@@ -73,7 +76,7 @@ impl Roles {
             unit_slip,
             copy,
             missing,
-            duplicate,
+            resubmission,
             approximate,
             full_width,
             tripled,
@@ -82,7 +85,7 @@ impl Roles {
 
     /// Units left out of the handed-out sums (FY08, FY09, YS01).
     pub fn quiet(&self, i: usize) -> bool {
-        [self.copy, self.missing, self.duplicate].contains(&Some(i))
+        [self.copy, self.missing, self.resubmission].contains(&Some(i))
     }
 }
 
@@ -169,8 +172,8 @@ pub fn plant(
     if let Some(i) = roles.missing {
         ctx.missing(i);
     }
-    if let Some(i) = roles.duplicate {
-        ctx.duplicate(i);
+    if let Some(i) = roles.resubmission {
+        ctx.resubmission(i);
     }
     if let Some(i) = roles.approximate {
         ctx.typed(
@@ -381,8 +384,9 @@ impl Ctx<'_> {
         );
     }
 
-    /// (f) A second, slightly different file for the same unit.
-    fn duplicate(&mut self, i: usize) {
+    /// (f) A resubmission: a corrected file beside the original, marked (修改) in its name. The
+    /// marked version replaces the original (S14 on the original), nothing is held back.
+    fn resubmission(&mut self, i: usize) {
         let Some((code, name)) = self.unit_code(i) else {
             return;
         };
@@ -405,14 +409,17 @@ impl Ctx<'_> {
             'f',
             None,
             None,
-            "同一单位报送两份报表（另一份为“(修改)”版，数值略有不同）",
-            "duplicate",
-            Some(Severity::Error),
+            "同一单位先后报送两份报表，改正后的一份文件名标有“(修改)”，PF01、PF02、GK01 不同",
+            "S14（新版本替代原报表）",
+            Some(Severity::Info),
         );
         if let Some(last) = self.out.last_mut() {
             let first = last.file.clone().unwrap_or_default();
             last.file = file;
-            last.description = format!("{}；另一份为 {first}", last.description);
+            last.description = format!(
+                "{}；被替代的原报表为 {first}，S14 报在原报表上",
+                last.description
+            );
         }
     }
 
@@ -448,7 +455,9 @@ impl Ctx<'_> {
         if let Some(z) = f.values.get_mut("ZF10") {
             *z = z.min(zf10_bound);
         }
-        let d = format!("行政处罚决定数由上年 {prev} 宗增至 {total} 宗（+{:.0}%），分类与金额同步增长，未触发任何规则", (total / prev - 1.0) * 100.0);
+        // A real change, explained by the unit in the row's 说明 (issue #14's example).
+        f.notes.insert("ZF06".into(), REAL_CHANGE_NOTE.into());
+        let d = format!("行政处罚决定数由上年 {prev} 宗增至 {total} 宗（+{:.0}%），分类与金额同步增长，未触发任何规则；单位在“说明”栏写明原因：{REAL_CHANGE_NOTE}", (total / prev - 1.0) * 100.0);
         self.record(
             i,
             'i',

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 pub use county::COUNTY_CODE;
 pub use defects::PlantedDefect;
 pub use values::{FY02_NOTE, SEED_YEARS};
-pub use write::write;
+pub use write::{fill, write};
 
 use crate::registry::{Registry, Unit, UnitKind};
 use crate::schema::{Schema, ValueType};
@@ -83,7 +83,7 @@ pub struct UnitData {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SampleCounty {
     pub registry: Registry,
-    /// Year → files, in registry order (a planted duplicate follows its original).
+    /// Year → files, in registry order (a planted resubmission follows its original).
     pub years: BTreeMap<i32, Vec<UnitData>>,
     /// What was planted (empty with `clean`).
     pub defects: Vec<PlantedDefect>,

@@ -8,6 +8,7 @@ mod batch;
 pub mod cross_unit;
 mod identity;
 mod rules;
+pub mod versions;
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
 //! The list sheets of the summary: 校验问题 (every finding), 异常提示 (ranked anomalies),
-//! 报送情况 (one row per unit/file) and 说明 (what the figures mean and where they came from).
+//! 报送情况 (one row per unit/file), 版本变化 (what a resubmission changed) and 说明 (what the figures mean and where they came from).
 
 use rust_xlsxwriter::{ColNum, Format, Worksheet};
 
@@ -7,6 +7,7 @@ use super::{fmt_num, unit_name, AnomalyRow, FileState, SummaryInput};
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::report::styles::{Sheet, Styles, FILL_ERROR, FILL_WARNING};
 use crate::schema::ValueType;
+use crate::validate::versions::{Revision, Role};
 use crate::Result;
 
 const FINDING_HEADERS: [&str; 9] = [
@@ -161,12 +162,14 @@ impl Styles {
     }
 }
 
-const FILE_HEADERS: [&str; 8] = [
+const FILE_HEADERS: [&str; 10] = [
     "单位代码",
     "单位名称",
     "类型",
     "状态",
     "文件",
+    "版本",
+    "版本说明",
     "SHA-256",
     "错误数",
     "警告数",
@@ -179,7 +182,7 @@ pub(super) fn files_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
     let mut row = 1;
     for f in input.files {
         let status_fmt = match f.status {
-            FileState::Aggregated => st.text.clone(),
+            FileState::Aggregated | FileState::Superseded | FileState::Copy => st.text.clone(),
             FileState::Returned => st.text.clone().set_background_color(FILL_ERROR),
             _ => st.text.clone().set_background_color(FILL_WARNING),
         };
@@ -188,12 +191,89 @@ pub(super) fn files_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
         sh.text(row, 2, f.kind.map(|k| k.label()).unwrap_or(""), &st.text)?;
         sh.text(row, 3, f.status.label(), &status_fmt)?;
         sh.text(row, 4, f.file.as_deref().unwrap_or(""), &st.text)?;
-        sh.text(row, 5, f.sha256.as_deref().unwrap_or(""), &st.text)?;
-        sh.number(row, 6, Some(f64::from(f.errors)), &st.count)?;
-        sh.number(row, 7, Some(f64::from(f.warnings)), &st.count)?;
+        let (role, note) = f
+            .revision
+            .as_ref()
+            .map_or((String::new(), String::new()), |r| {
+                (r.role.label().to_string(), version_note(r))
+            });
+        sh.text(row, 5, &role, &st.text)?;
+        sh.text(row, 6, &note, &st.text)?;
+        sh.text(row, 7, f.sha256.as_deref().unwrap_or(""), &st.text)?;
+        sh.number(row, 8, Some(f64::from(f.errors)), &st.count)?;
+        sh.number(row, 9, Some(f64::from(f.warnings)), &st.count)?;
         row += 1;
     }
     sh.finish(1, row - 1, (FILE_HEADERS.len() - 1) as ColNum)
+}
+
+/// "替代 A.xlsx（文件名标有“修改”）；与上一版本相比改动 3 处" / "被 B.xlsx 替代（…）".
+fn version_note(r: &Revision) -> String {
+    match r.role {
+        Role::Adopted => {
+            let changed = match r.changes.len() {
+                0 => "与上一版本相比数值和说明均无改动".to_string(),
+                n => format!("与上一版本相比改动 {n} 处，见“版本变化”表"),
+            };
+            format!("替代 {}（{}）；{changed}", r.others.join("、"), r.basis)
+        }
+        Role::Superseded => format!("被 {} 替代（{}）", r.others.join("、"), r.basis),
+    }
+}
+
+const VERSION_HEADERS: [&str; 8] = [
+    "单位",
+    "采用版本",
+    "上一版本",
+    "工作表",
+    "单元格",
+    "指标",
+    "上一版本内容",
+    "采用版本内容",
+];
+
+/// Builds the 版本变化 sheet: for every unit that sent several versions, the cells where the
+/// adopted version differs from the one before it.
+pub(super) fn versions_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet> {
+    let mut sh = Sheet::new("版本变化")?;
+    sh.header(0, &VERSION_HEADERS, &st.header)?;
+    let mut row = 1;
+    for f in input.files {
+        let Some(r) = f.revision.as_ref().filter(|r| r.role == Role::Adopted) else {
+            continue;
+        };
+        let unit = f
+            .unit
+            .as_deref()
+            .map(|u| unit_label(input, u))
+            .unwrap_or_else(|| f.unit_name.clone());
+        let previous = r.previous.as_deref().unwrap_or("");
+        let file = f.file.as_deref().unwrap_or("");
+        if r.changes.is_empty() {
+            sh.text(row, 0, &unit, &st.text)?;
+            sh.text(row, 1, file, &st.text)?;
+            sh.text(row, 2, previous, &st.text)?;
+            sh.text(row, 5, "（数值和说明均无改动）", &st.text)?;
+            row += 1;
+        }
+        for c in &r.changes {
+            sh.text(row, 0, &unit, &st.text)?;
+            sh.text(row, 1, file, &st.text)?;
+            sh.text(row, 2, previous, &st.text)?;
+            sh.text(row, 3, &c.sheet, &st.text)?;
+            sh.text(row, 4, &c.pos.a1(), &st.text)?;
+            let what = format!("{}（{}）", indicator_label(input, &c.indicator), c.field);
+            sh.text(row, 5, &what, &st.text)?;
+            sh.text(row, 6, &c.before, &st.text)?;
+            sh.text(row, 7, &c.after, &st.text)?;
+            row += 1;
+        }
+    }
+    if row == 1 {
+        sh.text(1, 0, "本次没有单位报送多个版本", &st.text)?;
+        row = 2;
+    }
+    sh.finish(1, row - 1, (VERSION_HEADERS.len() - 1) as ColNum)
 }
 
 /// How the figures are computed; shown on the 说明 sheet.
