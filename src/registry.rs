@@ -24,15 +24,53 @@ pub enum UnitKind {
     CountyOffice,
     /// 外部数据来源, e.g. 县法院
     External,
+    /// 县级行政区 as a unit of a city roll-up (`huizong rollup`): its values are a county run's
+    /// figures.
+    County,
+    /// 地级市 as a unit of a province roll-up: its values are a city roll-up's figures.
+    City,
+    /// 市本级 (依法治市办, 市政府复议机构): the city's own workbook in a roll-up, filled like a
+    /// county office's.
+    CityOffice,
+    /// 省本级: the province's own workbook in a roll-up.
+    ProvinceOffice,
 }
 
 impl UnitKind {
-    pub const ALL: [UnitKind; 4] = [
+    /// Every kind. Peer groups and subtotals are formed per kind over this list.
+    pub const ALL: [UnitKind; 8] = [
+        UnitKind::Township,
+        UnitKind::Department,
+        UnitKind::CountyOffice,
+        UnitKind::External,
+        UnitKind::County,
+        UnitKind::City,
+        UnitKind::CityOffice,
+        UnitKind::ProvinceOffice,
+    ];
+
+    /// The kinds that fill a county's returns: the schema's reporters, the subtotal columns of
+    /// every summary. The roll-up kinds come after them in [`UnitKind::ALL`].
+    pub const BASE: [UnitKind; 4] = [
         UnitKind::Township,
         UnitKind::Department,
         UnitKind::CountyOffice,
         UnitKind::External,
     ];
+
+    /// A region rolled up from a run of the level below (`county`, `city`).
+    pub fn is_region(self) -> bool {
+        matches!(self, UnitKind::County | UnitKind::City)
+    }
+
+    /// The kind whose indicators a unit fills in its workbook: a level's own office fills the
+    /// county office's template (its 复议 and 应诉 rows), everyone else their own.
+    pub fn reporting_kind(self) -> UnitKind {
+        match self {
+            UnitKind::CityOffice | UnitKind::ProvinceOffice => UnitKind::CountyOffice,
+            k => k,
+        }
+    }
 
     /// The registry/schema spelling.
     pub fn key(self) -> &'static str {
@@ -41,6 +79,10 @@ impl UnitKind {
             UnitKind::Department => "department",
             UnitKind::CountyOffice => "county_office",
             UnitKind::External => "external",
+            UnitKind::County => "county",
+            UnitKind::City => "city",
+            UnitKind::CityOffice => "city_office",
+            UnitKind::ProvinceOffice => "province_office",
         }
     }
 
@@ -51,6 +93,10 @@ impl UnitKind {
             UnitKind::Department => "县直部门",
             UnitKind::CountyOffice => "县本级",
             UnitKind::External => "外部来源",
+            UnitKind::County => "县(市、区)",
+            UnitKind::City => "市(州)",
+            UnitKind::CityOffice => "市本级",
+            UnitKind::ProvinceOffice => "省本级",
         }
     }
 
@@ -61,6 +107,10 @@ impl UnitKind {
             UnitKind::Department => "部门小计",
             UnitKind::CountyOffice => "县本级",
             UnitKind::External => "外部来源",
+            UnitKind::County => "区县合计",
+            UnitKind::City => "市州合计",
+            UnitKind::CityOffice => "市本级",
+            UnitKind::ProvinceOffice => "省本级",
         }
     }
 
@@ -73,6 +123,12 @@ impl UnitKind {
             "department" | "县直部门" | "部门" => Some(UnitKind::Department),
             "county_office" | "县本级" => Some(UnitKind::CountyOffice),
             "external" | "外部来源" | "法院" => Some(UnitKind::External),
+            "county" | "县(市、区)" | "县（市、区）" | "区县" | "县" => {
+                Some(UnitKind::County)
+            }
+            "city" | "市(州)" | "市（州）" | "地市" | "市" => Some(UnitKind::City),
+            "city_office" | "市本级" => Some(UnitKind::CityOffice),
+            "province_office" | "省本级" => Some(UnitKind::ProvinceOffice),
             _ => None,
         }
     }

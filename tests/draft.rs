@@ -88,6 +88,8 @@ fn sample() -> Figures {
         prior_year: 2023,
         schema_id: "fazhi".into(),
         schema_edition: "2024".into(),
+        level: Default::default(),
+        region: None,
         coverage: Coverage {
             expected: vec!["C01".into(), "D01".into(), "K01".into()],
             received: vec!["C01".into(), "D01".into(), "K01".into()],

@@ -220,6 +220,8 @@ fn figures() -> Figures {
         prior_year: 2023,
         schema_id: "fazhi-2024".into(),
         schema_edition: "2024".into(),
+        level: Default::default(),
+        region: None,
         coverage: Coverage {
             expected: strs(&["T01", "T02", "D01", "C01"]),
             received: strs(&["T01", "T02", "D01"]),
@@ -231,6 +233,7 @@ fn figures() -> Figures {
             // T02's last year is in the reported figure of GF01 only (可比口径 leaves it out).
             prior_excluded: strs(&["T02"]),
             without_prior: vec![],
+            incomplete: vec![],
         },
         indicators: vec![
             yes,

@@ -10,9 +10,11 @@ mod frame;
 pub mod history;
 mod prior;
 mod rates;
+pub mod rollup;
 mod units;
 
 pub use prior::map_prior;
+pub use rollup::{Incomplete, Level};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
@@ -100,6 +102,10 @@ pub struct Coverage {
     /// year's figures with nothing to compare. Filled in by [`aggregate`].
     #[serde(default)]
     pub without_prior: Vec<String>,
+    /// In a roll-up: the regions whose own run left units out (held back or missing), so their
+    /// figures are summed as they stand but are not complete. Empty in a county run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incomplete: Vec<Incomplete>,
 }
 
 /// Why a unit's last year is outside the comparison (可比口径).
@@ -133,8 +139,24 @@ impl Coverage {
 
     /// Why each unit of [`Coverage::prior_excluded`] is left out.
     pub fn left_out(&self) -> FxHashMap<&str, LeftOut> {
-        let held: FxHashSet<&str> = self.held_back.iter().map(String::as_str).collect();
-        let missing: FxHashSet<&str> = self.missing.iter().map(String::as_str).collect();
+        // In a roll-up the units left out are the regions' own units, listed per region.
+        let nested = |f: fn(&Incomplete) -> &Vec<String>| {
+            self.incomplete
+                .iter()
+                .flat_map(move |i| f(i).iter().map(String::as_str))
+        };
+        let held: FxHashSet<&str> = self
+            .held_back
+            .iter()
+            .map(String::as_str)
+            .chain(nested(|i| &i.held_back))
+            .collect();
+        let missing: FxHashSet<&str> = self
+            .missing
+            .iter()
+            .map(String::as_str)
+            .chain(nested(|i| &i.missing))
+            .collect();
         self.prior_excluded
             .iter()
             .map(|c| {
@@ -243,6 +265,14 @@ pub struct Figures {
     pub prior_year: i32,
     pub schema_id: String,
     pub schema_edition: String,
+    /// Whose figures: a county run's, or a roll-up of counties (city) or of cities (province).
+    /// Left out of a county's JSON, which keeps the shape it always had.
+    #[serde(default, skip_serializing_if = "Level::is_county")]
+    pub level: Level,
+    /// The region's 6-digit division code (GB/T 2260): a county run's from its registry's
+    /// `parent` column (when every unit names the same one), a roll-up's from its registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     pub coverage: Coverage,
     pub indicators: Vec<IndicatorFigure>,
     pub rates: Vec<RateFigure>,
@@ -381,6 +411,8 @@ pub fn aggregate_years(
         prior_year: year - 1,
         schema_id: schema.id.clone(),
         schema_edition: schema.edition.clone(),
+        level: Level::County,
+        region: rollup::region_of(registry, year),
         coverage,
         indicators,
         rates,

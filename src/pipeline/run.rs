@@ -286,6 +286,7 @@ fn coverage(
         // filled in by the aggregation, which knows whose prior values it compares
         prior_excluded: Vec::new(),
         without_prior: Vec::new(),
+        incomplete: Vec::new(),
     }
 }
 

@@ -148,7 +148,8 @@ fn parse_row(rec: &csv::StringRecord, columns: &ColumnMap, row: usize) -> Result
         row,
         message: format!(
             "单位类型(kind)“{}”无法识别；应为 township/department/county_office/external \
-             或 乡镇(街道)/县直部门/县本级/外部来源",
+             或 乡镇(街道)/县直部门/县本级/外部来源；汇总名册（huizong rollup）还可用 \
+             county/city/city_office/province_office",
             f("kind")
         ),
     })?;

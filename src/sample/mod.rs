@@ -105,7 +105,7 @@ impl Reported {
     fn new(schema: &Schema) -> Reported {
         let mut known = BTreeMap::new();
         let mut unknown = BTreeMap::new();
-        for kind in UnitKind::ALL {
+        for kind in UnitKind::BASE {
             let mut k = Vec::new();
             let mut u = Vec::new();
             for ind in schema.indicators.iter().filter(|i| i.reported_by(kind)) {
@@ -368,7 +368,12 @@ fn case_weight(unit: &Unit, prof: &Profile) -> f64 {
     ];
     match unit.kind {
         UnitKind::CountyOffice => 8.0,
-        UnitKind::External => 0.0,
+        // the sample county has no roll-up units
+        UnitKind::External
+        | UnitKind::County
+        | UnitKind::City
+        | UnitKind::CityOffice
+        | UnitKind::ProvinceOffice => 0.0,
         UnitKind::Township => 0.4 * prof.size,
         UnitKind::Department => HEAVY
             .iter()
@@ -403,7 +408,11 @@ fn share_out<'a>(
         let eligible = match unit.kind {
             UnitKind::Township | UnitKind::Department => true,
             UnitKind::CountyOffice => code == "YS01",
-            UnitKind::External => false,
+            UnitKind::External
+            | UnitKind::County
+            | UnitKind::City
+            | UnitKind::CityOffice
+            | UnitKind::ProvinceOffice => false,
         };
         if !eligible || !active(i) || roles.quiet(i) {
             continue;

@@ -277,6 +277,9 @@ fn by_kind(kind: UnitKind, t: f64, d: f64, c: f64, x: f64) -> f64 {
         UnitKind::Department => d,
         UnitKind::CountyOffice => c,
         UnitKind::External => x,
+        // The sample county has no roll-up units; a level's office fills like a county office.
+        UnitKind::CityOffice | UnitKind::ProvinceOffice => c,
+        UnitKind::County | UnitKind::City => 0.0,
     }
 }
 
@@ -399,7 +402,11 @@ fn enforcement(g: &mut Gen, p: &Profile) {
             let zf13 = g.flow("ZF13", 83.0);
             g.set("ZF14", zf13);
         }
-        UnitKind::External => {}
+        UnitKind::External
+        | UnitKind::County
+        | UnitKind::City
+        | UnitKind::CityOffice
+        | UnitKind::ProvinceOffice => {}
         UnitKind::Township | UnitKind::Department => {
             officers(g, p);
             penalties(g, p);

@@ -524,7 +524,7 @@ fn severity(src: &Source, t: &Text) -> Result<Severity> {
 fn kinds(src: &Source, list: &[Text]) -> Result<Vec<UnitKind>> {
     let mut out = Vec::new();
     for t in list {
-        let kind = UnitKind::ALL
+        let kind = UnitKind::BASE
             .into_iter()
             .find(|k| k.key() == t.get_ref())
             .ok_or_else(|| {

@@ -17,8 +17,24 @@ const TOP_ROWS: RowNum = 2;
 /// How many changes the chart shows.
 const CHART_TOP: usize = 10;
 
-/// Header of the 汇总 table; the subtotal columns follow [`UnitKind::ALL`].
-fn headers() -> Vec<&'static str> {
+/// The subtotal columns: the four kinds of a county's units always (a county's table keeps its
+/// shape whoever reported), then the roll-up kinds (区县合计, 市本级 …) that some figure has.
+fn subtotal_kinds(input: &SummaryInput) -> Vec<UnitKind> {
+    let present = |k: &UnitKind| {
+        input
+            .figures
+            .indicators
+            .iter()
+            .any(|f| f.subtotals.contains_key(k))
+    };
+    UnitKind::ALL
+        .into_iter()
+        .filter(|k| UnitKind::BASE.contains(k) || present(k))
+        .collect()
+}
+
+/// Header of the 汇总 table; the subtotal columns are [`subtotal_kinds`].
+fn headers(kinds: &[UnitKind]) -> Vec<&'static str> {
     let mut h = vec![
         "代码",
         "指标名称",
@@ -29,7 +45,7 @@ fn headers() -> Vec<&'static str> {
         "同比",
         "上年（报送口径）",
     ];
-    h.extend(UnitKind::ALL.iter().map(|k| k.subtotal_label()));
+    h.extend(kinds.iter().map(|k| k.subtotal_label()));
     h.extend(["报送单位数", "备注"]);
     h
 }
@@ -45,7 +61,8 @@ pub(super) fn totals_sheet(input: &SummaryInput, st: &Styles) -> Result<Workshee
         &st.title,
     )?;
     sh.long_text(1, 0, &coverage_note(&fig.coverage), &st.note)?;
-    let header = headers();
+    let kinds = subtotal_kinds(input);
+    let header = headers(&kinds);
     sh.header(TOP_ROWS, &header, &st.header)?;
     let last_col = (header.len() - 1) as u16;
 
@@ -58,7 +75,7 @@ pub(super) fn totals_sheet(input: &SummaryInput, st: &Styles) -> Result<Workshee
         }
         row += 1;
         for ind in items {
-            indicator_row(&mut sh, st, input, &left_out, row, ind)?;
+            indicator_row(&mut sh, st, input, (&left_out, &kinds), row, ind)?;
             row += 1;
         }
     }
@@ -155,7 +172,7 @@ fn indicator_row(
     sh: &mut Sheet,
     st: &Styles,
     input: &SummaryInput,
-    left_out: &FxHashMap<&str, LeftOut>,
+    (left_out, kinds): (&FxHashMap<&str, LeftOut>, &[UnitKind]),
     row: RowNum,
     f: &IndicatorFigure,
 ) -> Result<()> {
@@ -177,10 +194,12 @@ fn indicator_row(
     sh.number(row, 5, f.change, num)?;
     sh.number(row, 6, f.change_pct, &st.pct1)?;
     sh.number(row, 7, f.prior_reported, num)?;
-    for (col, kind) in (8..).zip(UnitKind::ALL) {
-        sh.number(row, col, f.subtotals.get(&kind).copied(), num)?;
+    let mut col = 8;
+    for kind in kinds {
+        sh.number(row, col, f.subtotals.get(kind).copied(), num)?;
+        col += 1;
     }
-    sh.number(row, 12, Some(f64::from(f.units_reporting)), &st.count)?;
+    sh.number(row, col, Some(f64::from(f.units_reporting)), &st.count)?;
     let mut note = remark(f);
     if let Some(scope) = scope_remark(f, input, left_out) {
         if !note.is_empty() {
@@ -188,7 +207,7 @@ fn indicator_row(
         }
         note.push_str(&scope);
     }
-    sh.text(row, 13, &note, &st.text)?;
+    sh.text(row, col + 1, &note, &st.text)?;
     Ok(())
 }
 
