@@ -38,6 +38,11 @@ pub enum Command {
     Rule(RuleArgs),
     /// 根据汇总结果起草年度报告的数据段落（.docx 或 .md）
     Draft(DraftArgs),
+    /// 市、省汇总：把各区县（或各市）的汇总输出再汇总一级，写出同样的汇总表、figures JSON 和历史数据
+    Rollup(RollupArgs),
+    /// 开放数据集：把一个县一个年度的汇总数据加入按年度、地区分区的 Parquet 数据集
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
 }
 
 /// Options shared by commands that read a schema.
@@ -88,6 +93,10 @@ pub struct SampleArgs {
     /// 不植入典型错误，生成干净数据
     #[arg(long)]
     pub clean: bool,
+    /// 县级行政区划代码（6 位数字，缺省 411321）：单位代码以它开头，不同代码生成不同的县，
+    /// 用于演示和测试市级汇总（huizong rollup）
+    #[arg(long, value_name = "代码", verbatim_doc_comment)]
+    pub county: Option<String>,
     #[command(flatten)]
     pub schema: SchemaArg,
 }
@@ -191,6 +200,51 @@ pub struct DraftArgs {
     pub templates: Option<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+pub struct RollupArgs {
+    /// 各区县 huizong run 的输出文件夹（省级汇总时为各市 huizong rollup 的输出文件夹）；
+    /// 本级单位（市本级、中院）的报表直接给出文件
+    #[arg(required = true, value_name = "路径", verbatim_doc_comment)]
+    pub paths: Vec<PathBuf>,
+    /// 统计年度；各输出须为这一年度，否则不汇总（退出码 2）
+    #[arg(long)]
+    pub year: i32,
+    /// 汇总名册：与单位名册格式相同，列出各区县（kind 为 county；省级为 city），
+    /// 本级报表单位为 city_office（省级为 province_office），中院为 external
+    #[arg(long, value_name = "文件", verbatim_doc_comment)]
+    pub registry: PathBuf,
+    /// 上年汇总输出中的 history.csv：本级单位报表的上年数（各区县的上年数已在其输出中）
+    #[arg(long, value_name = "文件")]
+    pub prior: Option<PathBuf>,
+    /// 输出文件夹
+    #[arg(long, value_name = "文件夹")]
+    pub out: PathBuf,
+    /// 审核确认文件（accept.toml）：把已核实的异常标记为“已确认”
+    #[arg(long, value_name = "文件")]
+    pub accept: Option<PathBuf>,
+    /// 线程数（缺省为 CPU 核数）
+    #[arg(long)]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub schema: SchemaArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// 把一个县的汇总输出（huizong run 的 --out 文件夹）加入数据集；同一县同一年度再次加入时替换
+    Add(DatasetAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DatasetAddArgs {
+    /// huizong run 的输出文件夹
+    #[arg(value_name = "文件夹")]
+    pub from: PathBuf,
+    /// 数据集文件夹（按 year=年度/region=区划代码 分区；不存在时新建）
+    #[arg(long, value_name = "文件夹")]
+    pub into: PathBuf,
+}
+
 pub use crate::pipeline::Outcome;
 
 /// Parses the command line, runs the command and returns the exit code.
@@ -227,5 +281,7 @@ pub fn run(cli: Cli) -> crate::Result<Outcome> {
         Command::Run(a) => commands::run::run(&a),
         Command::Rule(a) => commands::rule::run(&a),
         Command::Draft(a) => commands::draft::run(&a),
+        Command::Rollup(a) => commands::rollup::run(&a),
+        Command::Dataset(DatasetCommand::Add(a)) => commands::dataset::add(&a),
     }
 }

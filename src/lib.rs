@@ -10,6 +10,10 @@
 //! 5. [`report`] writes the summary workbook, the feedback workbooks and the blank templates.
 //! 6. [`draft`] turns the county figures into the sentences of the annual report.
 //!
+//! One level up, `pipeline::rollup` adds counties' run outputs into a city's figures (and
+//! cities' into a province's) with [`aggregate::rollup`], and [`dataset`] keeps every
+//! county-year's long data as Parquet partitions for engines such as DuckDB.
+//!
 //! [`schema`] (indicators, rates, rules) and [`registry`] (who must report) are the two inputs that
 //! configure everything; [`sheets`] fixes the template layout shared by the writer and the reader.
 
@@ -19,6 +23,7 @@ pub mod cli;
 pub mod codes;
 pub mod commands;
 pub mod console;
+pub mod dataset;
 pub mod diagnostic;
 pub mod draft;
 pub mod error;

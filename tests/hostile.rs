@@ -48,6 +48,7 @@ fn sample_file(unit: &str) -> &'static [u8] {
             years: vec![2024],
             seed: 20241231,
             clean: true,
+            ..SampleOptions::default()
         };
         let county = huizong::sample::generate(schema(), &opts);
         huizong::sample::write(schema(), &county, opts.seed, dir.path()).expect("sample");

@@ -505,6 +505,7 @@ fn clean_data_satisfies_every_rule_for_other_seeds_sizes_and_years() {
             units,
             years,
             clean: true,
+            ..SampleOptions::default()
         };
         let c = sample::generate(&schema, &opts);
         let bad = all_problems(&c);

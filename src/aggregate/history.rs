@@ -180,7 +180,7 @@ fn sort_key(r: &Record) -> (i32, &str, &str, &str) {
 
 /// The file order; the value breaks the last ties so the order is total and an unstable
 /// (parallel) sort gives the same bytes every time.
-fn order(a: &Record, b: &Record) -> std::cmp::Ordering {
+pub(crate) fn order(a: &Record, b: &Record) -> std::cmp::Ordering {
     sort_key(a)
         .cmp(&sort_key(b))
         .then(a.kind.cmp(&b.kind))

@@ -65,6 +65,17 @@ impl Level {
         }
     }
 
+    /// The level and year of an output set's label ([`Level::set_label`]); `None` for any other
+    /// set (templates) or a label of no level.
+    pub fn parse_label(label: &str) -> Option<(Level, i32)> {
+        let (kind, year) = label.split_once(' ')?;
+        let year = year.trim().parse().ok()?;
+        let level = [Level::County, Level::City, Level::Province]
+            .into_iter()
+            .find(|l| l.set_label(year) == format!("{kind} {year}"))?;
+        Some((level, year))
+    }
+
     /// The registry kind of a region whose figures are of this level (`county`, `city`).
     pub fn region_kind(self) -> Option<UnitKind> {
         match self {

@@ -1,7 +1,9 @@
 //! One module per subcommand: each turns parsed arguments into calls on the library.
 
 pub mod check;
+pub mod dataset;
 pub mod draft;
+pub mod rollup;
 pub mod rule;
 pub mod run;
 pub mod sample;

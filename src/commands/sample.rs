@@ -11,7 +11,17 @@ pub fn run(args: &SampleArgs) -> Result<Outcome> {
         years: args.years.clone(),
         seed: args.seed,
         clean: args.clean,
+        county: args
+            .county
+            .clone()
+            .unwrap_or_else(|| sample::COUNTY_CODE.to_string()),
     };
+    if !crate::aggregate::rollup::is_division_code(&opts.county) {
+        return Err(crate::Error::Usage(format!(
+            "--county “{}”应为 6 位数字的县级行政区划代码（如 411321）",
+            opts.county
+        )));
+    }
     if opts.years.is_empty() {
         return Err(crate::Error::Usage("--years 至少需要一个年度".into()));
     }

@@ -9,11 +9,16 @@
 
 pub mod batch;
 pub mod check;
+pub mod dataset;
+pub mod rollup;
 pub mod run;
 
 pub use batch::{find_registry, LoadedRegistry, REGISTRY_FILE};
 pub use check::{check, CheckConfig, CheckReport};
-pub use run::{load_acceptances, run, RunConfig, RunReport, FEEDBACK_DIR, HISTORY_FILE};
+pub use rollup::{rollup, RollupConfig, RollupReport};
+pub use run::{
+    load_acceptances, run, RunConfig, RunReport, FEEDBACK_DIR, HISTORY_FILE, HISTORY_PARQUET,
+};
 
 /// How a job ended, for the exit code: 0 = clean, 1 = error-level findings (outputs written).
 /// Failures that stop a job are [`crate::Error`] (exit 2).

@@ -26,6 +26,8 @@ use crate::{Error, Result};
 
 /// The history file every run writes, to be given as `--prior` next year.
 pub const HISTORY_FILE: &str = "history.csv";
+/// The same long table as Parquet, for DuckDB, polars, pyarrow (`crate::dataset`).
+pub const HISTORY_PARQUET: &str = "history.parquet";
 /// The folder of feedback workbooks inside the output folder.
 pub const FEEDBACK_DIR: &str = "退回";
 
@@ -185,6 +187,8 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
                     || -> Result<()> {
                         let history = set.dir().join(HISTORY_FILE);
                         history::write_merged(&history, &prior_records, &current)?;
+                        let parquet = set.dir().join(HISTORY_PARQUET);
+                        crate::dataset::parquet::write_history(&parquet, &prior_records, &current)?;
                         write_feedback(&set.dir().join(FEEDBACK_DIR), &outcomes, reg, year)
                     },
                     || {
@@ -607,7 +611,7 @@ fn file_stem(display: &str) -> String {
 /// `figures_<year>.json`: the county figures plus the ranked anomalies. Serialised straight from
 /// the structs (fields in declaration order): going through `serde_json::Value` first doubled
 /// the memory of the largest output at province scale.
-fn figures_json(figures: &Figures, anomalies: &[Finding]) -> Result<Vec<u8>> {
+pub(super) fn figures_json(figures: &Figures, anomalies: &[Finding]) -> Result<Vec<u8>> {
     #[derive(serde::Serialize)]
     struct FiguresJson<'a> {
         #[serde(flatten)]
@@ -618,4 +622,23 @@ fn figures_json(figures: &Figures, anomalies: &[Finding]) -> Result<Vec<u8>> {
         .map_err(|e| Error::Other(format!("无法生成 figures JSON：{e}")))?;
     out.push(b'\n');
     Ok(out)
+}
+
+/// The 异常提示 rows of a roll-up's anomalies: the same rows a run writes.
+pub(super) fn anomaly_rows(
+    schema: &Schema,
+    registry: &LoadedRegistry,
+    figures: &Figures,
+    anomalies: &[Finding],
+) -> Vec<AnomalyRow> {
+    let out = Outputs {
+        schema,
+        registry,
+        year: figures.year,
+        outcomes: &[],
+        findings: &[],
+        figures,
+        anomalies,
+    };
+    out.anomaly_rows()
 }

@@ -545,3 +545,10 @@ fn warn_all(warnings: Vec<String>) {
         crate::hintln!("提示：{w}");
     }
 }
+
+/// A finished output folder as another command reads it (`rollup` reads the counties' runs,
+/// `dataset add` one run): its label (`汇总 2024`) and the files its manifest lists with their
+/// sizes. `None` when `dir` has no manifest, i.e. is not an output folder of this tool.
+pub fn read_finished(dir: &Path) -> Result<Option<(Option<String>, BTreeMap<String, u64>)>> {
+    Ok(read_manifest(dir)?.map(|files| (read_label(dir), files)))
+}

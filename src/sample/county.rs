@@ -115,17 +115,17 @@ fn cycled(list: &[&str], i: usize) -> String {
 }
 
 /// Code with a serial zero-padded to the width of the largest serial (so codes sort in order).
-fn code(letter: char, serial: usize, total: usize) -> String {
+fn code(county: &str, letter: char, serial: usize, total: usize) -> String {
     let width = total.to_string().len().max(2);
-    format!("{COUNTY_CODE}-{letter}{serial:0width$}")
+    format!("{county}-{letter}{serial:0width$}")
 }
 
-fn unit(code: String, name: String, kind: UnitKind, villages: u32) -> Unit {
+fn unit(county: &str, code: String, name: String, kind: UnitKind, villages: u32) -> Unit {
     Unit {
         code,
         name,
         kind,
-        parent: Some(COUNTY_CODE.to_string()),
+        parent: Some(county.to_string()),
         active_from: ACTIVE_FROM,
         active_to: None,
         predecessors: Vec::new(),
@@ -134,8 +134,10 @@ fn unit(code: String, name: String, kind: UnitKind, villages: u32) -> Unit {
 }
 
 /// Builds the county. `merge_year` (the last generated year when there are several) is the
-/// year the two merged townships are replaced by their successor.
-pub fn build(seed: u64, units: Option<usize>, merge_year: Option<i32>) -> County {
+/// year the two merged townships are replaced by their successor. `county` is the 6-digit
+/// division code every unit code starts with; the units' random streams are keyed by their codes,
+/// so another code gives another county.
+pub fn build(seed: u64, units: Option<usize>, merge_year: Option<i32>, county: &str) -> County {
     let (t, d) = split(units, merge_year.is_some());
     let merge = merge_year.filter(|_| t >= 4);
     let mut reg = Vec::with_capacity(t + d + 2);
@@ -147,7 +149,7 @@ pub fn build(seed: u64, units: Option<usize>, merge_year: Option<i32>) -> County
         None => TOWNSHIPS.iter().chain(MERGED_OLD.iter()).copied().collect(),
     };
     for i in 0..t {
-        let c = code('T', i + 1, t);
+        let c = code(county, 'T', i + 1, t);
         let mut rng = Rng::new(seed, &c, 0);
         let (name, mut villages) = if i < regular {
             (cycled(&all_names, i), rng.int(8, 30) as u32)
@@ -157,7 +159,7 @@ pub fn build(seed: u64, units: Option<usize>, merge_year: Option<i32>) -> County
             (MERGED_NEW.to_string(), 0)
         };
         let size = if i == 0 { 2.5 } else { rng.range(0.5, 1.8) };
-        let mut u = unit(c, name, UnitKind::Township, villages);
+        let mut u = unit(county, c, name, UnitKind::Township, villages);
         if let Some(year) = merge {
             if i >= regular && i < t - 1 {
                 u.active_to = Some(year - 1);
@@ -191,7 +193,7 @@ pub fn build(seed: u64, units: Option<usize>, merge_year: Option<i32>) -> County
         });
     }
     for i in 0..d {
-        let c = code('D', i + 1, d);
+        let c = code(county, 'D', i + 1, d);
         let mut rng = Rng::new(seed, &c, 0);
         let base = DEPARTMENTS.get(i % DEPARTMENTS.len()).copied();
         let (_, pen, per_case, lic, off) = base.unwrap_or(("", 5.0, 2000.0, 20.0, 6.0));
@@ -213,13 +215,19 @@ pub fn build(seed: u64, units: Option<usize>, merge_year: Option<i32>) -> County
             police: name.contains("公安"),
             villages: 0,
         });
-        reg.push(unit(c, name, UnitKind::Department, 0));
+        reg.push(unit(county, c, name, UnitKind::Department, 0));
     }
     for (letter, name, kind) in [
         ('C', "县司法局（依法治县办）", UnitKind::CountyOffice),
         ('X', "县人民法院", UnitKind::External),
     ] {
-        reg.push(unit(code(letter, 1, 1), name.to_string(), kind, 0));
+        reg.push(unit(
+            county,
+            code(county, letter, 1, 1),
+            name.to_string(),
+            kind,
+            0,
+        ));
         profiles.push(Profile {
             kind,
             index: 0,
@@ -244,7 +252,7 @@ mod tests {
 
     #[test]
     fn default_layout() {
-        let c = build(1, None, Some(2024));
+        let c = build(1, None, Some(2024), COUNTY_CODE);
         let kinds = |k| c.registry.units.iter().filter(|u| u.kind == k).count();
         assert_eq!(kinds(UnitKind::Township), 16);
         assert_eq!(kinds(UnitKind::Department), 30);
@@ -274,7 +282,7 @@ mod tests {
 
     #[test]
     fn scaled_layout_has_unique_sorted_codes() {
-        let c = build(1, Some(1000), Some(2024));
+        let c = build(1, Some(1000), Some(2024), COUNTY_CODE);
         assert_eq!(c.registry.units.len(), 1000);
         let codes: Vec<&str> = c.registry.units.iter().map(|u| u.code.as_str()).collect();
         let mut sorted = codes.clone();

@@ -39,6 +39,9 @@ pub struct SampleOptions {
     pub seed: u64,
     /// No planted defects.
     pub clean: bool,
+    /// The county's 6-digit division code ([`COUNTY_CODE`] by default): unit codes start with
+    /// it, and another code gives another county (the draws are keyed by unit code).
+    pub county: String,
 }
 
 impl Default for SampleOptions {
@@ -48,6 +51,7 @@ impl Default for SampleOptions {
             years: vec![2023, 2024],
             seed: 20241231,
             clean: false,
+            county: COUNTY_CODE.to_string(),
         }
     }
 }
@@ -143,7 +147,7 @@ impl Reported {
 pub fn generate(schema: &Schema, opts: &SampleOptions) -> SampleCounty {
     let years = opts.sorted_years();
     let merge_year = years.last().copied().filter(|_| years.len() >= 2);
-    let county = county::build(opts.seed, opts.units, merge_year);
+    let county = county::build(opts.seed, opts.units, merge_year, &opts.county);
     let roles = Roles::choose(&county);
     let reported = Reported::new(schema);
     let mut full: BTreeMap<i32, Vec<Option<Vals>>> = BTreeMap::new();

@@ -1,0 +1,72 @@
+//! `huizong rollup`: resolve the arguments into a [`RollupConfig`], roll the regions' outputs up
+//! one level, print the short report.
+
+use crate::cli::RollupArgs;
+use crate::pipeline::{self, LoadedRegistry, Outcome, RollupConfig, RollupReport};
+use crate::registry::Registry;
+use crate::schema::Schema;
+use crate::Result;
+
+pub fn run(args: &RollupArgs) -> Result<Outcome> {
+    let registry = LoadedRegistry {
+        registry: Registry::load(&args.registry)?,
+        display: args.registry.display().to_string(),
+    };
+    let acceptances = match &args.accept {
+        Some(path) => pipeline::load_acceptances(path)?,
+        None => Vec::new(),
+    };
+    let cfg = RollupConfig {
+        schema: Schema::load(args.schema.schema.as_deref())?,
+        registry,
+        paths: args.paths.clone(),
+        year: args.year,
+        prior: args.prior.clone(),
+        out: args.out.clone(),
+        acceptances,
+        threads: args.threads,
+    };
+    let report = pipeline::rollup(&cfg)?;
+    print_summary(&report, args)?;
+    Ok(report.outcome)
+}
+
+/// The short report on stdout.
+fn print_summary(r: &RollupReport, args: &RollupArgs) -> Result<()> {
+    let c = &r.coverage;
+    let area = r.level.area();
+    crate::outln!(
+        "{} 年度{}汇总：应报 {} 个（地区和本级单位），已汇总 {}，未报 {}",
+        r.year,
+        area,
+        c.expected.len(),
+        c.accepted.len(),
+        c.missing.len()
+    )?;
+    for i in &c.incomplete {
+        crate::outln!(
+            "  注意：{} 的汇总不完整：{} 个单位暂未汇总、{} 个单位未报送，其合计已计入但不完整",
+            i.unit,
+            i.held_back.len(),
+            i.missing.len()
+        )?;
+    }
+    if !c.missing.is_empty() {
+        crate::outln!("  未报：{}", c.missing.join("、"))?;
+    }
+    crate::outln!(
+        "本级报表校验问题：错误 {}，警告 {}；异常提示 {} 条",
+        r.errors,
+        r.warnings,
+        r.anomalies.len()
+    )?;
+    for a in r.anomalies.iter().filter(|a| !a.accepted).take(5) {
+        let who = a
+            .unit_name
+            .as_deref()
+            .or(a.unit.as_deref())
+            .unwrap_or("合计");
+        crate::outln!("  {}. {who}：{}", a.rank, a.message)?;
+    }
+    crate::outln!("输出：{}", args.out.display())
+}
