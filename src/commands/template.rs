@@ -14,7 +14,12 @@ use crate::Result;
 pub fn run(args: &TemplateArgs) -> Result<Outcome> {
     let schema = Schema::load(args.schema.schema.as_deref())?;
     let registry = Registry::load(&args.registry)?;
-    let units: Vec<&Unit> = registry.active_in(args.year).collect();
+    // A roll-up registry's regions send their run's output, not a workbook: only its own units
+    // (市本级, 中院) get a template.
+    let units: Vec<&Unit> = registry
+        .active_in(args.year)
+        .filter(|u| !u.kind.is_region())
+        .collect();
     if units.is_empty() {
         return Err(crate::Error::Usage(format!(
             "单位名册 {} 中没有 {} 年应报的单位（请检查 active_from/active_to）",

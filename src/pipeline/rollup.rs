@@ -181,10 +181,12 @@ impl<'a> Levels<'a> {
                     reg.display
                 )))
             }
-            _ => return Err(Error::Usage(format!(
+            _ => {
+                return Err(Error::Usage(format!(
                 "单位名册 {} 中既有区县（county）又有市(州)（city）；一次汇总只汇总同一级的地区",
                 reg.display
-            ))),
+            )))
+            }
         };
         if let Some(u) = active.iter().find(|u| {
             !u.kind.is_region()
@@ -226,7 +228,7 @@ pub fn rollup(cfg: &RollupConfig) -> Result<RollupReport> {
         cfg.paths.iter().partition(|p| p.is_dir());
     if let Some(d) = dirs.iter().find(|d| !d.join(MARKER).is_file()) {
         return Err(Error::Usage(format!(
-            "{}：不是 huizong 的汇总输出文件夹（其中没有 {MARKER}）；请给出各地区 huizong run \
+            "{}：不是 huizong 的汇总输出文件夹（其中没有 {MARKER}）；请给出各地区 huizong run\
              （或 huizong rollup）的 --out 文件夹，本级报表请直接给出文件",
             d.display()
         )));

@@ -117,8 +117,10 @@ pub struct Indicator {
 }
 
 impl Indicator {
+    /// Whether units of `kind` fill it: a level's own office (市本级) fills what a county office
+    /// fills.
     pub fn reported_by(&self, kind: UnitKind) -> bool {
-        self.reporters.contains(&kind)
+        self.reporters.contains(&kind.reporting_kind())
     }
 }
 

@@ -61,7 +61,9 @@ pub(super) fn check(
                 .as_deref()
                 .map(|k| (k, UnitKind::parse(k)));
             if let Some((text, parsed)) = declared {
-                if parsed != Some(unit.kind) {
+                // 市本级 on a cover matches a roll-up's office, read as the county office whose
+                // template it fills.
+                if parsed.map(UnitKind::reporting_kind) != Some(unit.kind.reporting_kind()) {
                     push(
                         at(CoverField::UnitKind),
                         format!("单位类型填为“{text}”，名册中为“{}”", unit.kind.label()),

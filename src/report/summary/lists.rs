@@ -363,6 +363,18 @@ fn note_rows(input: &SummaryInput) -> Vec<(String, String)> {
     if !cov.missing.is_empty() {
         add("未报送单位", names(&cov.missing));
     }
+    // A roll-up: regions summed as their runs stand although those left units out.
+    for i in &cov.incomplete {
+        add(
+            "汇总不完整的地区",
+            format!(
+                "{}：{}个单位暂未汇总、{}个单位未报送，其数据不在合计中",
+                unit_name(input.registry, &i.unit),
+                i.held_back.len(),
+                i.missing.len()
+            ),
+        );
+    }
     // At province scale thousands of units may be left out: a cell holds at most 32,767
     // characters, so these lists name the first ones and count the rest.
     let capped = |codes: &[String]| match codes.len() {

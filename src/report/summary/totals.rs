@@ -101,6 +101,12 @@ pub(super) fn coverage_note(c: &Coverage) -> String {
         c.held_back.len(),
         c.missing.len()
     );
+    if !c.incomplete.is_empty() {
+        s.push_str(&format!(
+            "其中 {} 个地区本身的汇总不完整（有单位暂未汇总或未报送），见“说明”。",
+            c.incomplete.len()
+        ));
+    }
     if let Some(scope) = scope_note(c) {
         s.push_str(&scope);
     } else if c.units_changed {
