@@ -224,7 +224,7 @@ fn city_figures_match_a_naive_oracle_over_the_counties() {
             let kinds = counted_kinds(ind);
             let from_history = sum(recs
                 .iter()
-                .filter(|r| &*r.indicator == ind.code && kinds.contains(&r.kind))
+                .filter(|r| *r.indicator == ind.code && kinds.contains(&r.kind))
                 .map(|r| Some(r.value)));
             match (num(&p["value"]), from_history) {
                 (Some(a), Some(b)) => assert!((a - b).abs() < 1e-6, "{} history {a} {b}", ind.code),

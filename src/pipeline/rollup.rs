@@ -102,7 +102,7 @@ impl RunOutput {
 pub fn read_output(dir: &Path, year: Option<i32>) -> Result<RunOutput> {
     let display = dir.display().to_string();
     let refuse = |m: String| Error::Usage(format!("{display}：{m}"));
-    let (label, files) = outset::read_finished(dir)?.ok_or_else(|| {
+    let outset::Finished { label, files } = outset::read_finished(dir)?.ok_or_else(|| {
         refuse(format!(
             "不是 huizong 的汇总输出文件夹（其中没有 {MARKER}）；请给出 huizong run（或 huizong rollup）的 --out 文件夹"
         ))

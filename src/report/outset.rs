@@ -546,9 +546,20 @@ fn warn_all(warnings: Vec<String>) {
     }
 }
 
-/// A finished output folder as another command reads it (`rollup` reads the counties' runs,
-/// `dataset add` one run): its label (`汇总 2024`) and the files its manifest lists with their
-/// sizes. `None` when `dir` has no manifest, i.e. is not an output folder of this tool.
-pub fn read_finished(dir: &Path) -> Result<Option<(Option<String>, BTreeMap<String, u64>)>> {
-    Ok(read_manifest(dir)?.map(|files| (read_label(dir), files)))
+/// A finished output folder as another command reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finished {
+    /// The set's label (`汇总 2024`), when its manifest has one.
+    pub label: Option<String>,
+    /// The files the manifest lists, with their sizes.
+    pub files: BTreeMap<String, u64>,
+}
+
+/// Reads a finished output folder (`rollup` reads the counties' runs, `dataset add` one run);
+/// `None` when `dir` has no manifest, i.e. is not an output folder of this tool.
+pub fn read_finished(dir: &Path) -> Result<Option<Finished>> {
+    Ok(read_manifest(dir)?.map(|files| Finished {
+        label: read_label(dir),
+        files,
+    }))
 }
