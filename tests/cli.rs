@@ -145,7 +145,12 @@ fn run_writes_the_seed_figures_and_is_deterministic() {
     );
     assert!(states.iter().any(|s| s.contains("未报送")), "{states:?}");
 
-    for name in ["汇总_2024.xlsx", "figures_2024.json", "history.csv"] {
+    for name in [
+        "汇总_2024.xlsx",
+        "figures_2024.json",
+        "history.csv",
+        "history.parquet",
+    ] {
         let a = std::fs::read(out1.join(name)).expect("output");
         let b = std::fs::read(out2.join(name)).expect("output");
         assert!(a == b, "{name} differs between two runs");

@@ -684,3 +684,25 @@ fn sample_county_codes_make_different_counties() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn a_region_without_output_is_listed_as_missing() {
+    let fx = fixture();
+    let (a, b) = (fx.out("411321"), fx.out("411322"));
+    write_registry(&fx.path("three.csv"), &COUNTIES, "411300", false);
+    let out = fx.path("missing-one");
+    let r = rollup(&[&a, &b], &fx.path("three.csv"), &out, "2024");
+    assert_eq!(
+        r.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(String::from_utf8_lossy(&r.stdout).contains("未报：411323"));
+    let f = read_json(&out.join("figures_2024.json"));
+    assert_eq!(f["coverage"]["missing"], serde_json::json!(["411323"]));
+    assert_eq!(
+        f["coverage"]["accepted"],
+        serde_json::json!(["411321", "411322"])
+    );
+}

@@ -390,3 +390,41 @@ fn region_row(r: &Region) -> UnitRow {
         origins,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_name_the_level_and_year() {
+        for level in [Level::County, Level::City, Level::Province] {
+            assert_eq!(
+                Level::parse_label(&level.set_label(2024)),
+                Some((level, 2024))
+            );
+        }
+        assert_eq!(Level::set_label(Level::City, 2024), "市汇总 2024");
+        assert_eq!(Level::parse_label("模板 2024"), None);
+        assert_eq!(Level::parse_label("汇总"), None);
+    }
+
+    #[test]
+    fn a_region_is_the_parent_every_active_unit_names() {
+        let unit = |code: &str, parent: Option<&str>| crate::registry::Unit {
+            code: code.into(),
+            name: code.into(),
+            kind: UnitKind::Township,
+            parent: parent.map(String::from),
+            active_from: 2020,
+            active_to: None,
+            predecessors: vec![],
+            villages: 0,
+        };
+        let reg = Registry::new(vec![unit("a", Some("411321")), unit("b", Some("411321"))]);
+        assert_eq!(region_of(&reg, 2024).as_deref(), Some("411321"));
+        let two = Registry::new(vec![unit("a", Some("411321")), unit("b", Some("411322"))]);
+        assert_eq!(region_of(&two, 2024), None);
+        let none = Registry::new(vec![unit("a", Some("411321")), unit("b", None)]);
+        assert_eq!(region_of(&none, 2024), None);
+    }
+}
