@@ -75,10 +75,10 @@ first=${codes[0]}
 
 for r in $(seq 1 "$REPEAT"); do
     log "round $r/$REPEAT"
-    timed rollup "$BIN" rollup --year 2024 --registry "$DATA/city.csv" "${outs[@]}" --out "$TMP/city"
-    timed county "$BIN" run --year 2024 "$DATA/s$first/2024" --prior "$DATA/s$first/2023" --out "$TMP/county" --quiet
-    rm -rf "$TMP/ds"
-    timed dataset bash -c 'for o in "$@"; do "'"$BIN"'" dataset add "$o" --into "'"$TMP/ds"'" >/dev/null; done' _ "${outs[@]}"
+    timed rollup "$BIN" rollup --year 2024 --registry "$DATA/city.csv" "${outs[@]}" --out "$TMP/o-city"
+    timed county "$BIN" run --year 2024 "$DATA/s$first/2024" --prior "$DATA/s$first/2023" --out "$TMP/o-county" --quiet
+    rm -rf "$TMP/o-ds"
+    timed dataset bash -c 'for o in "$@"; do "'"$BIN"'" dataset add "$o" --into "'"$TMP/o-ds"'" >/dev/null; done' _ "${outs[@]}"
 done
 
 rw=$(col rollup 1); rc=$(col rollup 2); rm_=$(col rollup 3)

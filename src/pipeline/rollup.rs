@@ -72,6 +72,8 @@ pub struct RunOutput {
     pub display: String,
     pub level: Level,
     pub year: i32,
+    /// The figures without their unit rows: the level above needs the totals only, and a
+    /// hundred counties' rows were most of a roll-up's memory and time.
     pub figures: Figures,
     /// `<display>/figures_<year>.json`, the origin of every value taken from it.
     pub figures_display: String,
@@ -129,11 +131,12 @@ pub fn read_output(dir: &Path, year: Option<i32>) -> Result<RunOutput> {
             "{name} 不是 huizong 写出的原样（输出清单中没有它，或写出后被改动过）；请重新运行汇总"
         )));
     }
-    let figures: Figures = serde_json::from_slice(&bytes).map_err(|e| {
+    let mut figures: Figures = serde_json::from_slice(&bytes).map_err(|e| {
         refuse(format!(
             "{name} 无法读取（{e}）；请用本版本的 huizong 重新运行汇总"
         ))
     })?;
+    figures.units = Vec::new();
     if figures.year != found || figures.level != level {
         return Err(refuse(format!(
             "{name} 与输出清单不符（清单为“{label}”，文件为 {} 年度 {} 级）；请重新运行汇总",
@@ -233,12 +236,12 @@ pub fn rollup(cfg: &RollupConfig) -> Result<RollupReport> {
             d.display()
         )));
     }
-    let outputs: Vec<RunOutput> = pool.install(|| {
+    let mut outputs: Vec<RunOutput> = pool.install(|| {
         dirs.par_iter()
             .map(|d| read_output(d, Some(year)))
             .collect::<Result<Vec<_>>>()
     })?;
-    let regions = match_regions(&outputs, &levels, schema, reg)?;
+    let regions = match_regions(&mut outputs, &levels, schema, reg)?;
     if !own_paths.is_empty() && levels.own.is_empty() {
         return Err(Error::Usage(format!(
             "给出了本级报表 {}，但单位名册 {} 中没有本级单位（city_office/province_office/external）",
@@ -349,7 +352,7 @@ fn region_code(levels: &Levels) -> Option<String> {
 
 /// Each output matched to its registry region, in registry order; every mismatch refused.
 fn match_regions(
-    outputs: &[RunOutput],
+    outputs: &mut [RunOutput],
     levels: &Levels,
     schema: &Schema,
     reg: &LoadedRegistry,
@@ -358,8 +361,8 @@ fn match_regions(
         UnitKind::City => Level::City,
         _ => Level::County,
     };
-    let mut by_code: BTreeMap<String, &RunOutput> = BTreeMap::new();
-    for o in outputs {
+    let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, o) in outputs.iter().enumerate() {
         let refuse = |m: String| Error::Usage(format!("{}：{m}", o.display));
         if o.level != below {
             return Err(refuse(format!(
@@ -394,10 +397,10 @@ fn match_regions(
                 reg.display, o.year
             )));
         }
-        if let Some(first) = by_code.insert(code.clone(), o) {
+        if let Some(first) = by_code.insert(code.clone(), i) {
             return Err(refuse(format!(
                 "与 {} 都是 {code}（{}）的汇总输出；每个地区只能给一份",
-                first.display,
+                outputs[first].display,
                 reg.registry.get(&code).map_or("", |u| u.name.as_str())
             )));
         }
@@ -406,12 +409,13 @@ fn match_regions(
         .regions
         .iter()
         .filter_map(|u| {
-            let o = by_code.get(&u.code)?;
+            let o = outputs.get_mut(*by_code.get(&u.code)?)?;
             Some(Region {
                 code: u.code.clone(),
                 name: u.name.clone(),
                 kind: u.kind,
-                figures: o.figures.clone(),
+                // the output keeps its coverage for nothing: its figures move here
+                figures: std::mem::replace(&mut o.figures, empty_figures()),
                 origin: Arc::from(o.figures_display.as_str()),
             })
         })
@@ -433,6 +437,22 @@ fn prior_history(
         )));
     }
     common::load_prior(path, schema, None, year, pool)
+}
+
+/// What a read output keeps once its figures moved into a [`Region`].
+fn empty_figures() -> Figures {
+    Figures {
+        year: 0,
+        prior_year: 0,
+        schema_id: String::new(),
+        schema_edition: String::new(),
+        level: Level::County,
+        region: None,
+        coverage: Coverage::default(),
+        indicators: Vec::new(),
+        rates: Vec::new(),
+        units: Vec::new(),
+    }
 }
 
 /// The level's own workbooks, read, validated and aggregated like a county's units.
