@@ -1,7 +1,9 @@
 //! Command-line interface: clap definitions (the doc comments are the `--help` text) and the
 //! mapping from outcomes to exit codes (0 = clean, 1 = findings, 2 = could not run).
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+mod zh;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -100,7 +102,7 @@ pub enum Format {
     Concise,
     /// 每个问题多行，含单位与指标
     Full,
-    /// JSON（每行一个对象），供其他程序读取
+    /// 供其他程序读取的 JSON
     Json,
 }
 
@@ -195,7 +197,10 @@ pub use crate::pipeline::Outcome;
 
 /// Parses the command line, runs the command and returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     // A panic anywhere is a bug; it must not reach the user as a backtrace, but as exit 2.
     let result = std::panic::catch_unwind(|| run(cli));
     match result {
@@ -216,6 +221,27 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Parses the command line with Chinese help and errors ([`zh`]); help and version are printed
+/// here, and a parse error is exit 2.
+fn parse() -> Result<Cli, ExitCode> {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let cmd = zh::localize(Cli::command());
+    let failed = |e: clap::Error| match zh::error_message(&e, &cmd, &args) {
+        None => {
+            let _ = e.print();
+            ExitCode::from(e.exit_code().clamp(0, 255) as u8)
+        }
+        Some(msg) => {
+            let _ = writeln!(std::io::stderr(), "{msg}");
+            ExitCode::from(2)
+        }
+    };
+    let matches = cmd.clone().try_get_matches_from(&args).map_err(failed)?;
+    Cli::from_arg_matches(&matches).map_err(failed)
 }
 
 /// Runs a parsed command.
