@@ -55,6 +55,8 @@ fn rate(
         name: name.into(),
         numerator_text: num.0.into(),
         denominator_text: den.0.into(),
+        numerator_label: String::new(),
+        denominator_label: String::new(),
         numerator: num.1,
         denominator: den.1,
         value,

@@ -255,7 +255,10 @@ fn a_utf8_file_with_broken_bytes_is_refused_at_the_line_not_read_as_gbk() {
     match Registry::load(&p) {
         Err(Error::Registry { row, message, .. }) => {
             assert_eq!(row, 3);
-            assert!(message.contains("UTF-8") && message.contains("GBK"), "{message}");
+            assert!(
+                message.contains("UTF-8") && message.contains("GBK"),
+                "{message}"
+            );
         }
         other => panic!("{other:?}"),
     }

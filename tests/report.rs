@@ -262,6 +262,8 @@ fn figures() -> Figures {
             name: "行政诉讼败诉率(法院口径)".into(),
             numerator_text: "YS10".into(),
             denominator_text: "YS09".into(),
+            numerator_label: "县法院判决行政机关败诉案件数".into(),
+            denominator_label: String::new(),
             numerator: 5.0,
             denominator: 56.0,
             value: Some(5.0 / 56.0),
@@ -622,7 +624,8 @@ fn summary_rates_sheet() {
         ]
     );
     let row = row_of(&r, "RYS02c");
-    assert_eq!(text(&r, row, 2), "YS10");
+    // The numerator in words; the denominator has no words here and shows its code.
+    assert_eq!(text(&r, row, 2), "县法院判决行政机关败诉案件数");
     assert!(close(num(&r, row, 3), 5.0));
     assert_eq!(text(&r, row, 4), "YS09");
     assert!(close(num(&r, row, 5), 56.0));

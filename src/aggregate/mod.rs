@@ -200,6 +200,12 @@ pub struct RateFigure {
     pub name: String,
     pub numerator_text: String,
     pub denominator_text: String,
+    /// The two in words (`集体学法不少于4次的单位数`, `应报单位数`), for people
+    /// ([`crate::schema::label`]).
+    #[serde(default)]
+    pub numerator_label: String,
+    #[serde(default)]
+    pub denominator_label: String,
     pub numerator: f64,
     pub denominator: f64,
     /// `None` when the denominator is 0.
@@ -373,7 +379,12 @@ pub fn aggregate_years(
         as_reported: &before.as_reported,
         reported_rest: &before.reported_rest,
     };
-    let rates = rates::rate_figures(&schema.rates, &now, &prior_units, &prior_of);
+    let mut rates = rates::rate_figures(&schema.rates, &now, &prior_units, &prior_of);
+    for r in &mut rates {
+        if let Some((n, d)) = schema.rate_labels(&r.code) {
+            (r.numerator_label, r.denominator_label) = (n, d);
+        }
+    }
     drop(prior_of);
     refuse_overflow(&indicators, &rates)?;
     Ok(Figures {

@@ -122,6 +122,8 @@ fn figure(rate: &Rate, now: Sums, before: Sums, reported: Sums) -> RateFigure {
         name: rate.name.clone(),
         numerator_text: rate.numerator_text.clone(),
         denominator_text: rate.denominator_text.clone(),
+        numerator_label: String::new(),
+        denominator_label: String::new(),
         numerator: now.numerator,
         denominator: now.denominator,
         value,

@@ -267,7 +267,7 @@ pub fn error_message(e: &clap::Error, root: &Command, args: &[String]) -> Option
     let help = match sub {
         Some(s) => {
             let usage = root
-                .find_subcommand(&s)
+                .find_subcommand(s)
                 .and_then(|c| c.get_overridden_usage().map(|u| u.to_string()))
                 .unwrap_or_default();
             format!("\n用法：{usage}\n用 huizong {s} --help 查看说明和示例")
@@ -379,8 +379,6 @@ mod tests {
             m.contains("的值“xml”无效，可选：concise、full、json"),
             "{m}"
         );
-        for m in [m] {
-            assert!(!m.contains("error:") && !m.contains("Usage"), "{m}");
-        }
+        assert!(!m.contains("error:") && !m.contains("Usage"), "{m}");
     }
 }

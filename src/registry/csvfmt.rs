@@ -46,10 +46,16 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, RowError> {
     let utf8_cjk = std::str::from_utf8(&bytes)
         .err()
         .map(|e| e.valid_up_to())
-        .is_some_and(|valid| String::from_utf8_lossy(&bytes[..valid]).chars().any(|c| c as u32 >= 0x3000));
+        .is_some_and(|valid| {
+            String::from_utf8_lossy(&bytes[..valid])
+                .chars()
+                .any(|c| c as u32 >= 0x3000)
+        });
     let (text, _, malformed) = encoding_rs::GB18030.decode(&bytes);
     if utf8_cjk || malformed {
-        let valid = std::str::from_utf8(&bytes).err().map_or(0, |e| e.valid_up_to());
+        let valid = std::str::from_utf8(&bytes)
+            .err()
+            .map_or(0, |e| e.valid_up_to());
         let row = bytes[..valid].iter().filter(|b| **b == b'\n').count() + 1;
         return err(
             row,
@@ -156,9 +162,9 @@ fn column_map(header: &csv::StringRecord, row: usize) -> Result<ColumnMap, RowEr
             .collect()
     };
     for (col, names) in CHINESE {
-        let found = header.iter().position(|h| {
-            h.eq_ignore_ascii_case(col) || names.iter().any(|n| norm(h) == norm(n))
-        });
+        let found = header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(col) || names.iter().any(|n| norm(h) == norm(n)));
         match found {
             Some(i) => {
                 map.insert(col, i);

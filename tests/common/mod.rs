@@ -37,7 +37,9 @@ pub fn libreoffice_convert(files: &[PathBuf], filter: &str, outdir: &Path) -> bo
             std::env::var("CI").map_or(true, |v| v != "true"),
             "LibreOffice is required under CI; {hint}"
         );
-        eprintln!("note: LibreOffice is not installed, this test's conversion check was skipped; {hint}");
+        eprintln!(
+            "note: LibreOffice is not installed, this test's conversion check was skipped; {hint}"
+        );
         return false;
     }
     let profile = format!(

@@ -65,9 +65,26 @@ fn rate_row(
     };
     sh.text(row, 0, &r.code, &st.text)?;
     sh.text(row, 1, &r.name, &st.text)?;
-    sh.text(row, 2, &r.numerator_text, &st.text)?;
+    let label = |words: &str, text: &str| {
+        if words.is_empty() {
+            text.to_string()
+        } else {
+            words.to_string()
+        }
+    };
+    sh.text(
+        row,
+        2,
+        &label(&r.numerator_label, &r.numerator_text),
+        &st.text,
+    )?;
     sh.number(row, 3, Some(r.numerator), &st.amount_or_count(r.numerator))?;
-    sh.text(row, 4, &r.denominator_text, &st.text)?;
+    sh.text(
+        row,
+        4,
+        &label(&r.denominator_label, &r.denominator_text),
+        &st.text,
+    )?;
     sh.number(
         row,
         5,
