@@ -261,9 +261,26 @@ fn docx_is_a_valid_package_with_the_sentences() {
         "word/_rels/document.xml.rels",
         "docProps/core.xml",
         "docProps/app.xml",
+        "word/footer1.xml",
     ] {
         assert!(names.iter().any(|n| n == part), "missing part {part}");
     }
+    // The page number, "— 1 —" as GB/T 9704 sets it: a PAGE field between two 一字线, used by
+    // the section.
+    let read = |zip: &mut zip::ZipArchive<std::fs::File>, part: &str| {
+        let mut text = String::new();
+        zip.by_name(part)
+            .expect(part)
+            .read_to_string(&mut text)
+            .expect("utf-8");
+        text
+    };
+    let footer = read(&mut zip, "word/footer1.xml");
+    assert!(
+        footer.contains("— </w:t>") && footer.contains(" PAGE ") && footer.contains(" —</w:t>")
+    );
+    assert!(read(&mut zip, "word/document.xml")
+        .contains(r#"<w:footerReference w:type="default" r:id="rId2"/>"#));
     let mut styles = String::new();
     zip.by_name("word/styles.xml")
         .expect("styles")
