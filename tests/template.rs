@@ -405,6 +405,37 @@ fn libreoffice_opens_the_template() {
     assert!(csv.contains("411321-T01"), "{csv}");
 }
 
+/// The template marks a broken rule while the unit types (conditional formats from the schema's
+/// rules): rendered by LibreOffice, a department's workbook whose 一审审结 (YS03) exceeds new
+/// plus carried-over cases (V28, an error) shows the error colour; the same workbook with the
+/// value corrected, and an empty one, show none.
+#[test]
+fn the_template_marks_a_broken_rule_while_typing() {
+    let schema = Schema::default_schema();
+    let u = department();
+    let pink = [0xFF, 0xC7, 0xCE];
+    let render = |ys03: f64| -> Option<usize> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut fill = TemplateFill::default();
+        for (code, v) in [("YS01", 0.0), ("YS02", 0.0), ("YS03", ys03)] {
+            fill.current.insert(code.into(), CellInput::Number(v));
+        }
+        let path = dir.path().join("t.xlsx");
+        std::fs::write(&path, build(&schema, &u, 2024, &fill).unwrap()).unwrap();
+        if !common::libreoffice_convert(std::slice::from_ref(&path), "pdf", dir.path()) {
+            return None;
+        }
+        let pages = common::pdf_pages(&dir.path().join("t.pdf"), 30)?;
+        Some(common::pixels_of(&pages, pink))
+    };
+    let Some(broken) = render(2.0) else { return };
+    assert!(
+        broken > 100,
+        "the three cells of V28 are marked: {broken} pixels"
+    );
+    assert_eq!(render(0.0), Some(0), "a consistent value is not marked");
+}
+
 #[test]
 fn file_names_are_safe() {
     let mut u = department();

@@ -3,6 +3,7 @@
 mod cover;
 mod data;
 mod guide;
+mod live;
 mod style;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, XlsxError};

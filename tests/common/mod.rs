@@ -74,3 +74,76 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     }
     out
 }
+
+/// The pages of a PDF as RGB pixels (`pdftoppm -r <dpi>`, poppler-utils), each (width, height,
+/// pixels); `None` (with a note, or a failure under CI) when pdftoppm is not installed.
+pub fn pdf_pages(pdf: &Path, dpi: u32) -> Option<Vec<(usize, usize, Vec<u8>)>> {
+    let dir = pdf.parent().expect("the PDF's folder");
+    let prefix = dir.join("page");
+    let run = std::process::Command::new("pdftoppm")
+        .arg("-r")
+        .arg(dpi.to_string())
+        .arg(pdf)
+        .arg(&prefix)
+        .output();
+    let Ok(out) = run else {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "pdftoppm (poppler-utils) is required under CI"
+        );
+        eprintln!(
+            "note: pdftoppm is not installed (apt-get install poppler-utils), page check skipped"
+        );
+        return None;
+    };
+    assert!(out.status.success(), "{out:?}");
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ppm"))
+        .collect();
+    pages.sort();
+    Some(
+        pages
+            .iter()
+            .map(|p| ppm(&std::fs::read(p).expect("ppm")))
+            .collect(),
+    )
+}
+
+/// A binary PPM (P6, maxval 255) as (width, height, RGB bytes).
+fn ppm(data: &[u8]) -> (usize, usize, Vec<u8>) {
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 4 {
+        while data[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if data[i] == b'#' {
+            while data[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        let start = i;
+        while !data[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8_lossy(&data[start..i]).into_owned());
+    }
+    assert_eq!(fields[0], "P6");
+    let (w, h): (usize, usize) = (fields[1].parse().expect("w"), fields[2].parse().expect("h"));
+    (w, h, data[i + 1..].to_vec())
+}
+
+/// How many pixels of the pages have the colour `rgb` (±3 per channel).
+pub fn pixels_of(pages: &[(usize, usize, Vec<u8>)], rgb: [u8; 3]) -> usize {
+    pages
+        .iter()
+        .map(|(_, _, px)| {
+            px.chunks_exact(3)
+                .filter(|p| p.iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= 3))
+                .count()
+        })
+        .sum()
+}
