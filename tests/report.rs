@@ -6,7 +6,7 @@ use common::build;
 
 use calamine::{open_workbook_from_rs, Data, Range, Reader, SheetVisible, Xlsx};
 use std::collections::BTreeMap;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 use std::path::Path;
 
 use huizong::aggregate::{Coverage, Figures, IndicatorFigure, RateFigure, UnitRow};
@@ -974,4 +974,36 @@ fn feedback_file_names() {
         feedback_file_name("T01", "城关镇", 2024),
         "退回_T01_城关镇_2024.xlsx"
     );
+}
+
+/// Every sheet prints with the sheet's name, the print date and 第 n 页 共 m 页; wide text
+/// wraps instead of widening the page; 分单位明细 prints in blocks at 85 % with the unit
+/// columns repeated, not shrunk to one page wide.
+#[test]
+fn summary_print_setup() {
+    let bytes = summary_bytes();
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+    let mut part = |name: &str| {
+        let mut s = String::new();
+        zip.by_name(name)
+            .expect(name)
+            .read_to_string(&mut s)
+            .expect("utf-8");
+        s
+    };
+    for i in 1..=9 {
+        let xml = part(&format!("xl/worksheets/sheet{i}.xml"));
+        assert!(
+            xml.contains("<oddFooter>&amp;C第 &amp;P 页 共 &amp;N 页</oddFooter>"),
+            "sheet{i}"
+        );
+        assert!(xml.contains("打印日期：&amp;D"), "sheet{i}");
+    }
+    let detail = part("xl/worksheets/sheet3.xml");
+    assert!(detail.contains(r#"scale="85""#), "{detail}");
+    assert!(!detail.contains("fitToPage"), "not shrunk to one page wide");
+    let totals = part("xl/worksheets/sheet1.xml");
+    assert!(totals.contains("<mergeCell ref=\"A2:"), "the coverage note spans the table");
+    let wb = part("xl/workbook.xml");
+    assert!(wb.contains("分单位明细!$A:$C"), "unit columns repeat: {wb}");
 }

@@ -44,7 +44,7 @@ pub(super) fn totals_sheet(input: &SummaryInput, st: &Styles) -> Result<Workshee
         &format!("{}年{}汇总表", fig.year, input.schema.title),
         &st.title,
     )?;
-    sh.long_text(1, 0, &coverage_note(&fig.coverage), &st.note)?;
+    sh.note(1, &coverage_note(&fig.coverage), &st.note);
     let header = headers();
     sh.header(TOP_ROWS, &header, &st.header)?;
     let last_col = (header.len() - 1) as u16;
