@@ -202,6 +202,7 @@ impl Draft {
             head: Some("李敏".into()),
             cover_code: self.cover_code.clone(),
             cutoff_date: self.cutoff_date.clone(),
+            settings: Default::default(),
         }
     }
 

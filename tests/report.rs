@@ -1003,7 +1003,10 @@ fn summary_print_setup() {
     assert!(detail.contains(r#"scale="85""#), "{detail}");
     assert!(!detail.contains("fitToPage"), "not shrunk to one page wide");
     let totals = part("xl/worksheets/sheet1.xml");
-    assert!(totals.contains("<mergeCell ref=\"A2:"), "the coverage note spans the table");
+    assert!(
+        totals.contains("<mergeCell ref=\"A2:"),
+        "the coverage note spans the table"
+    );
     let wb = part("xl/workbook.xml");
     assert!(wb.contains("分单位明细!$A:$C"), "unit columns repeat: {wb}");
 }

@@ -436,6 +436,70 @@ fn the_template_marks_a_broken_rule_while_typing() {
     assert_eq!(render(0.0), Some(0), "a consistent value is not marked");
 }
 
+/// The county's huizong.toml (deadline, contact, 表号) reaches every template's cover, below
+/// the fields the reader uses; a wrong key is exit 2 naming the file and line.
+#[test]
+fn settings_beside_the_registry_reach_the_cover() {
+    let dir = tempfile::tempdir().unwrap();
+    let reg = dir.path().join("units.csv");
+    std::fs::write(
+        &reg,
+        "code,name,kind,parent,active_from,active_to,predecessors,villages\n411321-T01,城关镇,township,411321,2019,,,8\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("huizong.toml"),
+        "office = \"某县司法局\"\ncontact = \"张三\"\nphone = \"0377-61234567\"\ndeadline = \"2025-01-15\"\nform_number = \"法治统1表\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("模板");
+    let huizong = || assert_cmd::Command::cargo_bin("huizong").unwrap();
+    huizong()
+        .args(["template", "--year", "2024", "--registry"])
+        .arg(&reg)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let bytes = std::fs::read(out.join("411321-T01_城关镇_2024.xlsx")).unwrap();
+    let r = sheet(&bytes, COVER_SHEET);
+    let cells: Vec<String> = r.rows().flatten().map(|c| c.to_string()).collect();
+    for s in [
+        "表号",
+        "法治统1表",
+        "报送截止日期",
+        "2025-01-15",
+        "张三 0377-61234567",
+        "某县司法局",
+    ] {
+        assert!(cells.iter().any(|c| c == s), "{s} on the cover: {cells:?}");
+    }
+    // The reader still finds the cover as before.
+    let (sub, _) = huizong::ingest::read_bytes(bytes, "t.xlsx", &Schema::default_schema());
+    assert_eq!(sub.unwrap().cover.unit_code.as_deref(), Some("411321-T01"));
+
+    std::fs::write(
+        dir.path().join("huizong.toml"),
+        "deadlin = \"2025-01-15\"\n",
+    )
+    .unwrap();
+    let err = huizong()
+        .args(["template", "--year", "2024", "--force", "--registry"])
+        .arg(&reg)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&err);
+    assert!(
+        err.contains("huizong.toml") && err.contains("第 1 行"),
+        "{err}"
+    );
+}
+
 #[test]
 fn file_names_are_safe() {
     let mut u = department();

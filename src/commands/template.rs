@@ -14,6 +14,7 @@ use crate::Result;
 pub fn run(args: &TemplateArgs) -> Result<Outcome> {
     let schema = Schema::load(args.schema.schema.as_deref())?;
     let registry = Registry::load(&args.registry)?;
+    let settings = crate::settings::Settings::beside(&args.registry)?;
     let units: Vec<&Unit> = registry.active_in(args.year).collect();
     if units.is_empty() {
         return Err(crate::Error::Usage(format!(
@@ -37,7 +38,10 @@ pub fn run(args: &TemplateArgs) -> Result<Outcome> {
     )?;
     let mut prefilled = 0;
     for unit in &units {
-        let mut fill = TemplateFill::default();
+        let mut fill = TemplateFill {
+            settings: settings.clone(),
+            ..TemplateFill::default()
+        };
         if let Some(records) = &prior {
             fill.prior = prior_values(&schema, unit, records, args.year - 1);
             if !fill.prior.is_empty() {
