@@ -154,6 +154,8 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     let mut figures =
         pool.install(|| aggregate::aggregate_years(schema, reg, year, &current, prior, coverage))?;
     drop(prior_mapped);
+    // The units' real explanations go to the anomaly checks (they settle findings of their row).
+    let notes = common::unit_notes(&outcomes);
     // The outputs need the files' covers and findings only: the long records now carry every
     // accepted value, and the per-cell copies were a third of the memory at province scale.
     pool.install(|| {
@@ -172,7 +174,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
         ..Default::default()
     };
     // The unit rows are lent to the anomaly checks and given back: no copy of 10,000 × 200 values.
-    let mut input = anomaly_input(schema, &mut figures);
+    let mut input = anomaly_input(schema, &mut figures, notes);
     let rates = lend_reported_rates(&mut input.units, &outcomes);
     // The history, the feedback workbooks and the unit rows of the summary's largest sheet do
     // not depend on the anomaly checks: make them meanwhile, then let the long records go before
@@ -300,7 +302,11 @@ pub fn load_acceptances(path: &Path) -> Result<Vec<anomaly::Acceptance>> {
 }
 
 /// The anomaly module's view of the aggregated data.
-fn anomaly_input<'a>(schema: &'a Schema, figures: &mut Figures) -> AnomalyInput<'a> {
+fn anomaly_input<'a>(
+    schema: &'a Schema,
+    figures: &mut Figures,
+    notes: anomaly::Notes,
+) -> AnomalyInput<'a> {
     let county = figures
         .indicators
         .iter()
@@ -317,6 +323,7 @@ fn anomaly_input<'a>(schema: &'a Schema, figures: &mut Figures) -> AnomalyInput<
         year: Some(figures.year),
         units: std::mem::take(&mut figures.units),
         county,
+        notes,
     }
 }
 
