@@ -14,6 +14,7 @@ use crate::commands;
 ///   huizong template --year 2024 --registry units.csv --out 模板/      下发填报模板
 ///   huizong check --year 2024 --registry units.csv 收表/                校验收回的报表
 ///   huizong run --year 2024 --registry units.csv 收表/ --prior 上年/ --out 汇总/
+///   huizong accept 411321-T03 A02 --indicator ZF06 --reason "专项整治，案件增加属实"
 ///   huizong draft --year 2024 --from 汇总/ --out 报告数据段落.docx
 ///
 /// 退出码：0 = 无错误；1 = 发现错误级问题（结果仍会写出）；2 = 无法运行（参数、指标体系、名册或输出有误）。
@@ -34,6 +35,10 @@ pub enum Command {
     Check(CheckArgs),
     /// 汇总：校验、汇总全县指标与同比，写出汇总表、figures JSON、历史数据和退回清单
     Run(RunArgs),
+    /// 审核确认一条异常提示（记为“已确认”），写入审核确认文件，供 run --accept 使用
+    Accept(DecideArgs),
+    /// 对一条异常提示不予认可（记为“不予认可”），理由作为审核意见写入该单位的退回清单
+    Reject(DecideArgs),
     /// 解释一条校验规则（如 V25）；--all 列出全部规则
     Rule(RuleArgs),
     /// 根据汇总结果起草年度报告的数据段落（.docx 或 .md）
@@ -161,6 +166,43 @@ pub struct RunArgs {
     pub schema: SchemaArg,
 }
 
+/// `accept` and `reject`: one decision on one anomaly.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "例：\n  huizong accept 411321-T03 A02 --indicator ZF06 --reason \"2024年开展专项整治，案件增加属实\" --by 张三\n  huizong reject 411321-D05 A03 --indicator ZF07 --reason \"罚没台账为64万元，请按元填报\"\n  huizong run 收表/ --year 2024 --out 汇总/ --accept accept.toml\n\n同一单位、代码、指标、年度的记录只保留最新一条；文件格式见 docs/acceptance.md。"
+)]
+pub struct DecideArgs {
+    /// 单位代码，如 411321-T03
+    #[arg(value_name = "单位代码")]
+    pub unit: String,
+    /// 异常提示代码（A01–A11），如 A02；校验规则（S、V、N 开头）不能在这里确认
+    #[arg(value_name = "代码")]
+    pub code: String,
+    /// 指标或比率代码，如 ZF06；针对整个单位的异常（A05、A06）不填
+    #[arg(long, value_name = "代码")]
+    pub indicator: Option<String>,
+    /// 理由（必填，不少于6个字）：确认时写核实情况，不予认可时写审核意见（退回单位）
+    #[arg(long, value_name = "文字")]
+    pub reason: String,
+    /// 审核人
+    #[arg(long, value_name = "姓名")]
+    pub by: Option<String>,
+    /// 针对的数值：单位改动该数值后这条记录自动失效
+    #[arg(long, value_name = "数值")]
+    pub value: Option<f64>,
+    /// 审核确认文件（不存在时新建）
+    #[arg(long, value_name = "文件", default_value = "accept.toml")]
+    pub file: PathBuf,
+    /// 只适用于这个统计年度（缺省适用于任何年度）
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// 审核日期，如 2025-01-20
+    #[arg(long, value_name = "日期")]
+    pub date: Option<String>,
+    #[command(flatten)]
+    pub schema: SchemaArg,
+}
+
 #[derive(Debug, Args)]
 pub struct RuleArgs {
     /// 规则代码，如 V25、S03
@@ -225,6 +267,8 @@ pub fn run(cli: Cli) -> crate::Result<Outcome> {
         Command::Sample(a) => commands::sample::run(&a),
         Command::Check(a) => commands::check::run(&a),
         Command::Run(a) => commands::run::run(&a),
+        Command::Accept(a) => commands::decide::run(&a, crate::anomaly::Decision::Accept),
+        Command::Reject(a) => commands::decide::run(&a, crate::anomaly::Decision::Reject),
         Command::Rule(a) => commands::rule::run(&a),
         Command::Draft(a) => commands::draft::run(&a),
     }
