@@ -5,7 +5,7 @@
 //! the same function.
 
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::batch::{self as common, LoadedRegistry};
@@ -176,9 +176,9 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     // The unit rows are lent to the anomaly checks and given back: no copy of 10,000 × 200 values.
     let mut input = anomaly_input(schema, &mut figures, notes);
     let rates = lend_reported_rates(&mut input.units, &outcomes);
-    // The history, the feedback workbooks and the unit rows of the summary's largest sheet do
-    // not depend on the anomaly checks: make them meanwhile, then let the long records go before
-    // the other outputs are built.
+    // The history and the unit rows of the summary's largest sheet do not depend on the anomaly
+    // checks: make them meanwhile, then let the long records go before the other outputs are
+    // built. The feedback workbooks list the anomalies to verify, so they come after.
     let (anomalies, (early, detail)) = pool.install(|| {
         rayon::join(
             || anomaly::detect(&input, &params),
@@ -186,8 +186,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
                 rayon::join(
                     || -> Result<()> {
                         let history = set.dir().join(HISTORY_FILE);
-                        history::write_merged(&history, &prior_records, &current)?;
-                        write_feedback(&set.dir().join(FEEDBACK_DIR), &outcomes, reg, year)
+                        history::write_merged(&history, &prior_records, &current)
                     },
                     || {
                         let rows = input.units.iter().map(detail_row).collect();
@@ -414,8 +413,9 @@ impl Outputs<'_> {
             anomalies: &rows,
             meta,
         };
-        // The summary workbook is the largest single job; the JSON goes alongside it.
-        let (summary, json) = rayon::join(
+        // The summary workbook is the largest single job; the JSON and the feedback workbooks
+        // go alongside it.
+        let (summary, (json, feedback)) = rayon::join(
             || {
                 write_atomic(
                     &dir.join(summary::file_name(self.year)),
@@ -423,11 +423,25 @@ impl Outputs<'_> {
                 )
             },
             || {
-                let json = figures_json(self.figures, self.anomalies)?;
-                write_atomic(&dir.join(format!("figures_{}.json", self.year)), &json)
+                rayon::join(
+                    || {
+                        let json = figures_json(self.figures, self.anomalies)?;
+                        write_atomic(&dir.join(format!("figures_{}.json", self.year)), &json)
+                    },
+                    || {
+                        write_feedback(
+                            &dir.join(FEEDBACK_DIR),
+                            self.outcomes,
+                            &self.registry.registry,
+                            self.schema,
+                            self.year,
+                            self.anomalies,
+                        )
+                    },
+                )
             },
         );
-        summary.and(json)
+        summary.and(json).and(feedback)
     }
 
     /// Every input file plus every expected unit that sent nothing.
@@ -530,16 +544,31 @@ impl Outputs<'_> {
 }
 
 /// One 退回 workbook per file with something the unit must act on, each under its own name
-/// ([`feedback::feedback_file_names`]).
+/// ([`feedback::feedback_file_names`]): its findings that need action, and on the file whose
+/// data was checked (the unit's first accepted file) the unit's anomalies still to verify.
 fn write_feedback(
     dir: &Path,
     outcomes: &[FileOutcome],
     registry: &Registry,
+    schema: &Schema,
     year: i32,
+    anomalies: &[Finding],
 ) -> Result<()> {
-    let todo: Vec<(&FileOutcome, Vec<Diagnostic>)> = outcomes
+    let verify = verify_items(anomalies, schema);
+    let mut checked: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, o) in outcomes.iter().enumerate() {
+        if let (Some(code), true) = (
+            unit_code(o),
+            o.submission.is_some() && !validate::has_errors(o),
+        ) {
+            checked.entry(code).or_insert(i);
+        }
+    }
+    let none: &[feedback::VerifyItem] = &[];
+    let todo: Vec<(&FileOutcome, Vec<Diagnostic>, &[feedback::VerifyItem])> = outcomes
         .iter()
-        .map(|o| {
+        .enumerate()
+        .map(|(i, o)| {
             // The program's own failures (X01) and entries of the county's folder that are not
             // files (S12) are nothing the unit can act on.
             let todo = o
@@ -547,13 +576,17 @@ fn write_feedback(
                 .iter()
                 .filter(|d| d.needs_action() && d.code != Code::X01 && d.code != Code::S12)
                 .cloned();
-            (o, todo.collect::<Vec<_>>())
+            let items = unit_code(o)
+                .filter(|c| checked.get(c) == Some(&i))
+                .and_then(|c| verify.get(&c))
+                .map_or(none, Vec::as_slice);
+            (o, todo.collect::<Vec<_>>(), items)
         })
-        .filter(|(_, todo)| !todo.is_empty())
+        .filter(|(_, todo, items)| !todo.is_empty() || !items.is_empty())
         .collect();
     let targets: Vec<feedback::FeedbackFor> = todo
         .iter()
-        .map(|(o, _)| feedback::FeedbackFor {
+        .map(|(o, _, _)| feedback::FeedbackFor {
             display: &o.display,
             unit: unit_code(o)
                 .and_then(|c| registry.get(&c))
@@ -561,16 +594,58 @@ fn write_feedback(
         })
         .collect();
     let names = feedback::feedback_file_names(&targets, year);
-    for ((o, todo), file) in todo.iter().zip(names) {
+    for ((o, todo, items), file) in todo.iter().zip(names) {
         let code = unit_code(o).unwrap_or_else(|| "未识别".to_string());
         let name = registry
             .get(&code)
             .map(|u| u.name.clone())
             .unwrap_or_else(|| file_stem(&o.display));
-        let bytes = feedback::build_feedback(&code, &name, year, Some(&o.display), todo)?;
+        let bytes =
+            feedback::build_feedback_with(&code, &name, year, Some(&o.display), todo, items)?;
         write_atomic(&dir.join(file), &bytes)?;
     }
     Ok(())
+}
+
+/// The anomalies each unit must still verify ([`Finding::needs_action`]), in rank order.
+fn verify_items(
+    anomalies: &[Finding],
+    schema: &Schema,
+) -> BTreeMap<String, Vec<feedback::VerifyItem>> {
+    let mut out: BTreeMap<String, Vec<feedback::VerifyItem>> = BTreeMap::new();
+    for f in anomalies.iter().filter(|f| f.needs_action()) {
+        let Some(unit) = &f.unit else { continue };
+        let indicator_name = f
+            .indicator
+            .as_deref()
+            .and_then(|c| {
+                schema.indicator(c).map(|i| i.name.clone()).or_else(|| {
+                    schema
+                        .rates
+                        .iter()
+                        .find(|r| r.code == c)
+                        .map(|r| r.name.clone())
+                })
+            })
+            .unwrap_or_default();
+        out.entry(unit.clone())
+            .or_default()
+            .push(feedback::VerifyItem {
+                code: f.code,
+                severity: f.severity,
+                location: anomaly::parse_location(&f.location),
+                indicator: f.indicator.clone(),
+                indicator_name,
+                value: f.value,
+                prior: f.prior,
+                expected: f.expected,
+                message: f.message.clone(),
+                suggestion: f.suggestion.clone(),
+                explanation: f.explanation.clone(),
+                review: f.reject_reason.clone(),
+            });
+    }
+    out
 }
 
 /// The run could not start: no input file at all. Nothing is written, earlier outputs stay.
