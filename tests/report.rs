@@ -346,6 +346,9 @@ fn anomalies() -> Vec<AnomalyRow> {
         message: "比上年减少90%，可能少填一位".into(),
         accepted: false,
         accept_reason: None,
+        status: huizong::anomaly::Status::Open,
+        explanation: None,
+        reject_reason: None,
     }]
 }
 
@@ -702,7 +705,7 @@ fn summary_findings_anomalies_and_files() {
     assert_eq!(text(&r, 3, 6), "错误");
 
     let r = range(&bytes, "异常提示");
-    assert_eq!(header(&r, 0).len(), 12);
+    assert_eq!(header(&r, 0).len(), 13);
     assert!(close(num(&r, 1, 0), 1.0));
     assert_eq!(text(&r, 1, 2), "县财政局（D01）");
     assert!(close(num(&r, 1, 5), 5.0));

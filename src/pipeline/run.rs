@@ -537,6 +537,9 @@ impl Outputs<'_> {
                     },
                     accepted: a.accepted,
                     accept_reason: a.accept_reason.clone(),
+                    status: a.status,
+                    explanation: a.explanation.clone(),
+                    reject_reason: a.reject_reason.clone(),
                 }
             })
             .collect()

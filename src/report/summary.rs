@@ -106,6 +106,12 @@ pub struct AnomalyRow {
     /// The unit explained it and the reviewer accepted the explanation.
     pub accepted: bool,
     pub accept_reason: Option<String>,
+    /// Where the verification stands (待核实, 已说明, 已确认, 不予认可).
+    pub status: crate::anomaly::Status,
+    /// The unit's own 说明 on the row.
+    pub explanation: Option<String>,
+    /// The reviewer's reason when rejected.
+    pub reject_reason: Option<String>,
 }
 
 /// Facts about the run written to the 说明 sheet. No clock time unless given, so repeated runs

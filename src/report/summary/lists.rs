@@ -4,6 +4,7 @@
 use rust_xlsxwriter::{ColNum, Format, Worksheet};
 
 use super::{fmt_num, unit_name, AnomalyRow, FileState, SummaryInput};
+use crate::anomaly::Status;
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::report::styles::{Sheet, Styles, FILL_ERROR, FILL_WARNING};
 use crate::schema::ValueType;
@@ -80,7 +81,7 @@ fn indicator_label(input: &SummaryInput, code: &str) -> String {
     }
 }
 
-const ANOMALY_HEADERS: [&str; 12] = [
+const ANOMALY_HEADERS: [&str; 13] = [
     "排名",
     "级别",
     "单位",
@@ -92,7 +93,8 @@ const ANOMALY_HEADERS: [&str; 12] = [
     "统计量",
     "得分",
     "说明",
-    "已确认/理由",
+    "核实状态",
+    "单位说明",
 ];
 
 /// Builds the 异常提示 sheet, by rank.
@@ -135,17 +137,23 @@ pub(super) fn anomalies_sheet(input: &SummaryInput, st: &Styles) -> Result<Works
         sh.text(row, 8, &a.statistic, &st.text)?;
         sh.number(row, 9, Some(a.score), &st.decimal)?;
         sh.text(row, 10, &a.message, &st.text)?;
-        sh.text(row, 11, &accepted_text(a), &st.text)?;
+        sh.text(row, 11, &status_text(a), &st.text)?;
+        sh.text(row, 12, a.explanation.as_deref().unwrap_or(""), &st.text)?;
         row += 1;
     }
     sh.finish(1, row - 1, (ANOMALY_HEADERS.len() - 1) as ColNum)
 }
 
-fn accepted_text(a: &AnomalyRow) -> String {
-    match (a.accepted, a.accept_reason.as_deref()) {
-        (true, Some(r)) => format!("已确认：{r}"),
-        (true, None) => "已确认".to_string(),
-        (false, _) => "待核实".to_string(),
+/// The 核实状态 cell: the status, with the reviewer's reason when there is one.
+fn status_text(a: &AnomalyRow) -> String {
+    let reason = match a.status {
+        Status::Confirmed => a.accept_reason.as_deref(),
+        Status::Rejected => a.reject_reason.as_deref(),
+        Status::Open | Status::Explained => None,
+    };
+    match reason {
+        Some(r) => format!("{}：{r}", a.status.label()),
+        None => a.status.label().to_string(),
     }
 }
 
