@@ -38,6 +38,7 @@ fn indicator(code: &str, name: &str, value: Option<f64>, prior: Option<f64>) -> 
         units_reporting: u32::from(value.is_some()),
         yes: None,
         expected_units: None,
+        unverified: vec![],
     }
 }
 
@@ -67,6 +68,7 @@ fn rate(
         change_pp: value.zip(prior_value).map(|(v, p)| (v - p) * 100.0),
         decimals: 2,
         units: 1,
+        unverified: vec![],
     }
 }
 

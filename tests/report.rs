@@ -165,6 +165,7 @@ fn figure(
         units_reporting: units,
         yes: None,
         expected_units: None,
+        unverified: vec![],
     }
 }
 
@@ -276,6 +277,7 @@ fn figures() -> Figures {
             change_pp: Some((5.0 / 56.0 - 0.08) * 100.0),
             decimals: 2,
             units: 1,
+            unverified: vec![],
         }],
         // Deliberately not in registry order: the sheet must follow the registry.
         units: vec![
@@ -559,7 +561,8 @@ fn summary_totals_sheet_values() {
             "县本级",
             "外部来源",
             "报送单位数",
-            "备注"
+            "备注",
+            "待核实单位"
         ]
     );
     // Section rows come before their indicators, in schema order.
@@ -605,6 +608,55 @@ fn summary_totals_sheet_values() {
 }
 
 #[test]
+fn unverified_units_are_named_beside_their_figures() {
+    let (mut fig, sch, reg) = (figures(), schema(), registry());
+    let (fnd, fls, anm) = (findings(), files(), anomalies());
+    let plain = |fig: &Figures| {
+        build_summary(&SummaryInput {
+            figures: fig,
+            schema: &sch,
+            registry: &reg,
+            findings: &fnd,
+            files: &fls,
+            anomalies: &anm,
+            meta: meta(),
+        })
+        .expect("summary builds")
+    };
+    let r = range(&plain(&fig), "汇总");
+    assert!(
+        !text(&r, 1, 0).contains("待核实单位"),
+        "no legend without them"
+    );
+    let gf = row_of(&r, "GF01");
+    assert_eq!(text(&r, gf, 14), "");
+
+    for f in fig.indicators.iter_mut().filter(|f| f.code == "GF01") {
+        f.unverified = vec!["T01".into(), "D01".into()];
+    }
+    fig.rates[0].unverified = vec!["X01".into()];
+    let bytes = plain(&fig);
+    let r = range(&bytes, "汇总");
+    assert!(
+        text(&r, 1, 0).contains("“待核实单位”：全县数中含这些单位尚未核实的数值"),
+        "{}",
+        text(&r, 1, 0)
+    );
+    let gf = row_of(&r, "GF01");
+    assert_eq!(text(&r, gf, 14), "城关镇、县财政局");
+    assert_eq!(text(&r, row_of(&r, "FY02"), 14), "");
+    let r = range(&bytes, "比率");
+    assert_eq!(text(&r, row_of(&r, "RYS02c"), 12), "X01");
+    let r = range(&bytes, "说明");
+    let row = row_of(&r, "含待核实数据");
+    assert!(
+        text(&r, row, 1).starts_with("1项指标、1项比率"),
+        "{}",
+        text(&r, row, 1)
+    );
+}
+
+#[test]
 fn summary_rates_sheet() {
     let r = range(&summary_bytes(), "比率");
     assert_eq!(
@@ -621,7 +673,8 @@ fn summary_rates_sheet() {
             "变动(百分点)",
             "上年（报送口径）",
             "参与单位数",
-            "备注"
+            "备注",
+            "待核实单位"
         ]
     );
     let row = row_of(&r, "RYS02c");

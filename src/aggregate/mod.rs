@@ -11,8 +11,10 @@ pub mod history;
 mod prior;
 mod rates;
 mod units;
+mod unverified;
 
 pub use prior::map_prior;
+pub use unverified::{mark_unverified, Unverified};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
@@ -191,6 +193,11 @@ pub struct IndicatorFigure {
     /// For yes/no indicators: units answering 是 and units expected to answer.
     pub yes: Option<u32>,
     pub expected_units: Option<u32>,
+    /// Units whose value in this figure is not verified yet (待核实 or 不予认可 at warning or
+    /// error level: an anomaly, or a rule warning without explanation), in unit order; empty
+    /// when the figure rests on verified values only ([`mark_unverified`]).
+    #[serde(default)]
+    pub unverified: Vec<String>,
 }
 
 /// A recomputed rate: Σ numerator / Σ denominator.
@@ -220,6 +227,10 @@ pub struct RateFigure {
     pub decimals: u8,
     /// Units that contributed (reported both inputs).
     pub units: u32,
+    /// Units whose numerator or denominator values (or their reported rate) are not verified
+    /// yet, in unit order ([`mark_unverified`]).
+    #[serde(default)]
+    pub unverified: Vec<String>,
 }
 
 /// Values of one accepted unit, for the 分单位明细 sheet and the anomaly module.
@@ -612,7 +623,7 @@ fn county_kind(ind: &Indicator) -> Option<UnitKind> {
 }
 
 /// Whether a unit of `kind` enters the county value of `ind`.
-fn counts_kind(ind: &Indicator, kind: UnitKind) -> bool {
+pub(crate) fn counts_kind(ind: &Indicator, kind: UnitKind) -> bool {
     match ind.aggregation {
         Aggregation::County => county_kind(ind) == Some(kind),
         _ => true,
@@ -668,6 +679,7 @@ fn indicator_figure(
         units_reporting: subs.values().map(|g| g.units).sum(),
         yes: count_yes.then(|| subs.values().map(|g| g.yes).sum()),
         expected_units: count_yes.then_some(expected),
+        unverified: Vec::new(),
     }
 }
 

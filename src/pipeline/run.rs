@@ -201,6 +201,9 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     drop((prior_records, current));
     figures.units = input.units;
     take_back_reported_rates(&mut figures.units, &rates);
+    // Figures resting on values still to verify say which units they are.
+    let pending = unverified_values(&outcomes, &anomalies);
+    aggregate::mark_unverified(&mut figures, schema, &pending);
 
     t.done("anomaly+history");
     let mut findings: Vec<Diagnostic> = outcomes
@@ -242,6 +245,33 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
         warnings,
         anomalies,
     })
+}
+
+/// Whether a rule finding leaves the unit's value unverified: a warning of the value rules
+/// (V, N) without a real explanation. Structure warnings (S: an old template version, a cover
+/// field left empty, an unknown code's row) say nothing about the values read.
+fn leaves_value_unverified(d: &Diagnostic) -> bool {
+    d.severity == Severity::Warning
+        && d.explanation.is_none()
+        && matches!(d.code.prefix(), b'V' | b'N')
+}
+
+/// The aggregated units' values still to verify: rule warnings without explanation on their
+/// files, and anomalies still 待核实 or 不予认可 at warning or error level.
+fn unverified_values(outcomes: &[FileOutcome], anomalies: &[Finding]) -> aggregate::Unverified {
+    let mut pending = aggregate::Unverified::default();
+    for o in common::accepted(outcomes) {
+        let Some(code) = unit_code(o) else { continue };
+        for d in o.diagnostics.iter().filter(|d| leaves_value_unverified(d)) {
+            pending.add(&code, d.indicator.as_deref());
+        }
+    }
+    for f in anomalies.iter().filter(|f| f.needs_action()) {
+        if let Some(unit) = &f.unit {
+            pending.add(unit, f.indicator.as_deref());
+        }
+    }
+    pending
 }
 
 /// Who was expected, received, accepted and held back.

@@ -291,6 +291,25 @@ fn note_rows(input: &SummaryInput) -> Vec<(String, String)> {
     if !cov.missing.is_empty() {
         add("未报送单位", names(&cov.missing));
     }
+    let open_indicators = fig
+        .indicators
+        .iter()
+        .filter(|f| !f.unverified.is_empty())
+        .count();
+    let open_rates = fig
+        .rates
+        .iter()
+        .filter(|r| !r.unverified.is_empty())
+        .count();
+    if open_indicators + open_rates > 0 {
+        add(
+            "含待核实数据",
+            format!(
+                "{open_indicators}项指标、{open_rates}项比率的全县数含尚未核实的数值，见“汇总”“比率”表的“待核实单位”列。{}",
+                super::totals::UNVERIFIED_LEGEND
+            ),
+        );
+    }
     // At province scale thousands of units may be left out: a cell holds at most 32,767
     // characters, so these lists name the first ones and count the rest.
     let capped = |codes: &[String]| match codes.len() {
