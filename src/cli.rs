@@ -153,9 +153,15 @@ pub struct RunArgs {
     /// 输出文件夹
     #[arg(long, value_name = "文件夹")]
     pub out: PathBuf,
-    /// 审核确认文件（accept.toml）：把已核实的异常标记为“已确认”
-    #[arg(long, value_name = "文件")]
+    /// 审核确认文件（accept.toml，由 huizong accept / reject 写出）：已确认的异常标为“已确认”，
+    /// 不予认可的标为“不予认可”并把审核意见写入该单位的退回清单
+    #[arg(long, value_name = "文件", verbatim_doc_comment)]
     pub accept: Option<PathBuf>,
+    /// 严格模式：有待核实事项的单位暂不汇总——校验警告未在“说明”栏写明原因，或异常提示（警告、错误级）
+    /// 既未说明也未经审核确认、或审核不予认可。这些单位在报送情况中标为“暂缓汇总(待核实)”，并收到退回清单；
+    /// 全县数只含已核实的数据。有单位暂缓时退出码为 1
+    #[arg(long, verbatim_doc_comment)]
+    pub strict: bool,
     /// 不显示进度
     #[arg(long)]
     pub quiet: bool,

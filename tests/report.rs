@@ -234,6 +234,7 @@ fn figures() -> Figures {
             // T02's last year is in the reported figure of GF01 only (可比口径 leaves it out).
             prior_excluded: strs(&["T02"]),
             without_prior: vec![],
+            held_unverified: vec![],
         },
         indicators: vec![
             yes,

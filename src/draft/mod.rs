@@ -110,9 +110,21 @@ pub fn load_figures(dir: &Path, year: i32) -> Result<Figures> {
 pub fn coverage_note(figures: &Figures) -> Option<String> {
     let held = figures.coverage.held_back.len();
     let mut note = String::new();
-    if held > 0 {
+    let unverified = figures.coverage.held_unverified.len();
+    if held > 0 && unverified == 0 {
         note.push_str(&format!(
             "以下数据覆盖{}个单位，另有{held}个单位因数据错误暂未纳入。",
+            figures.coverage.accepted.len()
+        ));
+    } else if held > 0 {
+        let errors = held.saturating_sub(unverified);
+        let why = if errors > 0 {
+            format!("{errors}个单位因数据错误、{unverified}个单位因数据尚待核实")
+        } else {
+            format!("{unverified}个单位因数据尚待核实")
+        };
+        note.push_str(&format!(
+            "以下数据覆盖{}个单位，另有{why}暂未纳入。",
             figures.coverage.accepted.len()
         ));
     }

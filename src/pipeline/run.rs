@@ -90,6 +90,8 @@ pub struct RunConfig {
     pub progress: bool,
     /// Worker threads; `None` = one per core.
     pub threads: Option<usize>,
+    /// Hold back the units with anything left to verify ([`Strict`]).
+    pub strict: bool,
 }
 
 /// What a run found, for the caller to show (the files are already written).
@@ -143,8 +145,17 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     );
     drop(prior_by_unit);
     t.done("validate");
-    let current: Vec<Record> = common::accepted_records(&outcomes, schema, Some(reg), year, &pool);
-    let coverage = coverage(&outcomes, registry, year, &prior_mapped, units_changed);
+    let mut current: Vec<Record> =
+        common::accepted_records(&outcomes, schema, Some(reg), year, &pool);
+    let no_one = BTreeSet::new();
+    let coverage = coverage(
+        &outcomes,
+        registry,
+        year,
+        &prior_mapped,
+        units_changed,
+        &no_one,
+    );
     // Last year both ways: mapped onto this year's units for the comparable figures, as read
     // for the figures as reported.
     let prior = aggregate::PriorYear {
@@ -153,7 +164,14 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     };
     let mut figures =
         pool.install(|| aggregate::aggregate_years(schema, reg, year, &current, prior, coverage))?;
-    drop(prior_mapped);
+    // --strict aggregates a second time without the units it holds back, so it keeps last year's
+    // mapping; the default run lets it go.
+    let kept_prior = if cfg.strict {
+        prior_mapped
+    } else {
+        drop(prior_mapped);
+        Vec::new()
+    };
     // The units' real explanations go to the anomaly checks (they settle findings of their row).
     let notes = common::unit_notes(&outcomes);
     // The outputs need the files' covers and findings only: the long records now carry every
@@ -176,31 +194,56 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     // The unit rows are lent to the anomaly checks and given back: no copy of 10,000 × 200 values.
     let mut input = anomaly_input(schema, &mut figures, notes);
     let rates = lend_reported_rates(&mut input.units, &outcomes);
-    // The history and the unit rows of the summary's largest sheet do not depend on the anomaly
-    // checks: make them meanwhile, then let the long records go before the other outputs are
-    // built. The feedback workbooks list the anomalies to verify, so they come after.
-    let (anomalies, (early, detail)) = pool.install(|| {
-        rayon::join(
-            || anomaly::detect(&input, &params),
-            || {
-                rayon::join(
-                    || -> Result<()> {
-                        let history = set.dir().join(HISTORY_FILE);
-                        history::write_merged(&history, &prior_records, &current)
-                    },
-                    || {
-                        let rows = input.units.iter().map(detail_row).collect();
-                        summary::DetailSheet::build(&figures, schema, reg, rows)
-                    },
-                )
+    let (anomalies, detail) = if cfg.strict {
+        let anomalies = pool.install(|| anomaly::detect(&input, &params));
+        figures.units = input.units;
+        take_back_reported_rates(&mut figures.units, &rates);
+        let strict = Strict {
+            schema,
+            registry,
+            year,
+            outcomes: &outcomes,
+            params: &params,
+            prior: aggregate::PriorYear {
+                mapped: &kept_prior,
+                reported: &prior_records,
             },
-        )
-    });
-    early?;
-    let detail = detail?;
-    drop((prior_records, current));
-    figures.units = input.units;
-    take_back_reported_rates(&mut figures.units, &rates);
+            units_changed,
+        };
+        let anomalies = strict.hold_back(&mut figures, &mut current, anomalies, &pool)?;
+        let history = set.dir().join(HISTORY_FILE);
+        history::write_merged(&history, &prior_records, &current)?;
+        let rows = figures.units.iter().map(detail_row).collect();
+        let detail = summary::DetailSheet::build(&figures, schema, reg, rows)?;
+        (anomalies, detail)
+    } else {
+        // The history and the unit rows of the summary's largest sheet do not depend on the
+        // anomaly checks: make them meanwhile, then let the long records go before the other
+        // outputs are built. The feedback workbooks list the anomalies to verify, so they come
+        // after.
+        let (anomalies, (early, detail)) = pool.install(|| {
+            rayon::join(
+                || anomaly::detect(&input, &params),
+                || {
+                    rayon::join(
+                        || -> Result<()> {
+                            let history = set.dir().join(HISTORY_FILE);
+                            history::write_merged(&history, &prior_records, &current)
+                        },
+                        || {
+                            let rows = input.units.iter().map(detail_row).collect();
+                            summary::DetailSheet::build(&figures, schema, reg, rows)
+                        },
+                    )
+                },
+            )
+        });
+        early?;
+        figures.units = input.units;
+        take_back_reported_rates(&mut figures.units, &rates);
+        (anomalies, detail?)
+    };
+    drop((prior_records, current, kept_prior));
     // Figures resting on values still to verify say which units they are.
     let pending = unverified_values(&outcomes, &anomalies);
     aggregate::mark_unverified(&mut figures, schema, &pending);
@@ -231,7 +274,8 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     let any_error = findings.iter().any(|d| d.severity == Severity::Error)
         || anomalies
             .iter()
-            .any(|a| a.severity == Severity::Error && !a.accepted);
+            .any(|a| a.severity == Severity::Error && !a.accepted)
+        || !figures.coverage.held_unverified.is_empty();
     let (errors, warnings, _) = validate::counts(&findings);
     Ok(RunReport {
         outcome: if any_error {
@@ -274,13 +318,83 @@ fn unverified_values(outcomes: &[FileOutcome], anomalies: &[Finding]) -> aggrega
     pending
 }
 
-/// Who was expected, received, accepted and held back.
+/// `run --strict`: units with anything left to verify are held back and the county is
+/// aggregated again without them.
+///
+/// The units are judged once, by the first pass over every unit that may be aggregated, exactly
+/// as a default run judges them, so a unit's findings and status do not depend on the mode, and
+/// holding some back cannot raise new findings against the others. The county-level findings
+/// (A09 and the group-level notes, no unit) are found again over the units kept, because they
+/// describe the published totals. A unit is held back when [`unverified_values`] lists it: a
+/// V/N warning without explanation, or an anomaly still 待核实 or 不予认可 at warning or error
+/// level; so the figures published are all verified. The cost (a second aggregation and a second
+/// detection) is paid only with `--strict`, and only when some unit is held back.
+struct Strict<'a> {
+    schema: &'a Schema,
+    registry: &'a LoadedRegistry,
+    year: i32,
+    outcomes: &'a [FileOutcome],
+    params: &'a anomaly::Params,
+    prior: aggregate::PriorYear<'a>,
+    units_changed: bool,
+}
+
+impl Strict<'_> {
+    /// Holds back the units with open items: `figures` and `current` become the kept units'
+    /// and the ranked anomalies are returned (every unit's, county-level ones found again).
+    fn hold_back(
+        &self,
+        figures: &mut Figures,
+        current: &mut Vec<Record>,
+        anomalies: Vec<Finding>,
+        pool: &rayon::ThreadPool,
+    ) -> Result<Vec<Finding>> {
+        let held: BTreeSet<String> = unverified_values(self.outcomes, &anomalies)
+            .units()
+            .map(String::from)
+            .collect();
+        if held.is_empty() {
+            return Ok(anomalies);
+        }
+        current.retain(|r| !held.contains(&*r.unit));
+        let reg = &self.registry.registry;
+        let cov = coverage(
+            self.outcomes,
+            self.registry,
+            self.year,
+            self.prior.mapped,
+            self.units_changed,
+            &held,
+        );
+        *figures = pool.install(|| {
+            aggregate::aggregate_years(self.schema, reg, self.year, current, self.prior, cov)
+        })?;
+        let mut input = anomaly_input(self.schema, figures, anomaly::Notes::new());
+        let rates = lend_reported_rates(&mut input.units, self.outcomes);
+        let county: Vec<Finding> = pool
+            .install(|| anomaly::detect(&input, self.params))
+            .into_iter()
+            .filter(|f| f.unit.is_none())
+            .collect();
+        figures.units = input.units;
+        take_back_reported_rates(&mut figures.units, &rates);
+        let mut anomalies = anomalies;
+        anomalies.retain(|f| f.unit.is_some());
+        anomalies.extend(county);
+        anomaly::rerank(&mut anomalies);
+        Ok(anomalies)
+    }
+}
+
+/// Who was expected, received, accepted and held back (for errors, and the `held` units of
+/// `--strict`, which are not accepted either).
 fn coverage(
     outcomes: &[FileOutcome],
     registry: &LoadedRegistry,
     year: i32,
     prior: &[Record],
     units_changed: bool,
+    held: &BTreeSet<String>,
 ) -> Coverage {
     let units = |it: &mut dyn Iterator<Item = &FileOutcome>| -> BTreeSet<String> {
         it.filter_map(|o| o.submission.as_ref()?.cover.unit_code.clone())
@@ -292,7 +406,8 @@ fn coverage(
         .map(|u| u.code.clone())
         .collect();
     let received = units(&mut outcomes.iter());
-    let accepted = units(&mut common::accepted(outcomes));
+    let mut accepted = units(&mut common::accepted(outcomes));
+    accepted.retain(|u| !held.contains(u));
     let held_back: Vec<String> = received
         .iter()
         .filter(|u| !accepted.contains(*u))
@@ -317,6 +432,7 @@ fn coverage(
         // filled in by the aggregation, which knows whose prior values it compares
         prior_excluded: Vec::new(),
         without_prior: Vec::new(),
+        held_unverified: held.iter().cloned().collect(),
     }
 }
 
@@ -477,6 +593,13 @@ impl Outputs<'_> {
     /// Every input file plus every expected unit that sent nothing.
     fn file_statuses(&self) -> Vec<FileStatus> {
         let reg = &self.registry.registry;
+        let held: BTreeSet<&str> = self
+            .figures
+            .coverage
+            .held_unverified
+            .iter()
+            .map(String::as_str)
+            .collect();
         let mut out: Vec<FileStatus> = self
             .outcomes
             .iter()
@@ -496,6 +619,8 @@ impl Outputs<'_> {
                     FileState::Unregistered
                 } else if validate::has_errors(o) {
                     FileState::Returned
+                } else if code.as_ref().is_some_and(|c| held.contains(c.as_str())) {
+                    FileState::HeldUnverified
                 } else {
                     FileState::Aggregated
                 };

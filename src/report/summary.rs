@@ -51,6 +51,9 @@ pub enum FileState {
     Unregistered,
     /// 相同文件(按一份计): byte-identical to an earlier file of the batch, counted once there.
     Copy,
+    /// 暂缓汇总(待核实): readable without errors, held back by `run --strict` because a warning
+    /// or an anomaly is still to verify.
+    HeldUnverified,
 }
 
 impl FileState {
@@ -64,6 +67,7 @@ impl FileState {
             FileState::Duplicate => "重复报送",
             FileState::Unregistered => "名册外单位",
             FileState::Copy => "相同文件(按一份计)",
+            FileState::HeldUnverified => "暂缓汇总(待核实)",
         }
     }
 }

@@ -275,7 +275,14 @@ fn note_rows(input: &SummaryInput) -> Vec<(String, String)> {
     add("应报单位数", cov.expected.len().to_string());
     add("收到报表单位数", cov.received.len().to_string());
     add("已汇总单位数", cov.accepted.len().to_string());
-    add("暂缓汇总单位数(有错误)", cov.held_back.len().to_string());
+    let unverified = cov.held_unverified.len();
+    add(
+        "暂缓汇总单位数(有错误)",
+        cov.held_back.len().saturating_sub(unverified).to_string(),
+    );
+    if unverified > 0 {
+        add("暂缓汇总单位数(待核实)", unverified.to_string());
+    }
     add("未报送单位数", cov.missing.len().to_string());
     add("上年有数据单位数", cov.prior_units.len().to_string());
     let names = |codes: &[String]| {
@@ -287,6 +294,15 @@ fn note_rows(input: &SummaryInput) -> Vec<(String, String)> {
     };
     if !cov.held_back.is_empty() {
         add("暂缓汇总单位", names(&cov.held_back));
+    }
+    if unverified > 0 {
+        add(
+            "暂缓汇总单位(待核实)",
+            format!(
+                "{}（严格模式：这些单位有未说明的警告或未核实的异常提示，数据暂不汇总，已退回核实）",
+                names(&cov.held_unverified)
+            ),
+        );
     }
     if !cov.missing.is_empty() {
         add("未报送单位", names(&cov.missing));

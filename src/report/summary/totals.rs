@@ -100,12 +100,20 @@ pub(super) fn totals_sheet(input: &SummaryInput, st: &Styles) -> Result<Workshee
 /// "本表汇总 … 个单位" — the line saying whose data the figures cover, and whose last year the
 /// 同比 compares with.
 pub(super) fn coverage_note(c: &Coverage) -> String {
+    let unverified = c.held_unverified.len();
+    let held = if unverified == 0 {
+        format!("{} 个单位因有错误暂未汇总", c.held_back.len())
+    } else {
+        format!(
+            "{} 个单位因有错误、{unverified} 个单位因有待核实事项（严格模式）暂未汇总",
+            c.held_back.len().saturating_sub(unverified)
+        )
+    };
     let mut s = format!(
-        "本表汇总 {} 个单位的数据（名册应报 {} 个，收到 {} 个）；{} 个单位因有错误暂未汇总，{} 个单位未报送。",
+        "本表汇总 {} 个单位的数据（名册应报 {} 个，收到 {} 个）；{held}，{} 个单位未报送。",
         c.accepted.len(),
         c.expected.len(),
         c.received.len(),
-        c.held_back.len(),
         c.missing.len()
     );
     if let Some(scope) = scope_note(c) {
