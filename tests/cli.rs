@@ -1158,3 +1158,42 @@ fn explanations_and_verification_from_the_unit_to_the_draft() {
         .unwrap_or_default()
         .contains("因有待核实事项（严格模式）暂未汇总"));
 }
+
+/// `check --prior` runs the unit-only anomalies: the unit's 说明 settles its A03 exactly as
+/// in `run`, shown as 已说明 with the text.
+#[test]
+fn check_shows_an_explained_anomaly_as_settled() {
+    let dir = sample(false);
+    let d05 = workbook(&dir.path().join("2024"), "411321-D05");
+    write_note(&d05, "ZF07", "本年误按万元填报，已知悉将更正");
+    let out = huizong()
+        .arg("check")
+        .arg(dir.path().join("2024"))
+        .arg("--prior")
+        .arg(dir.path().join("2023"))
+        .args(["--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    let find = |code: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == code)
+            .unwrap_or_else(|| panic!("{code}"))
+            .clone()
+    };
+    let a03 = find("A03");
+    assert_eq!(a03["status"], "已说明");
+    assert_eq!(a03["explanation"], "本年误按万元填报，已知悉将更正");
+    assert_eq!(find("A05")["status"], "待核实");
+    let text = check_stdout(dir.path(), true, 1);
+    assert!(
+        text.contains("按元应为 554600（已说明：本年误按万元填报，已知悉将更正）"),
+        "{text}"
+    );
+}
