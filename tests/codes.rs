@@ -1451,6 +1451,7 @@ fn library_only_methods() {
                 year: Some(YEAR),
                 units,
                 county: BTreeMap::new(),
+                notes: Default::default(),
             };
             anomaly::detect(&input, &(case.params)())
                 .into_iter()

@@ -11,8 +11,10 @@ pub mod history;
 mod prior;
 mod rates;
 mod units;
+mod unverified;
 
 pub use prior::map_prior;
+pub use unverified::{mark_unverified, Unverified};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
@@ -82,7 +84,8 @@ pub struct Coverage {
     pub received: Vec<String>,
     /// Units whose data was aggregated.
     pub accepted: Vec<String>,
-    /// Units whose submission has errors, so their data was held back.
+    /// Units whose submission has errors, so their data was held back (and those `run --strict`
+    /// held back, [`Coverage::held_unverified`]).
     pub held_back: Vec<String>,
     /// Expected units with no file.
     pub missing: Vec<String>,
@@ -100,6 +103,10 @@ pub struct Coverage {
     /// year's figures with nothing to compare. Filled in by [`aggregate`].
     #[serde(default)]
     pub without_prior: Vec<String>,
+    /// Units held back by `run --strict` because something in their data is still to verify
+    /// (an unexplained warning, an open anomaly); also in `held_back`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held_unverified: Vec<String>,
 }
 
 /// Why a unit's last year is outside the comparison (可比口径).
@@ -191,6 +198,11 @@ pub struct IndicatorFigure {
     /// For yes/no indicators: units answering 是 and units expected to answer.
     pub yes: Option<u32>,
     pub expected_units: Option<u32>,
+    /// Units whose value in this figure is not verified yet (待核实 or 不予认可 at warning or
+    /// error level: an anomaly, or a rule warning without explanation), in unit order; empty
+    /// when the figure rests on verified values only ([`mark_unverified`]).
+    #[serde(default)]
+    pub unverified: Vec<String>,
 }
 
 /// A recomputed rate: Σ numerator / Σ denominator.
@@ -226,6 +238,10 @@ pub struct RateFigure {
     pub decimals: u8,
     /// Units that contributed (reported both inputs).
     pub units: u32,
+    /// Units whose numerator or denominator values (or their reported rate) are not verified
+    /// yet, in unit order ([`mark_unverified`]).
+    #[serde(default)]
+    pub unverified: Vec<String>,
 }
 
 /// Values of one accepted unit, for the 分单位明细 sheet and the anomaly module.
@@ -623,7 +639,7 @@ fn county_kind(ind: &Indicator) -> Option<UnitKind> {
 }
 
 /// Whether a unit of `kind` enters the county value of `ind`.
-fn counts_kind(ind: &Indicator, kind: UnitKind) -> bool {
+pub(crate) fn counts_kind(ind: &Indicator, kind: UnitKind) -> bool {
     match ind.aggregation {
         Aggregation::County => county_kind(ind) == Some(kind),
         _ => true,
@@ -679,6 +695,7 @@ fn indicator_figure(
         units_reporting: subs.values().map(|g| g.units).sum(),
         yes: count_yes.then(|| subs.values().map(|g| g.yes).sum()),
         expected_units: count_yes.then_some(expected),
+        unverified: Vec::new(),
     }
 }
 

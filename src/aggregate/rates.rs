@@ -136,5 +136,6 @@ fn figure(rate: &Rate, now: Sums, before: Sums, reported: Sums) -> RateFigure {
         change_pp: value.zip(prior_value).map(|(v, p)| (v - p) * 100.0),
         decimals: rate.decimals,
         units: now.units,
+        unverified: Vec::new(),
     }
 }

@@ -39,6 +39,16 @@ pub const EXAMPLES: &[(&str, &str)] = &[
          huizong run 收表/ --year 2024 --prior 汇总2023/history.csv --out 汇总/ --accept accept.toml",
     ),
     (
+        "accept",
+        "huizong accept 411321-T03 A02 --indicator ZF06 --reason \"2024年开展专项整治，案件增加属实\" --by 张三\n  \
+         huizong run 收表/ --year 2024 --out 汇总/ --accept accept.toml",
+    ),
+    (
+        "reject",
+        "huizong reject 411321-D05 A03 --indicator ZF07 --reason \"罚没台账为64万元，请按元填报\"\n  \
+         huizong run 收表/ --year 2024 --out 汇总/ --accept accept.toml",
+    ),
+    (
         "rule",
         "huizong rule V25\n  huizong rule --all\n  huizong rule --markdown > rules.md",
     ),
@@ -79,6 +89,7 @@ fn localize_at(cmd: Command, path: &str, root: bool) -> Command {
         .subcommand_help_heading("命令")
         .subcommand_value_name("命令")
         .mut_args(localize_arg)
+        .mut_args(positional_order())
         .arg(
             Arg::new("help")
                 .short('h')
@@ -98,7 +109,12 @@ fn localize_at(cmd: Command, path: &str, root: bool) -> Command {
         );
     }
     if let Some(ex) = examples(cmd.get_name()).filter(|_| !root) {
-        cmd = cmd.after_help(format!("示例：\n  {ex}"));
+        // A command's own closing words (its after_help) follow the examples.
+        let own = cmd
+            .get_after_help()
+            .map(|h| format!("\n\n{h}"))
+            .unwrap_or_default();
+        cmd = cmd.after_help(format!("示例：\n  {ex}{own}"));
     }
     let usage = usage(&cmd, path);
     cmd = cmd.override_usage(usage);
@@ -111,6 +127,20 @@ fn localize_at(cmd: Command, path: &str, root: bool) -> Command {
         cmd = cmd.mut_subcommand(&name, |s| localize_at(s, &sub_path, false));
     }
     cmd
+}
+
+/// Keeps positional arguments in the order they are given on the command line: under a
+/// custom heading clap sorts arguments by name otherwise.
+fn positional_order() -> impl FnMut(Arg) -> Arg {
+    let mut next = 0;
+    move |arg: Arg| {
+        if arg.is_positional() {
+            next += 1;
+            arg.display_order(next)
+        } else {
+            arg
+        }
+    }
 }
 
 /// An argument with a Chinese heading, value name, default and possible values in its help.
@@ -343,6 +373,9 @@ mod tests {
             }
             assert!(page.contains("用法：huizong"), "{page}");
         }
+        let accept = help(&["huizong", "accept", "--help"]);
+        let (unit, code) = (accept.find("<单位代码>  "), accept.find("<代码>  "));
+        assert!(unit < code, "positionals in command-line order:\n{accept}");
         let run = help(&["huizong", "run", "--help"]);
         assert!(
             run.contains("用法：huizong run [选项] --year <年度> --out <文件夹> <路径>..."),

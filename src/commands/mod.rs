@@ -1,6 +1,7 @@
 //! One module per subcommand: each turns parsed arguments into calls on the library.
 
 pub mod check;
+pub mod decide;
 pub mod draft;
 pub mod rule;
 pub mod run;

@@ -10,7 +10,7 @@ use std::io::{Cursor, Write};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
-use super::markdown::{heading, omitted_line, OMITTED_TITLE};
+use super::markdown::{heading, omitted_line, unverified_line, OMITTED_TITLE, UNVERIFIED_TITLE};
 use super::Draft;
 use crate::{Error, Result};
 
@@ -72,7 +72,8 @@ fn paragraph(out: &mut String, style: &str, text: &str) {
     );
 }
 
-/// The `word/document.xml` part: title, note, headings and paragraphs, omitted list, A4 page
+/// The `word/document.xml` part: title, note, headings and paragraphs, the figures with
+/// unverified values, omitted list, A4 page
 /// with the margins of GB/T 9704.
 pub fn document_xml(draft: &Draft) -> String {
     let mut body = String::new();
@@ -84,6 +85,12 @@ pub fn document_xml(draft: &Draft) -> String {
         paragraph(&mut body, "Heading1", &heading(i, &section.title));
         for p in &section.paragraphs {
             paragraph(&mut body, "Normal", p);
+        }
+    }
+    if !draft.unverified.is_empty() {
+        paragraph(&mut body, "Heading1", UNVERIFIED_TITLE);
+        for u in &draft.unverified {
+            paragraph(&mut body, "Note", &unverified_line(u));
         }
     }
     if !draft.omitted.is_empty() {

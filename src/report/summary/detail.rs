@@ -14,7 +14,7 @@ use crate::schema::Schema;
 use crate::schema::ValueType;
 use crate::Result;
 
-const RATE_HEADERS: [&str; 12] = [
+const RATE_HEADERS: [&str; 13] = [
     "代码",
     "比率名称",
     "分子",
@@ -27,6 +27,7 @@ const RATE_HEADERS: [&str; 12] = [
     "上年（报送口径）",
     "参与单位数",
     "备注",
+    super::totals::UNVERIFIED_HEADER,
 ];
 
 /// Builds the 比率 sheet.
@@ -42,6 +43,8 @@ pub(super) fn rates_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
             .find(|s| s.code == r.code)
             .and_then(|s| s.unit.as_deref());
         rate_row(&mut sh, st, row, r, unit)?;
+        let names = super::totals::unverified_names(input, &r.unverified);
+        sh.text(row, 12, &names, &st.text)?;
         row += 1;
     }
     sh.min_width(6, 9.0);
