@@ -1,7 +1,9 @@
 //! Command-line interface: clap definitions (the doc comments are the `--help` text) and the
 //! mapping from outcomes to exit codes (0 = clean, 1 = findings, 2 = could not run).
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+mod zh;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +16,12 @@ use crate::commands;
 ///   huizong template --year 2024 --registry units.csv --out 模板/      下发填报模板
 ///   huizong check --year 2024 --registry units.csv 收表/                校验收回的报表
 ///   huizong run --year 2024 --registry units.csv 收表/ --prior 上年/ --out 汇总/
+///   huizong accept 411321-T03 A02 --indicator ZF06 --reason "专项整治，案件增加属实"
 ///   huizong draft --year 2024 --from 汇总/ --out 报告数据段落.docx
+///
+/// 市、省汇总与开放数据集：
+///   huizong rollup --year 2024 --registry 区县名册.csv 县A/汇总 县B/汇总 --out 市汇总/
+///   huizong dataset add 汇总/ --into 数据集/
 ///
 /// 退出码：0 = 无错误；1 = 发现错误级问题（结果仍会写出）；2 = 无法运行（参数、指标体系、名册或输出有误）。
 #[derive(Debug, Parser)]
@@ -34,6 +41,10 @@ pub enum Command {
     Check(CheckArgs),
     /// 汇总：校验、汇总全县指标与同比，写出汇总表、figures JSON、历史数据和退回清单
     Run(RunArgs),
+    /// 审核确认一条异常提示（记为“已确认”），写入审核确认文件，供 run --accept 使用
+    Accept(DecideArgs),
+    /// 对一条异常提示不予认可（记为“不予认可”），理由作为审核意见写入该单位的退回清单
+    Reject(DecideArgs),
     /// 解释一条校验规则（如 V25）；--all 列出全部规则
     Rule(RuleArgs),
     /// 根据汇总结果起草年度报告的数据段落（.docx 或 .md）
@@ -109,7 +120,7 @@ pub enum Format {
     Concise,
     /// 每个问题多行，含单位与指标
     Full,
-    /// JSON（每行一个对象），供其他程序读取
+    /// 供其他程序读取的 JSON
     Json,
 }
 
@@ -157,15 +168,58 @@ pub struct RunArgs {
     /// 输出文件夹
     #[arg(long, value_name = "文件夹")]
     pub out: PathBuf,
-    /// 审核确认文件（accept.toml）：把已核实的异常标记为“已确认”
-    #[arg(long, value_name = "文件")]
+    /// 审核确认文件（accept.toml，由 huizong accept / reject 写出）：已确认的异常标为“已确认”，
+    /// 不予认可的标为“不予认可”并把审核意见写入该单位的退回清单
+    #[arg(long, value_name = "文件", verbatim_doc_comment)]
     pub accept: Option<PathBuf>,
+    /// 严格模式：有待核实事项的单位暂不汇总——校验警告未在“说明”栏写明原因，或异常提示（警告、错误级）
+    /// 既未说明也未经审核确认、或审核不予认可。这些单位在报送情况中标为“暂缓汇总(待核实)”，并收到退回清单；
+    /// 全县数只含已核实的数据。有单位暂缓时退出码为 1
+    #[arg(long, verbatim_doc_comment)]
+    pub strict: bool,
     /// 不显示进度
     #[arg(long)]
     pub quiet: bool,
     /// 线程数（缺省为 CPU 核数）
     #[arg(long)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub schema: SchemaArg,
+}
+
+/// `accept` and `reject`: one decision on one anomaly.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "同一单位、代码、指标、年度的记录只保留最新一条；文件格式见 docs/acceptance.md。"
+)]
+pub struct DecideArgs {
+    /// 单位代码，如 411321-T03
+    #[arg(value_name = "单位代码")]
+    pub unit: String,
+    /// 异常提示代码（A01–A11），如 A02；校验规则（S、V、N 开头）不能在这里确认
+    #[arg(value_name = "代码")]
+    pub code: String,
+    /// 指标或比率代码，如 ZF06；针对整个单位的异常（A05、A06）不填
+    #[arg(long, value_name = "代码")]
+    pub indicator: Option<String>,
+    /// 理由（必填，不少于6个字）：确认时写核实情况，不予认可时写审核意见（退回单位）
+    #[arg(long, value_name = "文字")]
+    pub reason: String,
+    /// 审核人
+    #[arg(long, value_name = "姓名")]
+    pub by: Option<String>,
+    /// 针对的数值：单位改动该数值后这条记录自动失效
+    #[arg(long, value_name = "数值")]
+    pub value: Option<f64>,
+    /// 审核确认文件（不存在时新建）
+    #[arg(long, value_name = "文件", default_value = "accept.toml")]
+    pub file: PathBuf,
+    /// 只适用于这个统计年度（缺省适用于任何年度）
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// 审核日期，如 2025-01-20
+    #[arg(long, value_name = "日期")]
+    pub date: Option<String>,
     #[command(flatten)]
     pub schema: SchemaArg,
 }
@@ -249,7 +303,10 @@ pub use crate::pipeline::Outcome;
 
 /// Parses the command line, runs the command and returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     // A panic anywhere is a bug; it must not reach the user as a backtrace, but as exit 2.
     let result = std::panic::catch_unwind(|| run(cli));
     match result {
@@ -272,6 +329,27 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Parses the command line with Chinese help and errors ([`zh`]); help and version are printed
+/// here, and a parse error is exit 2.
+fn parse() -> Result<Cli, ExitCode> {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let cmd = zh::localize(Cli::command());
+    let failed = |e: clap::Error| match zh::error_message(&e, &cmd, &args) {
+        None => {
+            let _ = e.print();
+            ExitCode::from(e.exit_code().clamp(0, 255) as u8)
+        }
+        Some(msg) => {
+            let _ = writeln!(std::io::stderr(), "{msg}");
+            ExitCode::from(2)
+        }
+    };
+    let matches = cmd.clone().try_get_matches_from(&args).map_err(failed)?;
+    Cli::from_arg_matches(&matches).map_err(failed)
+}
+
 /// Runs a parsed command.
 pub fn run(cli: Cli) -> crate::Result<Outcome> {
     match cli.command {
@@ -279,6 +357,8 @@ pub fn run(cli: Cli) -> crate::Result<Outcome> {
         Command::Sample(a) => commands::sample::run(&a),
         Command::Check(a) => commands::check::run(&a),
         Command::Run(a) => commands::run::run(&a),
+        Command::Accept(a) => commands::decide::run(&a, crate::anomaly::Decision::Accept),
+        Command::Reject(a) => commands::decide::run(&a, crate::anomaly::Decision::Reject),
         Command::Rule(a) => commands::rule::run(&a),
         Command::Draft(a) => commands::draft::run(&a),
         Command::Rollup(a) => commands::rollup::run(&a),

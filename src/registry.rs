@@ -190,22 +190,10 @@ impl Registry {
             path: path.to_path_buf(),
             source,
         })?;
-        // Excel's plain "CSV" save uses GBK on Chinese Windows: say so instead of a bare
-        // "invalid UTF-8".
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let valid = e.utf8_error().valid_up_to();
-            let row = e
-                .as_bytes()
-                .iter()
-                .take(valid)
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1;
-            crate::Error::Registry {
-                path: path.to_path_buf(),
-                row,
-                message: "文件不是 UTF-8 编码；用 Excel 编辑时请另存为“CSV UTF-8(逗号分隔)”".into(),
-            }
+        let text = csvfmt::decode(bytes).map_err(|e| crate::Error::Registry {
+            path: path.to_path_buf(),
+            row: e.row,
+            message: e.message,
         })?;
         Registry::parse(&text, path)
     }

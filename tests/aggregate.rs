@@ -1392,3 +1392,73 @@ fn comparable_prior_leaves_out_units_not_aggregated_and_follows_merges() {
     assert_eq!(f.coverage.prior_excluded, ["D2", "G"]);
     assert_eq!(f.coverage.left_out_counts().len(), 2);
 }
+
+/// Unverified values: T1's GF01 (an open anomaly on the row), T2's whole submission (a copied
+/// year), D1's reported rate (A04 on the rate code), and C1's value of a county-office
+/// indicator under a township-only item list.
+#[test]
+fn figures_list_the_units_whose_values_are_unverified() {
+    use huizong::aggregate::{mark_unverified, Unverified};
+    let s = schema(
+        vec![
+            ind(
+                "GF01",
+                Aggregation::Sum,
+                &[Township, Department, CountyOffice],
+            ),
+            ind(
+                "GF02",
+                Aggregation::Sum,
+                &[Township, Department, CountyOffice],
+            ),
+            ind("FY02", Aggregation::County, &[CountyOffice, Township]),
+        ],
+        vec![
+            rate("RGF01", id("GF02"), id("GF01"), &[]),
+            rate("RGF02", id("GF01"), id("GF02"), &[Department]),
+        ],
+    );
+    let now = [
+        cur("T1", Township, "GF01", 2.0),
+        cur("T1", Township, "GF02", 1.0),
+        cur("T2", Township, "GF01", 3.0),
+        cur("T2", Township, "FY02", 3.0),
+        cur("D1", Department, "GF01", 4.0),
+        cur("D1", Department, "GF02", 4.0),
+        cur("C1", CountyOffice, "GF01", 1.0),
+        cur("C1", CountyOffice, "FY02", 9.0),
+    ];
+    let mut f = run(&s, &county(), &now, &[]);
+    let mut pending = Unverified::default();
+    pending.add("T1", Some("GF01"));
+    pending.add("T2", None);
+    pending.add("D1", Some("RGF01"));
+    pending.add("C1", Some("GF02"));
+    mark_unverified(&mut f, &s, &pending);
+    let of = |code: &str| -> Vec<String> {
+        f.indicator(code)
+            .map(|i| i.unverified.clone())
+            .or_else(|| f.rate(code).map(|r| r.unverified.clone()))
+            .expect("figure")
+    };
+    // registry order, only units whose value enters the figure
+    assert_eq!(of("GF01"), ["T1", "T2"]);
+    // C1's GF02 item, but C1 reported no GF02: nothing to mark
+    assert_eq!(of("GF02"), Vec::<String>::new());
+    // a County indicator takes the county office only: T2's FY02 is not in it
+    assert_eq!(of("FY02"), Vec::<String>::new());
+    // a rate through its inputs (T1's GF01) and its own reported rate (D1); T2 has no GF02
+    assert_eq!(of("RGF01"), ["T1", "D1"]);
+    // a rate of departments only
+    assert_eq!(of("RGF02"), Vec::<String>::new());
+    // serialised on every figure, empty when verified
+    let json = figures_json(&f);
+    assert!(
+        json.contains("\"unverified\": [\n        \"T1\",\n        \"T2\"\n      ]"),
+        "{json}"
+    );
+    assert!(json.contains("\"unverified\": []"));
+    // nothing pending clears the lists
+    mark_unverified(&mut f, &s, &Unverified::default());
+    assert!(f.indicators.iter().all(|i| i.unverified.is_empty()));
+}

@@ -7,7 +7,7 @@ use common::build::{self, rate};
 use std::collections::BTreeMap;
 
 use huizong::aggregate::UnitRow;
-use huizong::anomaly::{accept, detect, unit_queue, AnomalyInput, Finding, Params};
+use huizong::anomaly::{accept, detect, unit_queue, AnomalyInput, Finding, Params, Status};
 use huizong::diagnostic::Severity;
 use huizong::registry::UnitKind;
 use huizong::schema::{Aggregation, Indicator, Rate, Schema, ValueType};
@@ -129,6 +129,7 @@ fn e10_priority_error_first_then_u4_then_u2() {
         year: Some(2024),
         units,
         county: BTreeMap::new(),
+        notes: Default::default(),
     };
     let f = detect(&input, &Params::default());
     let d = describe(&f);
@@ -252,6 +253,7 @@ fn county_with_three_planted_mistakes() {
         year: Some(2024),
         units,
         county: BTreeMap::new(),
+        notes: Default::default(),
     };
     let f = detect(&input, &Params::default());
     let d = describe(&f);
@@ -337,6 +339,7 @@ reason = "与上年相同属实"
         year: Some(2024),
         units,
         county: BTreeMap::new(),
+        notes: Default::default(),
     };
     let params = Params {
         acceptances,
@@ -348,6 +351,7 @@ reason = "与上年相同属实"
         .find(|f| f.code == "A01" && f.unit.as_deref() == Some("T07"))
         .unwrap();
     assert!(t07.accepted);
+    assert_eq!(t07.status, Status::Confirmed);
     assert_eq!(
         t07.accept_reason.as_deref(),
         Some("开展专项整治，案件数增加属实")
@@ -402,6 +406,7 @@ fn department_tripled_count_falls_back_to_poisson() {
         year: Some(2024),
         units,
         county: BTreeMap::new(),
+        notes: Default::default(),
     };
     let f = detect(&input, &Params::default());
     let hit = f
@@ -414,4 +419,90 @@ fn department_tripled_count_falls_back_to_poisson() {
     );
     assert!(hit.message.contains("n=8 < 10"), "{}", hit.message);
     assert!(hit.statistic.as_ref().unwrap().value < 0.001);
+}
+
+/// The county of three planted mistakes, with 说明 on two of the rows: T07 explains its tripled
+/// count (ZF06), T03 writes only "核实无误" on its slipped amount, D02 explains a row although its
+/// finding is about the whole copied submission.
+#[test]
+fn explained_findings_rank_below_open_ones_and_a_rejection_reopens_them() {
+    let (s, units) = county();
+    let mut notes = huizong::anomaly::Notes::new();
+    for (unit, code, text) in [
+        ("T07", "ZF06", "开展专项整治，案件数增加属实"),
+        ("T03", "ZF07", "核实无误"),
+        ("D02", "ZF06", "与上年持平，数据属实无误"),
+    ] {
+        notes
+            .entry(unit.to_string())
+            .or_default()
+            .insert(code.to_string(), text.to_string());
+    }
+    let input = AnomalyInput {
+        schema: &s,
+        year: Some(2024),
+        units,
+        county: BTreeMap::new(),
+        notes,
+    };
+    let status = |f: &[Finding], unit: &str, code: &str| {
+        let x = f
+            .iter()
+            .find(|f| f.code == code && f.unit.as_deref() == Some(unit))
+            .expect("finding");
+        (x.rank, x.status, x.explanation.clone())
+    };
+    let f = detect(&input, &Params::default());
+    let d = describe(&f);
+    let (t07_rank, t07, t07_text) = status(&f, "T07", "A01");
+    assert_eq!(t07, Status::Explained, "{d}");
+    assert_eq!(t07_text.as_deref(), Some("开展专项整治，案件数增加属实"));
+    assert_eq!(status(&f, "T03", "A03").1, Status::Open, "boilerplate");
+    assert_eq!(status(&f, "D02", "A05").1, Status::Open, "unit-level");
+    // The two open warnings come first, then the explained one, then the infos.
+    let warnings: Vec<(&str, Status)> = f
+        .iter()
+        .take_while(|f| f.severity == Severity::Warning)
+        .map(|f| (f.unit.as_deref().unwrap_or(""), f.status))
+        .collect();
+    assert_eq!(warnings.len(), 3, "{d}");
+    assert_eq!(warnings[2], ("T07", Status::Explained), "{d}");
+    assert_eq!(t07_rank, 3);
+    assert!(unit_queue(&f).iter().all(|u| u.unit != "T07"));
+    // The explained finding is a settled diagnostic, as an explained rule warning is.
+    let diag = f
+        .iter()
+        .find(|f| f.rank == t07_rank)
+        .unwrap()
+        .to_diagnostic();
+    assert!(!diag.needs_action());
+    assert_eq!(
+        diag.explanation.as_deref(),
+        Some("开展专项整治，案件数增加属实")
+    );
+
+    // The reviewer does not accept T07's explanation: it is open again, first of its tier by
+    // priority, and keeps the unit's text beside the reviewer's reason.
+    let params = Params {
+        acceptances: accept::parse(
+            "[[accept]]\nunit = \"T07\"\nindicator = \"ZF06\"\nrule = \"A01\"\n\
+             decision = \"reject\"\nreason = \"专项整治台账只有12件，请核对\"\n",
+        )
+        .unwrap(),
+        ..Params::default()
+    };
+    let f = detect(&input, &params);
+    let (rank, st, text) = status(&f, "T07", "A01");
+    assert_eq!(st, Status::Rejected);
+    assert!(rank <= 3, "{}", describe(&f));
+    assert_eq!(text.as_deref(), Some("开展专项整治，案件数增加属实"));
+    let t07 = f.iter().find(|f| f.rank == rank).unwrap();
+    assert_eq!(
+        t07.reject_reason.as_deref(),
+        Some("专项整治台账只有12件，请核对")
+    );
+    assert!(t07.needs_action() && !t07.accepted);
+    assert!(unit_queue(&f).iter().any(|u| u.unit == "T07"));
+    // Deterministic.
+    assert_eq!(f, detect(&input, &params));
 }

@@ -312,8 +312,16 @@ fn sample_county_compares_like_with_like() {
         .find(|r| r.first().is_some_and(|c| *c == "ZL01"))
         .expect("ZL01 row");
     assert_eq!(row.get(7).and_then(|c| c.as_f64()), Some(174.0));
+    let header = totals
+        .rows()
+        .find(|r| r.first().is_some_and(|c| *c == "代码"))
+        .expect("header row");
+    let note = header
+        .iter()
+        .position(|c| *c == "备注")
+        .expect("备注 column");
     assert_eq!(
-        row.last().map(|c| c.to_string()).unwrap_or_default(),
+        row.get(note).map(|c| c.to_string()).unwrap_or_default(),
         "报送口径另含：县水利局、县林业局（暂未汇总）；县统计局（未报送）"
     );
     let md = dir.path().join("draft.md");
@@ -326,7 +334,8 @@ fn sample_county_compares_like_with_like() {
         .success();
     let text = std::fs::read_to_string(&md).expect("draft");
     for s in [
-        "专题研究法治政府建设174次，比去年增加13次，同比增长8%。",
+        // 马庄乡's copied sheet (A05) is still 待核实: every figure it is part of says so.
+        "专题研究法治政府建设174次，比去年增加13次，同比增长8%（含待核实数据）。",
         "同比按本年已汇总的43个单位计算（另有2个单位暂未汇总、1个单位未报送）。",
     ] {
         assert!(text.contains(s), "missing {s}:\n{text}");
@@ -794,4 +803,408 @@ fn a_full_stderr_does_not_end_the_run() {
         "planted errors: exit 1, not an internal error"
     );
     assert!(out.join("figures_2024.json").is_file());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Explanations and verification (issue #14 items 3 and 4)
+// ---------------------------------------------------------------------------------------------
+
+/// Writes `text` into the 说明 cell (column F) of indicator `code` in a sample workbook,
+/// whether the template left that cell as an empty styled cell or without any.
+fn write_note(path: &Path, code: &str, text: &str) {
+    let cell = current_cell(path, code).replacen('D', "F", 1);
+    let entry = "xl/worksheets/sheet2.xml";
+    let xml = format!("<c r=\"{cell}\" t=\"inlineStr\"><is><t>{text}</t></is></c>");
+    use std::io::{Read, Write};
+    let bytes = std::fs::read(path).expect("read workbook");
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zin.len() {
+        let mut file = zin.by_index(i).expect("entry");
+        let name = file.name().expect("entry name").into_owned();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).expect("read entry");
+        if name == entry {
+            let s = String::from_utf8(data).expect("utf-8 sheet");
+            let start = s.find(&format!("<c r=\"{cell}\"")).expect("note cell");
+            let open_end = start + s[start..].find('>').expect("tag end") + 1;
+            let end = if s[..open_end].ends_with("/>") {
+                open_end
+            } else {
+                start + s[start..].find("</c>").expect("closing") + 4
+            };
+            data = format!("{}{xml}{}", &s[..start], &s[end..]).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("start entry");
+        out.write_all(&data).expect("write entry");
+    }
+    std::fs::write(path, out.finish().expect("finish zip").into_inner()).expect("write workbook");
+}
+
+/// The rows of the 需核实 table of a 退回 workbook (after its header), as text cells.
+fn verify_rows(path: &Path) -> Vec<Vec<String>> {
+    let r = sheet(path, "退回清单");
+    let rows: Vec<Vec<String>> = r
+        .rows()
+        .map(|row| row.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let head = rows
+        .iter()
+        .position(|row| row.iter().any(|c| c == "合理范围"))
+        .unwrap_or_else(|| panic!("no 需核实 table in {}", path.display()));
+    rows[head + 1..]
+        .iter()
+        .take_while(|row| row.iter().any(|c| !c.is_empty()))
+        .cloned()
+        .collect()
+}
+
+fn feedback_of(out: &Path, unit: &str) -> Option<PathBuf> {
+    std::fs::read_dir(out.join("退回"))
+        .expect("feedback dir")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.to_string_lossy().contains(unit))
+}
+
+fn anomaly<'a>(f: &'a serde_json::Value, unit: &str, code: &str) -> &'a serde_json::Value {
+    f["anomalies"]
+        .as_array()
+        .expect("anomalies")
+        .iter()
+        .find(|a| a["unit"] == unit && a["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} of {unit}"))
+}
+
+fn unverified_of(f: &serde_json::Value, code: &str) -> Vec<String> {
+    f["indicators"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(f["rates"].as_array().into_iter().flatten())
+        .find(|i| i["code"] == code)
+        .and_then(|i| i["unverified"].as_array())
+        .unwrap_or_else(|| panic!("no figure {code}"))
+        .iter()
+        .map(|u| u.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The sample county's planted anomalies, as a unit and a reviewer meet them: 县交通运输局's
+/// 元/万元 slip (A03, ZF07) and 马庄乡's copied year (A05) reach their 退回 workbooks as 需核实
+/// items, 县城市管理局 explains its jumps (A01, ZF06 and ZF07) in the rows' 说明; the reviewer confirms the
+/// copied year and rejects the slip with `huizong accept`/`reject`; the figures and the draft
+/// say which values are unverified; `--strict` holds those units back.
+#[test]
+fn explanations_and_verification_from_the_unit_to_the_draft() {
+    let dir = sample(false);
+    let now = dir.path().join("2024");
+    let d09 = workbook(&now, "411321-D09");
+    write_note(&d09, "ZF06", "开展占道经营专项整治，处罚案件增加属实");
+    write_note(&d09, "ZF07", "处罚案件增加，罚没金额相应增加");
+
+    let out = dir.path().join("out");
+    run_county(dir.path(), &out).code(1);
+    let f = figures(&out);
+    let slip = anomaly(&f, "411321-D05", "A03");
+    assert_eq!(slip["status"], "待核实");
+    let copied = anomaly(&f, "411321-T06", "A05");
+    assert_eq!(copied["status"], "待核实");
+    let jump = f["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["unit"] == "411321-D09" && a["indicator"] == "ZF06")
+        .expect("D09 ZF06");
+    assert_eq!(jump["status"], "已说明");
+    assert_eq!(
+        jump["explanation"],
+        "开展占道经营专项整治，处罚案件增加属实"
+    );
+    // Explained: below the open warnings of its tier.
+    let rank = |a: &serde_json::Value| a["rank"].as_u64().unwrap();
+    assert!(rank(jump) > rank(slip) && rank(jump) > rank(copied));
+    // The slip and the copied year reach the units; the explained one does not.
+    let rows = verify_rows(&feedback_of(&out, "411321-D05").expect("D05 退回"));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][2], "ZF07 罚没金额");
+    assert_eq!(rows[0][4], "55.46");
+    assert_eq!(rows[0][5], "642331");
+    assert!(rows[0][10].starts_with("请核实该数值：如有误请更正；如属实请在该行“说明”栏写明原因"));
+    assert!(rows[0][10].contains("按元应为 554600"), "{rows:?}");
+    let t06 = feedback_of(&out, "411321-T06").expect("T06 has no rule findings, yet a 退回");
+    assert_eq!(verify_rows(&t06)[0][1], "整个文件");
+    let d09_rows = feedback_of(&out, "411321-D09").map(|p| verify_rows(&p));
+    assert!(
+        d09_rows
+            .iter()
+            .flatten()
+            .all(|r| !r[2].starts_with("ZF06 ")),
+        "{d09_rows:?}"
+    );
+    // Figures that include the unverified values name the units.
+    let zf07 = unverified_of(&f, "ZF07");
+    assert!(zf07.contains(&"411321-D05".to_string()), "{zf07:?}");
+    assert!(zf07.contains(&"411321-T06".to_string()), "{zf07:?}");
+    assert!(unverified_of(&f, "ZF06").contains(&"411321-T06".to_string()));
+    assert!(!unverified_of(&f, "ZF06").contains(&"411321-D09".to_string()));
+    assert!(unverified_of(&f, "RZF03").contains(&"411321-D05".to_string()));
+    assert!(
+        unverified_of(&f, "FY02").is_empty(),
+        "the county office's own figure"
+    );
+
+    // The draft never states them as plain fact.
+    let md = dir.path().join("draft.md");
+    huizong()
+        .args(["draft", "--year", "2024", "--from"])
+        .arg(&out)
+        .arg("--out")
+        .arg(&md)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&md).expect("draft");
+    let line = text
+        .lines()
+        .find(|l| l.contains("作出行政处罚决定"))
+        .expect("处罚 sentence");
+    assert!(line.contains("罚没金额"), "{line}");
+    assert!(line.contains("（含待核实数据）。"), "{line}");
+    assert!(text.contains("全年收到行政复议案件70件，与去年同期相比收案量增长204%。"));
+    assert!(text.contains("## 含待核实数据的数字"));
+    let csv = std::fs::read_to_string(dir.path().join("draft_数据来源.csv")).expect("sources");
+    assert!(csv.lines().next().unwrap_or("").ends_with(",待核实单位"));
+
+    // The reviewer's decisions.
+    let file = dir.path().join("审核").join("accept.toml");
+    let decide = |args: &[&str]| {
+        let mut cmd = huizong();
+        cmd.args(args).arg("--file").arg(&file);
+        cmd.assert()
+    };
+    let said = decide(&[
+        "accept",
+        "411321-T06",
+        "A05",
+        "--reason",
+        "该乡两年工作量确实相同，已电话核实",
+        "--by",
+        "张三",
+    ])
+    .code(0)
+    .get_output()
+    .stdout
+    .clone();
+    assert!(String::from_utf8_lossy(&said).contains("已记录（新增）：确认 411321-T06 A05"));
+    decide(&[
+        "reject",
+        "411321-D05",
+        "A03",
+        "--indicator",
+        "ZF07",
+        "--reason",
+        "罚没台账为55.46万元，请按元填报",
+    ])
+    .code(0);
+    for (args, words) in [
+        (
+            &[
+                "accept",
+                "411321-D05",
+                "V25",
+                "--reason",
+                "数据核对无误有依据",
+            ][..],
+            "是校验规则",
+        ),
+        (
+            &[
+                "accept",
+                "411321-D05",
+                "S08",
+                "--reason",
+                "数据核对无误有依据",
+            ][..],
+            "是校验规则",
+        ),
+        (
+            &[
+                "accept",
+                "411321-D05",
+                "A99",
+                "--reason",
+                "数据核对无误有依据",
+            ][..],
+            "没有代码",
+        ),
+        (
+            &[
+                "reject",
+                "411321-D05",
+                "A03",
+                "--indicator",
+                "ZF99",
+                "--reason",
+                "数据核对无误有依据",
+            ][..],
+            "ZF99",
+        ),
+        (
+            &[
+                "accept",
+                "411321-D05",
+                "A03",
+                "--indicator",
+                "ZF07",
+                "--reason",
+                "属实",
+            ][..],
+            "--reason",
+        ),
+    ] {
+        let err = decide(args).code(2).get_output().stderr.clone();
+        let err = String::from_utf8_lossy(&err);
+        assert!(err.contains(words), "{args:?}: {err}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&file)
+            .expect("file")
+            .matches("[[accept]]")
+            .count(),
+        2
+    );
+    let reviewed = dir.path().join("reviewed");
+    huizong()
+        .args(["run", "--year", "2024", "--quiet"])
+        .arg(&now)
+        .arg("--prior")
+        .arg(dir.path().join("2023"))
+        .arg("--out")
+        .arg(&reviewed)
+        .arg("--accept")
+        .arg(&file)
+        .assert()
+        .code(1);
+    let f = figures(&reviewed);
+    let copied = anomaly(&f, "411321-T06", "A05");
+    assert_eq!(copied["status"], "已确认");
+    assert_eq!(copied["accepted"], true);
+    let slip = anomaly(&f, "411321-D05", "A03");
+    assert_eq!(slip["status"], "不予认可");
+    assert_eq!(slip["accepted"], false);
+    assert_eq!(slip["reject_reason"], "罚没台账为55.46万元，请按元填报");
+    assert!(
+        feedback_of(&reviewed, "411321-T06").is_none(),
+        "confirmed: nothing to do"
+    );
+    let rows = verify_rows(&feedback_of(&reviewed, "411321-D05").expect("D05 退回"));
+    assert_eq!(rows[0][9], "罚没台账为55.46万元，请按元填报");
+    assert!(rows[0][10].starts_with("审核未认可"));
+    assert!(!unverified_of(&f, "ZF06").contains(&"411321-T06".to_string()));
+    assert!(unverified_of(&f, "ZF07").contains(&"411321-D05".to_string()));
+
+    // --strict: the units with open items are held back and their data is not in the totals.
+    let strict = dir.path().join("strict");
+    huizong()
+        .args(["run", "--year", "2024", "--quiet", "--strict"])
+        .arg(&now)
+        .arg("--prior")
+        .arg(dir.path().join("2023"))
+        .arg("--out")
+        .arg(&strict)
+        .arg("--accept")
+        .arg(&file)
+        .assert()
+        .code(1);
+    let s = figures(&strict);
+    let held: Vec<&str> = s["coverage"]["held_unverified"]
+        .as_array()
+        .expect("held")
+        .iter()
+        .filter_map(|u| u.as_str())
+        .collect();
+    assert!(held.contains(&"411321-D05"), "{held:?}");
+    assert!(!held.contains(&"411321-T06"), "confirmed: kept {held:?}");
+    assert!(!held.contains(&"411321-D09"), "explained: kept {held:?}");
+    let in_units = |f: &serde_json::Value, u: &str| {
+        f["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["code"] == u)
+    };
+    assert!(!in_units(&s, "411321-D05") && in_units(&s, "411321-T06"));
+    let value = |f: &serde_json::Value, code: &str| {
+        f["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == code)
+            .unwrap()["value"]
+            .as_f64()
+            .unwrap()
+    };
+    let held_zf07: f64 = f["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| held.contains(&u["code"].as_str().unwrap_or_default()))
+        .filter_map(|u| u["values"]["ZF07"].as_f64())
+        .sum();
+    assert!((value(&f, "ZF07") - held_zf07 - value(&s, "ZF07")).abs() < 1e-6);
+    for code in ["ZF06", "ZF07", "RZF03"] {
+        assert!(unverified_of(&s, code).is_empty(), "{code}");
+    }
+    let files = sheet(&strict.join("汇总_2024.xlsx"), "报送情况");
+    let d05 = files
+        .rows()
+        .find(|r| r.first().is_some_and(|c| *c == "411321-D05"))
+        .expect("D05 row");
+    assert_eq!(d05[3].to_string(), "暂缓汇总(待核实)");
+    assert!(feedback_of(&strict, "411321-D05").is_some());
+    let note = sheet(&strict.join("汇总_2024.xlsx"), "汇总");
+    assert!(note
+        .get_value((1, 0))
+        .map(|c| c.to_string())
+        .unwrap_or_default()
+        .contains("因有待核实事项（严格模式）暂未汇总"));
+}
+
+/// `check --prior` runs the unit-only anomalies: the unit's 说明 settles its A03 exactly as
+/// in `run`, shown as 已说明 with the text.
+#[test]
+fn check_shows_an_explained_anomaly_as_settled() {
+    let dir = sample(false);
+    let d05 = workbook(&dir.path().join("2024"), "411321-D05");
+    write_note(&d05, "ZF07", "本年误按万元填报，已知悉将更正");
+    let out = huizong()
+        .arg("check")
+        .arg(dir.path().join("2024"))
+        .arg("--prior")
+        .arg(dir.path().join("2023"))
+        .args(["--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    let find = |code: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == code)
+            .unwrap_or_else(|| panic!("{code}"))
+            .clone()
+    };
+    let a03 = find("A03");
+    assert_eq!(a03["status"], "已说明");
+    assert_eq!(a03["explanation"], "本年误按万元填报，已知悉将更正");
+    assert_eq!(find("A05")["status"], "待核实");
+    let text = check_stdout(dir.path(), true, 1);
+    assert!(
+        text.contains("按元应为 554600（已说明：本年误按万元填报，已知悉将更正）"),
+        "{text}"
+    );
 }

@@ -202,6 +202,7 @@ impl Draft {
             head: Some("李敏".into()),
             cover_code: self.cover_code.clone(),
             cutoff_date: self.cutoff_date.clone(),
+            settings: Default::default(),
         }
     }
 
@@ -1450,6 +1451,7 @@ fn library_only_methods() {
                 year: Some(YEAR),
                 units,
                 county: BTreeMap::new(),
+                notes: Default::default(),
             };
             anomaly::detect(&input, &(case.params)())
                 .into_iter()

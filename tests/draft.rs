@@ -38,6 +38,7 @@ fn indicator(code: &str, name: &str, value: Option<f64>, prior: Option<f64>) -> 
         units_reporting: u32::from(value.is_some()),
         yes: None,
         expected_units: None,
+        unverified: vec![],
     }
 }
 
@@ -55,6 +56,8 @@ fn rate(
         name: name.into(),
         numerator_text: num.0.into(),
         denominator_text: den.0.into(),
+        numerator_label: String::new(),
+        denominator_label: String::new(),
         numerator: num.1,
         denominator: den.1,
         value,
@@ -67,6 +70,7 @@ fn rate(
         change_pp: value.zip(prior_value).map(|(v, p)| (v - p) * 100.0),
         decimals: 2,
         units: 1,
+        unverified: vec![],
     }
 }
 
@@ -211,28 +215,93 @@ fn command_writes_markdown_and_sources_table() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines.first().map(|l| l.trim_start_matches('\u{feff}')),
-        Some("段落,数值,指标代码,指标名称,本年,上年,来源单位")
+        Some("段落,数值,指标代码,指标名称,本年,上年,来源单位,待核实单位")
     );
     assert!(
-        lines.contains(&"行政复议,70,FY02,收到行政复议申请件数,70,23,C01"),
+        lines.contains(&"行政复议,70,FY02,收到行政复议申请件数,70,23,C01,"),
         "{csv}"
     );
     assert!(
-        lines.contains(&"行政复议,增长204%,FY02,收到行政复议申请件数,70,23,C01"),
+        lines.contains(&"行政复议,增长204%,FY02,收到行政复议申请件数,70,23,C01,"),
         "{csv}"
     );
     assert!(
         lines.contains(
-            &"规范性文件,比去年减少8件，同比减少47%,GF01,制定印发行政规范性文件件数,9,17,C01、D01"
+            &"规范性文件,比去年减少8件，同比减少47%,GF01,制定印发行政规范性文件件数,9,17,C01、D01,"
         ),
         "{csv}"
     );
     assert!(
         lines.contains(
-            &"行政应诉,8.93%,RYS02c,行政诉讼败诉率(法院口径),8.93%（5/56）,12.50%（6/48）,K01"
+            &"行政应诉,8.93%,RYS02c,行政诉讼败诉率(法院口径),8.93%（5/56）,12.50%（6/48）,K01,"
         ),
         "{csv}"
     );
+}
+
+/// D01's 规范性文件 count and K01's court figures are not verified yet: their sentences say so
+/// right after the figure's clause, the others do not; the sources and the list name the units.
+#[test]
+fn figures_resting_on_unverified_values_are_never_plain_fact() {
+    let mut f = sample();
+    for i in f.indicators.iter_mut() {
+        match i.code.as_str() {
+            "GF01" => i.unverified = vec!["D01".into()],
+            "YS10" => i.unverified = vec!["K01".into()],
+            _ => {}
+        }
+    }
+    f.rates[0].unverified = vec!["K01".into()];
+    let d = draft::draft(&f, &TemplateSet::defaults()).expect("draft");
+    let md = markdown::render(&d);
+    assert!(
+        md.contains("全年共制定印发规范性文件9件，比去年减少8件，同比减少47%（含待核实数据）。"),
+        "{md}"
+    );
+    // one note per sentence, however many of its figures are unverified
+    assert!(
+        md.contains("县法院全年共受理一审行政诉讼案件64件，审结56件，行政败诉案件5件，败诉率8.93%，比上年下降3.57个百分点（含待核实数据）。"),
+        "{md}"
+    );
+    assert!(md.contains(&format!("{FUYI}。")), "verified: plain");
+    assert!(!md.contains('\u{E000}'), "no marker left");
+    assert!(md.contains("## 含待核实数据的数字"), "{md}");
+    assert!(
+        md.contains("- 规范性文件：制定印发行政规范性文件件数（GF01）含D01（D01）尚未核实的数值"),
+        "{md}"
+    );
+    let codes: Vec<&str> = d.unverified.iter().map(|u| u.code.as_str()).collect();
+    assert_eq!(codes, ["GF01", "YS10", "RYS02c"]);
+    let csv = String::from_utf8(draft::sources::to_csv(&d.sources).expect("csv")).expect("utf-8");
+    assert!(
+        csv.contains("规范性文件,9,GF01,制定印发行政规范性文件件数,9,17,C01、D01,D01\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("行政复议,70,FY02,收到行政复议申请件数,70,23,C01,\n"));
+    // The docx carries the same text and list.
+    let text = draft::docx::document_xml(&d);
+    assert!(text.contains("同比减少47%（含待核实数据）。"));
+    assert!(text.contains("含待核实数据的数字"));
+    // A sentence that is left out for missing data is still only listed as omitted.
+    set_indicator(&mut f, "FY02", None, Some(23.0));
+    let md = render_md(&f);
+    assert!(md.contains("- 行政复议：行政复议收案数（数据缺失：FY02）"));
+}
+
+#[test]
+fn unverified_notes_go_to_the_end_of_their_sentence() {
+    use huizong::draft::context::{place_unverified_notes, UNVERIFIED_MARK as M};
+    assert_eq!(
+        place_unverified_notes(&format!(
+            "收案70{M}件，增长204%。审结52件{M}{M}；纠错11件。"
+        )),
+        "收案70件，增长204%（含待核实数据）。审结52件（含待核实数据）；纠错11件。"
+    );
+    assert_eq!(
+        place_unverified_notes(&format!("共9{M}件")),
+        "共9件（含待核实数据）"
+    );
+    assert_eq!(place_unverified_notes("共9件。"), "共9件。");
 }
 
 #[test]
@@ -261,9 +330,26 @@ fn docx_is_a_valid_package_with_the_sentences() {
         "word/_rels/document.xml.rels",
         "docProps/core.xml",
         "docProps/app.xml",
+        "word/footer1.xml",
     ] {
         assert!(names.iter().any(|n| n == part), "missing part {part}");
     }
+    // The page number, "— 1 —" as GB/T 9704 sets it: a PAGE field between two 一字线, used by
+    // the section.
+    let read = |zip: &mut zip::ZipArchive<std::fs::File>, part: &str| {
+        let mut text = String::new();
+        zip.by_name(part)
+            .expect(part)
+            .read_to_string(&mut text)
+            .expect("utf-8");
+        text
+    };
+    let footer = read(&mut zip, "word/footer1.xml");
+    assert!(
+        footer.contains("— </w:t>") && footer.contains(" PAGE ") && footer.contains(" —</w:t>")
+    );
+    assert!(read(&mut zip, "word/document.xml")
+        .contains(r#"<w:footerReference w:type="default" r:id="rId2"/>"#));
     let mut styles = String::new();
     zip.by_name("word/styles.xml")
         .expect("styles")

@@ -200,20 +200,65 @@ fn row_numbers_count_quoted_multiline_fields() {
 }
 
 #[test]
-fn refuses_empty_file_and_gbk_file() {
+fn refuses_empty_file() {
     assert!(matches!(parse(""), Err(Error::Registry { row: 1, .. })));
     assert!(matches!(parse(HEADER), Err(Error::Registry { .. })));
+}
+
+/// `GOOD` with Chinese headers, as a county office types them in Excel.
+fn chinese_headers() -> String {
+    GOOD.replacen(
+        "code,name,kind,parent,active_from,active_to,predecessors,villages",
+        "单位代码,单位名称,单位类型,上级代码,起报年度,止报年度,前身单位,村（社区）数,备注",
+        1,
+    )
+}
+
+#[test]
+fn chinese_headers_read_like_english_ones() {
+    assert_eq!(parse(&chinese_headers()).unwrap(), parse(GOOD).unwrap());
+    // A missing column is named both ways.
+    let (row, message) = match parse("单位代码,单位名称,单位类型\nA1,甲,township\n") {
+        Err(Error::Registry { row, message, .. }) => (row, message),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(row, 1);
+    assert!(message.contains("parent（上级代码）"), "{message}");
+}
+
+#[test]
+fn gbk_files_as_excel_saves_them_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("units.csv");
-    // "甲" in GBK is B1 D7: not valid UTF-8.
-    let mut bytes = format!("{HEADER}\nA1,").into_bytes();
-    bytes.extend_from_slice(&[0xB1, 0xD7]);
+    let text = chinese_headers().replace('\u{feff}', "");
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
+    assert!(!unmappable);
+    assert!(std::str::from_utf8(&gbk).is_err(), "really not UTF-8");
+    std::fs::write(&p, &gbk).unwrap();
+    assert_eq!(Registry::load(&p).unwrap(), parse(GOOD).unwrap());
+    // UTF-8 with and without BOM.
+    std::fs::write(&p, GOOD).unwrap();
+    assert_eq!(Registry::load(&p).unwrap(), parse(GOOD).unwrap());
+    std::fs::write(&p, GOOD.trim_start_matches('\u{feff}')).unwrap();
+    assert_eq!(Registry::load(&p).unwrap(), parse(GOOD).unwrap());
+}
+
+#[test]
+fn a_utf8_file_with_broken_bytes_is_refused_at_the_line_not_read_as_gbk() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("units.csv");
+    // 城关镇 in UTF-8 on line 2, then a cut-off character on line 3.
+    let mut bytes = format!("{HEADER}\nA1,城关镇,township,,2019,,,1\nA2,").into_bytes();
+    bytes.extend_from_slice(&"石".as_bytes()[..2]);
     bytes.extend_from_slice(b",township,,2019,,,1\n");
     std::fs::write(&p, bytes).unwrap();
     match Registry::load(&p) {
         Err(Error::Registry { row, message, .. }) => {
-            assert_eq!(row, 2);
-            assert!(message.contains("UTF-8"), "{message}");
+            assert_eq!(row, 3);
+            assert!(
+                message.contains("UTF-8") && message.contains("GBK"),
+                "{message}"
+            );
         }
         other => panic!("{other:?}"),
     }

@@ -6,14 +6,16 @@ use common::build;
 
 use calamine::{open_workbook_from_rs, Data, Range, Reader, SheetVisible, Xlsx};
 use std::collections::BTreeMap;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 use std::path::Path;
 
 use huizong::aggregate::{Coverage, Figures, IndicatorFigure, RateFigure, UnitRow};
 use huizong::codes::Code;
 use huizong::diagnostic::{Diagnostic, Location, Pos, Severity};
 use huizong::registry::{Registry, Unit, UnitKind};
-use huizong::report::feedback::{build_feedback, feedback_file_name, SHEET_FEEDBACK};
+use huizong::report::feedback::{
+    build_feedback, build_feedback_with, feedback_file_name, VerifyItem, SHEET_FEEDBACK,
+};
 use huizong::report::summary::{
     build_summary, build_summary_with, AnomalyRow, DetailRow, DetailSheet, FileState, FileStatus,
     RunMeta, SummaryInput,
@@ -163,6 +165,7 @@ fn figure(
         units_reporting: units,
         yes: None,
         expected_units: None,
+        unverified: vec![],
     }
 }
 
@@ -234,6 +237,7 @@ fn figures() -> Figures {
             prior_excluded: strs(&["T02"]),
             without_prior: vec![],
             incomplete: vec![],
+            held_unverified: vec![],
         },
         indicators: vec![
             yes,
@@ -265,6 +269,8 @@ fn figures() -> Figures {
             name: "行政诉讼败诉率(法院口径)".into(),
             numerator_text: "YS10".into(),
             denominator_text: "YS09".into(),
+            numerator_label: "县法院判决行政机关败诉案件数".into(),
+            denominator_label: String::new(),
             numerator: 5.0,
             denominator: 56.0,
             value: Some(5.0 / 56.0),
@@ -277,6 +283,7 @@ fn figures() -> Figures {
             change_pp: Some((5.0 / 56.0 - 0.08) * 100.0),
             decimals: 2,
             units: 1,
+            unverified: vec![],
         }],
         // Deliberately not in registry order: the sheet must follow the registry.
         units: vec![
@@ -347,6 +354,9 @@ fn anomalies() -> Vec<AnomalyRow> {
         message: "比上年减少90%，可能少填一位".into(),
         accepted: false,
         accept_reason: None,
+        status: huizong::anomaly::Status::Open,
+        explanation: None,
+        reject_reason: None,
     }]
 }
 
@@ -559,7 +569,8 @@ fn summary_totals_sheet_values() {
             "县本级",
             "外部来源",
             "报送单位数",
-            "备注"
+            "备注",
+            "待核实单位"
         ]
     );
     // Section rows come before their indicators, in schema order.
@@ -605,6 +616,55 @@ fn summary_totals_sheet_values() {
 }
 
 #[test]
+fn unverified_units_are_named_beside_their_figures() {
+    let (mut fig, sch, reg) = (figures(), schema(), registry());
+    let (fnd, fls, anm) = (findings(), files(), anomalies());
+    let plain = |fig: &Figures| {
+        build_summary(&SummaryInput {
+            figures: fig,
+            schema: &sch,
+            registry: &reg,
+            findings: &fnd,
+            files: &fls,
+            anomalies: &anm,
+            meta: meta(),
+        })
+        .expect("summary builds")
+    };
+    let r = range(&plain(&fig), "汇总");
+    assert!(
+        !text(&r, 1, 0).contains("待核实单位"),
+        "no legend without them"
+    );
+    let gf = row_of(&r, "GF01");
+    assert_eq!(text(&r, gf, 14), "");
+
+    for f in fig.indicators.iter_mut().filter(|f| f.code == "GF01") {
+        f.unverified = vec!["T01".into(), "D01".into()];
+    }
+    fig.rates[0].unverified = vec!["X01".into()];
+    let bytes = plain(&fig);
+    let r = range(&bytes, "汇总");
+    assert!(
+        text(&r, 1, 0).contains("“待核实单位”：全县数中含这些单位尚未核实的数值"),
+        "{}",
+        text(&r, 1, 0)
+    );
+    let gf = row_of(&r, "GF01");
+    assert_eq!(text(&r, gf, 14), "城关镇、县财政局");
+    assert_eq!(text(&r, row_of(&r, "FY02"), 14), "");
+    let r = range(&bytes, "比率");
+    assert_eq!(text(&r, row_of(&r, "RYS02c"), 12), "X01");
+    let r = range(&bytes, "说明");
+    let row = row_of(&r, "含待核实数据");
+    assert!(
+        text(&r, row, 1).starts_with("1项指标、1项比率"),
+        "{}",
+        text(&r, row, 1)
+    );
+}
+
+#[test]
 fn summary_rates_sheet() {
     let r = range(&summary_bytes(), "比率");
     assert_eq!(
@@ -621,11 +681,13 @@ fn summary_rates_sheet() {
             "变动(百分点)",
             "上年（报送口径）",
             "参与单位数",
-            "备注"
+            "备注",
+            "待核实单位"
         ]
     );
     let row = row_of(&r, "RYS02c");
-    assert_eq!(text(&r, row, 2), "YS10");
+    // The numerator in words; the denominator has no words here and shows its code.
+    assert_eq!(text(&r, row, 2), "县法院判决行政机关败诉案件数");
     assert!(close(num(&r, row, 3), 5.0));
     assert_eq!(text(&r, row, 4), "YS09");
     assert!(close(num(&r, row, 5), 56.0));
@@ -705,7 +767,7 @@ fn summary_findings_anomalies_and_files() {
     assert_eq!(text(&r, 3, 6), "错误");
 
     let r = range(&bytes, "异常提示");
-    assert_eq!(header(&r, 0).len(), 12);
+    assert_eq!(header(&r, 0).len(), 13);
     assert!(close(num(&r, 1, 0), 1.0));
     assert_eq!(text(&r, 1, 2), "县财政局（D01）");
     assert!(close(num(&r, 1, 5), 5.0));
@@ -968,10 +1030,155 @@ fn feedback_workbook_lists_what_to_fix() {
     );
 }
 
+/// An anomaly to verify at a T01 cell (D`row`).
+fn verify_item(code_: &str, severity: Severity, row: u32, indicator: Option<&str>) -> VerifyItem {
+    VerifyItem {
+        code: code(code_),
+        severity,
+        location: match indicator {
+            Some(_) => Location::cell("T01_城关镇_2024.xlsx", "统计表", Pos::new(row, 3)),
+            None => Location::file("T01_城关镇_2024.xlsx"),
+        },
+        indicator: indicator.map(String::from),
+        indicator_name: indicator
+            .map(|_| "罚没金额".to_string())
+            .unwrap_or_default(),
+        value: Some(125.43),
+        prior: Some(1_198_200.0),
+        expected: Some((1_000_000.0, 1_500_000.5)),
+        message: "罚没金额本年125.43与上年1198200相差约10^4倍".into(),
+        suggestion: None,
+        explanation: None,
+        review: None,
+    }
+}
+
+#[test]
+fn open_anomalies_reach_the_feedback_as_items_to_verify() {
+    let rule = Diagnostic::new(
+        code("V63"),
+        Severity::Warning,
+        Location::cell("T01_城关镇_2024.xlsx", "统计表", Pos::new(7, 3)),
+        "报送备案件数少于印发件数",
+    );
+    let mut slip = verify_item("A03", Severity::Warning, 19, Some("ZF07"));
+    slip.suggestion = Some("疑似单位错误：似按万元填报，按元应为 1254300".into());
+    let mut rejected = verify_item("A01", Severity::Warning, 12, Some("ZF06"));
+    rejected.explanation = Some("专项整治，案件增加属实".into());
+    rejected.review = Some("台账只有12件，请核对".into());
+    let copied = verify_item("A05", Severity::Warning, 0, None);
+    let items = [slip, rejected, copied];
+    let bytes = build_feedback_with(
+        "T01",
+        "城关镇",
+        2024,
+        Some("T01_城关镇_2024.xlsx"),
+        std::slice::from_ref(&rule),
+        &items,
+        None,
+    )
+    .expect("feedback builds");
+    let r = range(&bytes, SHEET_FEEDBACK);
+    assert!(
+        text(&r, 1, 0).contains("共 4 个问题：错误 0 个，需核实 4 个"),
+        "{}",
+        text(&r, 1, 0)
+    );
+    // The rule table first (one row), then the items to verify, numbered on.
+    let head = row_of(&r, "序号");
+    assert_eq!(text(&r, head + 1, 4), "报送备案件数少于印发件数");
+    let title = head + 3;
+    assert!(text(&r, title, 0).starts_with("需核实的数值（共 3 项）"));
+    assert!(text(&r, title, 0).contains("如属实请在该行“说明”栏写明原因"));
+    assert_eq!(
+        header(&r, title + 1),
+        [
+            "序号",
+            "位置",
+            "指标",
+            "级别",
+            "本年数",
+            "上年数",
+            "合理范围",
+            "问题",
+            "单位说明",
+            "审核意见",
+            "怎么办"
+        ]
+    );
+    let first = title + 2;
+    assert_eq!(num(&r, first, 0), Some(2.0));
+    assert_eq!(text(&r, first, 1), "统计表!D20");
+    assert_eq!(text(&r, first, 2), "ZF07 罚没金额");
+    assert_eq!(num(&r, first, 4), Some(125.43));
+    assert_eq!(num(&r, first, 5), Some(1_198_200.0));
+    assert_eq!(text(&r, first, 6), "1000000 ~ 1500000.5");
+    assert!(text(&r, first, 7).ends_with("（A03）"));
+    assert!(text(&r, first, 10)
+        .starts_with("请核实该数值：如有误请更正；如属实请在该行“说明”栏写明原因"));
+    assert!(text(&r, first, 10).contains("按元应为 1254300"));
+    // The rejected one shows the unit's note and the reviewer's reason.
+    assert_eq!(text(&r, first + 1, 8), "专项整治，案件增加属实");
+    assert_eq!(text(&r, first + 1, 9), "台账只有12件，请核对");
+    assert!(text(&r, first + 1, 10).starts_with("审核未认可"));
+    // The whole-submission one.
+    assert_eq!(text(&r, first + 2, 1), "整个文件");
+    assert_eq!(text(&r, first + 2, 2), "整份报表");
+    assert!(text(&r, first + 2, 10).contains("整份报表"));
+
+    // A unit with anomalies only: the items table alone, right below the instructions.
+    let only =
+        build_feedback_with("T01", "城关镇", 2024, None, &[], &items[..1], None).expect("builds");
+    let r = range(&only, SHEET_FEEDBACK);
+    assert!(text(&r, 1, 0).contains("共 1 个问题：错误 0 个，需核实 1 个"));
+    assert!(text(&r, 6, 0).starts_with("需核实的数值（共 1 项）"));
+    assert_eq!(row_of(&r, "序号"), 7);
+    assert_eq!(num(&r, 8, 0), Some(1.0));
+    assert_eq!(
+        only,
+        build_feedback_with("T01", "城关镇", 2024, None, &[], &items[..1], None).unwrap()
+    );
+}
+
 #[test]
 fn feedback_file_names() {
     assert_eq!(
         feedback_file_name("T01", "城关镇", 2024),
         "退回_T01_城关镇_2024.xlsx"
     );
+}
+
+/// Every sheet prints with the sheet's name, the print date and 第 n 页 共 m 页; wide text
+/// wraps instead of widening the page; 分单位明细 prints in blocks at 85 % with the unit
+/// columns repeated, not shrunk to one page wide.
+#[test]
+fn summary_print_setup() {
+    let bytes = summary_bytes();
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+    let mut part = |name: &str| {
+        let mut s = String::new();
+        zip.by_name(name)
+            .expect(name)
+            .read_to_string(&mut s)
+            .expect("utf-8");
+        s
+    };
+    for i in 1..=9 {
+        let xml = part(&format!("xl/worksheets/sheet{i}.xml"));
+        assert!(
+            xml.contains("<oddFooter>&amp;C第 &amp;P 页 共 &amp;N 页</oddFooter>"),
+            "sheet{i}"
+        );
+        assert!(xml.contains("打印日期：&amp;D"), "sheet{i}");
+    }
+    let detail = part("xl/worksheets/sheet3.xml");
+    assert!(detail.contains(r#"scale="85""#), "{detail}");
+    assert!(!detail.contains("fitToPage"), "not shrunk to one page wide");
+    let totals = part("xl/worksheets/sheet1.xml");
+    assert!(
+        totals.contains("<mergeCell ref=\"A2:"),
+        "the coverage note spans the table"
+    );
+    let wb = part("xl/workbook.xml");
+    assert!(wb.contains("分单位明细!$A:$C"), "unit columns repeat: {wb}");
 }

@@ -2,7 +2,8 @@
 //! binary: the first run sends units back; units resubmit corrected workbooks marked (修改)
 //! beside the originals (no files moved); the next run adopts them, lists both versions in
 //! 报送情况, shows the changed cells in 版本变化 and in the unit's 退回 workbook, and the county
-//! figures move by exactly the corrected values. Exit codes and figures are checked at each step.
+//! figures move by exactly the corrected values. The whole round (send, 退回, resubmit, explain,
+//! accept, run again) checks the statuses, the `unverified` units and the draft at each step.
 
 use std::path::{Path, PathBuf};
 
@@ -73,6 +74,11 @@ impl Round {
     /// `huizong run` of this year with last year's folder into `out`; the exit code and
     /// figures JSON.
     fn run(&self, out: &str) -> (i32, Json, PathBuf) {
+        self.run_with(out, &[])
+    }
+
+    /// [`Round::run`] with more arguments (`--accept FILE`).
+    fn run_with(&self, out: &str, extra: &[&std::ffi::OsStr]) -> (i32, Json, PathBuf) {
         let out = self.dir.path().join(out);
         let o = huizong()
             .args(["run", "--quiet", "--year", "2024", "--prior"])
@@ -80,6 +86,7 @@ impl Round {
             .arg("--out")
             .arg(&out)
             .arg(self.dir.path().join("2024"))
+            .args(extra)
             .output()
             .expect("run");
         let code = o.status.code().expect("exit code");
@@ -244,6 +251,169 @@ fn a_resubmission_that_still_has_errors_lists_its_changes_in_the_feedback() {
     let pf01: Vec<&Vec<String>> = changes.iter().filter(|r| r[1] == "PF01").collect();
     assert_eq!(pf01.len(), 1, "{changes:?}");
     assert_eq!(pf01[0][2], "数值");
+}
+
+/// The anomalies of `unit` with `code`, as figures JSON lists them.
+fn anomalies<'a>(f: &'a Json, unit: &str, code: &str) -> Vec<&'a Json> {
+    f["anomalies"]
+        .as_array()
+        .expect("anomalies")
+        .iter()
+        .filter(|a| a["unit"] == unit && a["code"] == code)
+        .collect()
+}
+
+fn unverified(f: &Json, code: &str) -> Vec<String> {
+    indicator(f, code)["unverified"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| v.as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn feedback_names(out: &Path) -> Vec<String> {
+    match std::fs::read_dir(out.join("退回")) {
+        Ok(d) => d
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn draft(out: &Path) -> String {
+    let md = out.with_extension("md");
+    huizong()
+        .args(["draft", "--year", "2024", "--from"])
+        .arg(out)
+        .arg("--out")
+        .arg(&md)
+        .assert()
+        .success();
+    std::fs::read_to_string(&md).expect("draft")
+}
+
+#[test]
+fn a_whole_round_send_return_resubmit_explain_accept_and_run_again() {
+    let round = Round::new();
+    let c = |n: &str| round.code(n);
+    // 县交通运输局 typed 万元, 县城市管理局's change is real and explained, 马庄乡 copied last year.
+    let (slip, real, copy) = (c("D05"), c("D09"), c("T06"));
+
+    // Step 1: the first batch.
+    let (code, first, out1) = round.run("out1");
+    assert_eq!(code, 1, "two units have errors");
+    // The 万元 slip and the copied sheet are open (待核实) and go back to their units as 需核实;
+    // the real change explained in 说明 is 已说明 and goes back to no one.
+    let a03 = anomalies(&first, &slip, "A03");
+    assert_eq!(a03.len(), 1, "{a03:?}");
+    assert_eq!(a03[0]["status"], "待核实");
+    let a05 = anomalies(&first, &copy, "A05");
+    assert_eq!(a05[0]["status"], "待核实");
+    let explained: Vec<&Json> = first["anomalies"]
+        .as_array()
+        .expect("anomalies")
+        .iter()
+        .filter(|a| a["unit"] == real.as_str() && a["indicator"] == "ZF06")
+        .collect();
+    assert!(!explained.is_empty(), "the real change is still flagged");
+    assert!(
+        explained.iter().all(|a| a["status"] == "已说明"),
+        "{explained:?}"
+    );
+    assert_eq!(
+        explained[0]["explanation"],
+        huizong::sample::REAL_CHANGE_NOTE
+    );
+    let back1 = feedback_names(&out1);
+    for unit in [&slip, &copy] {
+        assert!(
+            back1.iter().any(|n| n.contains(unit.as_str())),
+            "{unit}: {back1:?}"
+        );
+    }
+    assert!(
+        !back1.iter().any(|n| n.contains(real.as_str())),
+        "{back1:?}"
+    );
+    // The county figures that include an open value name its unit, and the draft says so.
+    assert!(unverified(&first, "ZF07").contains(&slip));
+    assert!(unverified(&first, "ZL01").contains(&copy));
+    let text1 = draft(&out1);
+    assert!(text1.contains("（含待核实数据）"), "{text1}");
+
+    // Step 2: units resubmit, marked (修改); no file is moved. 县交通运输局 types 元 this time.
+    let zf07_before = indicator(&first, "ZF07")["value"].as_f64().expect("ZF07");
+    let slipped = round.sent(&slip).values["ZF07"];
+    let in_yuan = (slipped * 10_000.0).round();
+    round.resubmit(&slip, "(修改)", |d| {
+        d.values.insert("ZF07".into(), in_yuan);
+    });
+    round.resubmit(&c("D15"), "(修改)", |d| {
+        d.typed.remove("ZF03");
+        d.values.insert("ZF03".into(), 3.0);
+    });
+    round.resubmit(&c("D16"), "(修改)", |d| {
+        d.values.insert("YS03".into(), 0.0);
+    });
+    // Step 3: the reviewer accepts 马庄乡's explanation by phone, with a command.
+    let accept = round.dir.path().join("accept.toml");
+    huizong()
+        .args([
+            "accept",
+            copy.as_str(),
+            "A05",
+            "--reason",
+            "经电话核实，该乡各项工作与上年持平",
+            "--file",
+        ])
+        .arg(&accept)
+        .assert()
+        .code(0);
+
+    // Step 4: the next run.
+    let (code, second, out2) = round.run_with("out2", &["--accept".as_ref(), accept.as_os_str()]);
+    assert_eq!(code, 0, "no error is left: {:?}", second["coverage"]);
+    assert_eq!(held_back(&second), Vec::<String>::new());
+    assert!(
+        anomalies(&second, &slip, "A03").is_empty(),
+        "the slip is corrected"
+    );
+    let a05 = anomalies(&second, &copy, "A05");
+    assert_eq!(a05[0]["status"], "已确认");
+    // ZF07 moves by exactly the correction (县水利局 and 县林业局 joined too: add theirs).
+    let joined: f64 = [c("D15"), c("D16")]
+        .iter()
+        .map(|u| round.sent(u).values.get("ZF07").copied().unwrap_or(0.0))
+        .sum();
+    let zf07_after = indicator(&second, "ZF07")["value"].as_f64().expect("ZF07");
+    assert!(
+        (zf07_after - zf07_before - (in_yuan - slipped) - joined).abs() < 1e-6,
+        "{zf07_before} → {zf07_after}"
+    );
+    assert!(
+        unverified(&second, "ZF07").is_empty(),
+        "{:?}",
+        unverified(&second, "ZF07")
+    );
+    assert!(unverified(&second, "ZL01").is_empty());
+    // Nothing goes back to the units that settled their items.
+    let back2 = feedback_names(&out2);
+    for unit in [&slip, &copy, &c("D15"), &c("D16")] {
+        assert!(
+            !back2.iter().any(|n| n.contains(unit.as_str())),
+            "{unit}: {back2:?}"
+        );
+    }
+    // The draft states the settled figures as plain fact.
+    let text2 = draft(&out2);
+    let zl01 = text2
+        .lines()
+        .find(|l| l.contains("专题研究法治政府建设"))
+        .expect("ZL01 sentence");
+    assert!(!zl01.contains("含待核实数据"), "{zl01}");
 }
 
 /// A count as the sheets show it.

@@ -405,6 +405,101 @@ fn libreoffice_opens_the_template() {
     assert!(csv.contains("411321-T01"), "{csv}");
 }
 
+/// The template marks a broken rule while the unit types (conditional formats from the schema's
+/// rules): rendered by LibreOffice, a department's workbook whose 一审审结 (YS03) exceeds new
+/// plus carried-over cases (V28, an error) shows the error colour; the same workbook with the
+/// value corrected, and an empty one, show none.
+#[test]
+fn the_template_marks_a_broken_rule_while_typing() {
+    let schema = Schema::default_schema();
+    let u = department();
+    let pink = [0xFF, 0xC7, 0xCE];
+    let render = |ys03: f64| -> Option<usize> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut fill = TemplateFill::default();
+        for (code, v) in [("YS01", 0.0), ("YS02", 0.0), ("YS03", ys03)] {
+            fill.current.insert(code.into(), CellInput::Number(v));
+        }
+        let path = dir.path().join("t.xlsx");
+        std::fs::write(&path, build(&schema, &u, 2024, &fill).unwrap()).unwrap();
+        if !common::libreoffice_convert(std::slice::from_ref(&path), "pdf", dir.path()) {
+            return None;
+        }
+        let pages = common::pdf_pages(&dir.path().join("t.pdf"), 30)?;
+        Some(common::pixels_of(&pages, pink))
+    };
+    let Some(broken) = render(2.0) else { return };
+    assert!(
+        broken > 100,
+        "the three cells of V28 are marked: {broken} pixels"
+    );
+    assert_eq!(render(0.0), Some(0), "a consistent value is not marked");
+}
+
+/// The county's huizong.toml (deadline, contact, 表号) reaches every template's cover, below
+/// the fields the reader uses; a wrong key is exit 2 naming the file and line.
+#[test]
+fn settings_beside_the_registry_reach_the_cover() {
+    let dir = tempfile::tempdir().unwrap();
+    let reg = dir.path().join("units.csv");
+    std::fs::write(
+        &reg,
+        "code,name,kind,parent,active_from,active_to,predecessors,villages\n411321-T01,城关镇,township,411321,2019,,,8\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("huizong.toml"),
+        "office = \"某县司法局\"\ncontact = \"张三\"\nphone = \"0377-61234567\"\ndeadline = \"2025-01-15\"\nform_number = \"法治统1表\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("模板");
+    let huizong = || assert_cmd::Command::cargo_bin("huizong").unwrap();
+    huizong()
+        .args(["template", "--year", "2024", "--registry"])
+        .arg(&reg)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let bytes = std::fs::read(out.join("411321-T01_城关镇_2024.xlsx")).unwrap();
+    let r = sheet(&bytes, COVER_SHEET);
+    let cells: Vec<String> = r.rows().flatten().map(|c| c.to_string()).collect();
+    for s in [
+        "表号",
+        "法治统1表",
+        "报送截止日期",
+        "2025-01-15",
+        "张三 0377-61234567",
+        "某县司法局",
+    ] {
+        assert!(cells.iter().any(|c| c == s), "{s} on the cover: {cells:?}");
+    }
+    // The reader still finds the cover as before.
+    let (sub, _) = huizong::ingest::read_bytes(bytes, "t.xlsx", &Schema::default_schema());
+    assert_eq!(sub.unwrap().cover.unit_code.as_deref(), Some("411321-T01"));
+
+    std::fs::write(
+        dir.path().join("huizong.toml"),
+        "deadlin = \"2025-01-15\"\n",
+    )
+    .unwrap();
+    let err = huizong()
+        .args(["template", "--year", "2024", "--force", "--registry"])
+        .arg(&reg)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&err);
+    assert!(
+        err.contains("huizong.toml") && err.contains("第 1 行"),
+        "{err}"
+    );
+}
+
 #[test]
 fn file_names_are_safe() {
     let mut u = department();

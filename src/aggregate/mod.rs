@@ -12,9 +12,11 @@ mod prior;
 mod rates;
 pub mod rollup;
 mod units;
+mod unverified;
 
 pub use prior::map_prior;
 pub use rollup::{Incomplete, Level};
+pub use unverified::{mark_unverified, Unverified};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
@@ -84,7 +86,8 @@ pub struct Coverage {
     pub received: Vec<String>,
     /// Units whose data was aggregated.
     pub accepted: Vec<String>,
-    /// Units whose submission has errors, so their data was held back.
+    /// Units whose submission has errors, so their data was held back (and those `run --strict`
+    /// held back, [`Coverage::held_unverified`]).
     pub held_back: Vec<String>,
     /// Expected units with no file.
     pub missing: Vec<String>,
@@ -106,6 +109,10 @@ pub struct Coverage {
     /// figures are summed as they stand but are not complete. Empty in a county run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incomplete: Vec<Incomplete>,
+    /// Units held back by `run --strict` because something in their data is still to verify
+    /// (an unexplained warning, an open anomaly); also in `held_back`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held_unverified: Vec<String>,
 }
 
 /// Why a unit's last year is outside the comparison (可比口径).
@@ -213,6 +220,11 @@ pub struct IndicatorFigure {
     /// For yes/no indicators: units answering 是 and units expected to answer.
     pub yes: Option<u32>,
     pub expected_units: Option<u32>,
+    /// Units whose value in this figure is not verified yet (待核实 or 不予认可 at warning or
+    /// error level: an anomaly, or a rule warning without explanation), in unit order; empty
+    /// when the figure rests on verified values only ([`mark_unverified`]).
+    #[serde(default)]
+    pub unverified: Vec<String>,
 }
 
 /// A recomputed rate: Σ numerator / Σ denominator.
@@ -222,6 +234,12 @@ pub struct RateFigure {
     pub name: String,
     pub numerator_text: String,
     pub denominator_text: String,
+    /// The two in words (`集体学法不少于4次的单位数`, `应报单位数`), for people
+    /// ([`crate::schema::label`]).
+    #[serde(default)]
+    pub numerator_label: String,
+    #[serde(default)]
+    pub denominator_label: String,
     pub numerator: f64,
     pub denominator: f64,
     /// `None` when the denominator is 0.
@@ -242,6 +260,10 @@ pub struct RateFigure {
     pub decimals: u8,
     /// Units that contributed (reported both inputs).
     pub units: u32,
+    /// Units whose numerator or denominator values (or their reported rate) are not verified
+    /// yet, in unit order ([`mark_unverified`]).
+    #[serde(default)]
+    pub unverified: Vec<String>,
 }
 
 /// Values of one accepted unit, for the 分单位明细 sheet and the anomaly module.
@@ -403,7 +425,12 @@ pub fn aggregate_years(
         as_reported: &before.as_reported,
         reported_rest: &before.reported_rest,
     };
-    let rates = rates::rate_figures(&schema.rates, &now, &prior_units, &prior_of);
+    let mut rates = rates::rate_figures(&schema.rates, &now, &prior_units, &prior_of);
+    for r in &mut rates {
+        if let Some((n, d)) = schema.rate_labels(&r.code) {
+            (r.numerator_label, r.denominator_label) = (n, d);
+        }
+    }
     drop(prior_of);
     refuse_overflow(&indicators, &rates)?;
     Ok(Figures {
@@ -644,7 +671,7 @@ fn county_kind(ind: &Indicator) -> Option<UnitKind> {
 }
 
 /// Whether a unit of `kind` enters the county value of `ind`.
-fn counts_kind(ind: &Indicator, kind: UnitKind) -> bool {
+pub(crate) fn counts_kind(ind: &Indicator, kind: UnitKind) -> bool {
     match ind.aggregation {
         Aggregation::County => county_kind(ind) == Some(kind),
         _ => true,
@@ -700,6 +727,7 @@ fn indicator_figure(
         units_reporting: subs.values().map(|g| g.units).sum(),
         yes: count_yes.then(|| subs.values().map(|g| g.yes).sum()),
         expected_units: count_yes.then_some(expected),
+        unverified: Vec::new(),
     }
 }
 

@@ -122,6 +122,8 @@ fn figure(rate: &Rate, now: Sums, before: Sums, reported: Sums) -> RateFigure {
         name: rate.name.clone(),
         numerator_text: rate.numerator_text.clone(),
         denominator_text: rate.denominator_text.clone(),
+        numerator_label: String::new(),
+        denominator_label: String::new(),
         numerator: now.numerator,
         denominator: now.denominator,
         value,
@@ -134,5 +136,6 @@ fn figure(rate: &Rate, now: Sums, before: Sums, reported: Sums) -> RateFigure {
         change_pp: value.zip(prior_value).map(|(v, p)| (v - p) * 100.0),
         decimals: rate.decimals,
         units: now.units,
+        unverified: Vec::new(),
     }
 }

@@ -197,12 +197,54 @@ pub fn roll_up(
             indicator(ind.code.as_str(), ind, &figs)
         })
         .collect();
+    // A figure rests on unverified values where a region's (or the office's) figure does: the
+    // level lists those regions (its own units), as a county lists its units.
+    let codes: Vec<&str> = regions
+        .iter()
+        .map(|r| r.code.as_str())
+        .chain(own.map(|_| ""))
+        .collect();
+    let unverified = |of: &dyn Fn(&Figures) -> bool, own_units: &[String]| -> Vec<String> {
+        let mut out = Vec::new();
+        for (f, code) in parts.iter().zip(&codes) {
+            if code.is_empty() {
+                out.extend(own_units.iter().cloned());
+            } else if of(f) {
+                out.push((*code).to_string());
+            }
+        }
+        out
+    };
+    let mut indicators = indicators;
+    for f in &mut indicators {
+        let own_units: Vec<String> = own
+            .and_then(|o| o.indicator(&f.code))
+            .map(|i| i.unverified.clone())
+            .unwrap_or_default();
+        let code = f.code.clone();
+        f.unverified = unverified(
+            &|p: &Figures| p.indicator(&code).is_some_and(|i| !i.unverified.is_empty()),
+            &own_units,
+        );
+    }
     let rates: Vec<RateFigure> = schema
         .rates
         .iter()
         .map(|rate| {
             let figs: Vec<&RateFigure> = parts.iter().filter_map(|f| f.rate(&rate.code)).collect();
-            rate_figure(rate, &figs)
+            let mut r = rate_figure(rate, &figs);
+            if let Some((n, d)) = schema.rate_labels(&rate.code) {
+                (r.numerator_label, r.denominator_label) = (n, d);
+            }
+            let own_units: Vec<String> = own
+                .and_then(|o| o.rate(&rate.code))
+                .map(|x| x.unverified.clone())
+                .unwrap_or_default();
+            r.unverified = unverified(
+                &|p: &Figures| p.rate(&rate.code).is_some_and(|x| !x.unverified.is_empty()),
+                &own_units,
+            );
+            r
         })
         .collect();
     super::refuse_overflow(&indicators, &rates)?;
@@ -331,6 +373,7 @@ fn indicator(
         } else {
             None
         },
+        unverified: Vec::new(),
     }
 }
 
@@ -363,6 +406,9 @@ fn rate_figure(rate: &crate::schema::Rate, figs: &[&RateFigure]) -> RateFigure {
         change_pp: value.zip(prior_value).map(|(v, p)| (v - p) * 100.0),
         decimals: rate.decimals,
         units: figs.iter().map(|f| f.units).fold(0u32, u32::saturating_add),
+        numerator_label: String::new(),
+        denominator_label: String::new(),
+        unverified: Vec::new(),
     }
 }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use super::unit_error::UnitErrorVerdict;
 use super::{
     accept, copy, county, fmt_num, gate, hb, heaping, peer, poisson, ranking, rate, ratio,
-    sigma_gap, stats, unit_error, AnomalyInput, Finding, Params, Statistic,
+    sigma_gap, stats, status, unit_error, AnomalyInput, Finding, Params, Statistic,
 };
 use crate::aggregate::UnitRow;
 use crate::codes::Code;
@@ -68,9 +68,16 @@ pub fn detect(input: &AnomalyInput, params: &Params) -> Vec<Finding> {
     if params.gates.fold_breakdowns {
         gate::fold_breakdowns(&mut out, &input.schema.indicators);
     }
+    status::explain(&mut out, &input.notes, input.schema);
     accept::apply(&mut out, &params.acceptances, input.year);
     finalize(&mut out);
     out
+}
+
+/// Ranks findings again (score, unit priority, order, rank), e.g. after findings of two
+/// detection passes were put together.
+pub fn rerank(findings: &mut [Finding]) {
+    finalize(findings);
 }
 
 /// The findings of one check.
@@ -108,10 +115,10 @@ pub struct UnitPriority {
 }
 
 /// The unit review queue: sorted by (worst severity, −priority, −Σscore, −#findings, code);
-/// accepted findings do not count.
+/// settled findings (已说明, 已确认) do not count.
 pub fn unit_queue(findings: &[Finding]) -> Vec<UnitPriority> {
     let mut map: BTreeMap<&str, UnitPriority> = BTreeMap::new();
-    for f in findings.iter().filter(|f| !f.accepted) {
+    for f in findings.iter().filter(|f| !f.status.is_settled()) {
         let Some(u) = f.unit.as_deref() else { continue };
         let e = map.entry(u).or_insert_with(|| UnitPriority {
             unit: u.to_string(),
@@ -137,12 +144,13 @@ pub fn unit_queue(findings: &[Finding]) -> Vec<UnitPriority> {
     q
 }
 
-/// Score, unit priority, order and rank.
+/// Score, unit priority, order and rank. A unit's priority counts only what is still open
+/// (待核实, 不予认可): what the unit explained or the reviewer confirmed is settled.
 fn finalize(out: &mut [Finding]) {
     let mut worst: BTreeMap<String, f64> = BTreeMap::new();
     for f in out.iter_mut() {
         f.score = f.suspicion * f.impact;
-        if let (Some(u), false) = (&f.unit, f.accepted) {
+        if let (Some(u), false) = (&f.unit, f.status.is_settled()) {
             let w = worst.entry(u.clone()).or_insert(0.0);
             *w = w.max(f.score);
         }
@@ -160,11 +168,15 @@ fn finalize(out: &mut [Finding]) {
     }
 }
 
-/// (accepted last, tier, −priority, unit, −score, code, indicator, message).
+/// (accepted last, tier, explained after open, −priority, unit, −score, code, indicator,
+/// message): within a severity tier what the unit explained comes after what is still open
+/// (待核实, 不予认可), and what the reviewer confirmed comes after everything else.
 fn order(a: &Finding, b: &Finding) -> Ordering {
+    let explained = |f: &Finding| f.status == status::Status::Explained;
     a.accepted
         .cmp(&b.accepted)
         .then(a.severity.cmp(&b.severity))
+        .then(explained(a).cmp(&explained(b)))
         .then(b.priority.total_cmp(&a.priority))
         .then(a.unit.is_none().cmp(&b.unit.is_none()))
         .then(a.unit.cmp(&b.unit))

@@ -40,7 +40,11 @@
 //! A07) impact is the largest share of a county total the unit holds; a reported-rate error
 //! (A04) has impact 1; a peer finding (A08) uses how much the county numerator would move if
 //! the unit's rate were typical; county-level findings (A09, group-level A01/A07) score 0.
-//! Accepted findings ([`accept`]) stay in the list, after the open ones.
+//! Every finding has a verification status ([`status`]): the unit's real 说明 on the row makes
+//! a warning 已说明, the reviewer's acceptance file ([`accept`]) makes it 已确认 or 不予认可.
+//! Within a severity tier, 已说明 findings rank below the open ones (待核实, 不予认可), and
+//! 已确认 findings go after all others; settled findings (已说明, 已确认) do not count towards
+//! a unit's priority.
 //!
 //! Plain Rust over `Vec`/`BTreeMap` instead of polars: groups have 5–50 units, the methods need
 //! an exact, pinned quantile definition and order statistics that a DataFrame would only wrap,
@@ -61,6 +65,7 @@ pub mod rate;
 pub mod ratio;
 pub mod sigma_gap;
 pub mod stats;
+pub mod status;
 pub mod unit_error;
 
 use serde::{Deserialize, Serialize};
@@ -71,8 +76,9 @@ use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location, Pos, Severity};
 use crate::schema::Schema;
 
-pub use accept::Acceptance;
-pub use detect::{detect, unit_queue, UnitPriority};
+pub use accept::{Acceptance, Decision};
+pub use detect::{detect, rerank, unit_queue, UnitPriority};
+pub use status::{Notes, Status};
 
 /// A county total as reported or aggregated; used by the macro check instead of unit sums.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -94,6 +100,8 @@ pub struct AnomalyInput<'a> {
     pub units: Vec<UnitRow>,
     /// County totals per indicator code; missing entries fall back to the unit sums.
     pub county: BTreeMap<String, CountyTotal>,
+    /// The units' 说明 per row, which explain the findings of that row ([`status::explain`]).
+    pub notes: Notes,
 }
 
 /// Parameters of every method, with the defaults of docs/reference/anomaly-methods.md §3.3.
@@ -198,8 +206,19 @@ pub struct Finding {
     pub message: String,
     /// Suggested correction (unit slips only); never applied.
     pub suggestion: Option<String>,
+    /// Where the verification stands ([`status`]): 待核实, 已说明, 已确认 or 不予认可.
+    #[serde(default)]
+    pub status: Status,
+    /// The unit's own 说明 on the finding's row, when it is a real explanation.
+    #[serde(default)]
+    pub explanation: Option<String>,
+    /// The reviewer confirmed it: `status` is 已确认 exactly when this is true.
     pub accepted: bool,
+    /// The reviewer's reason, when confirmed.
     pub accept_reason: Option<String>,
+    /// The reviewer's reason, when rejected (不予认可): the 审核意见 the unit gets back.
+    #[serde(default)]
+    pub reject_reason: Option<String>,
     /// Why a matching acceptance does not apply (value changed, or an error).
     pub accept_void: Option<String>,
 }
@@ -225,14 +244,19 @@ impl Finding {
             rank: 0,
             message: message.into(),
             suggestion: None,
+            status: Status::Open,
+            explanation: None,
             accepted: false,
             accept_reason: None,
+            reject_reason: None,
             accept_void: None,
         }
     }
 
-    /// The shared diagnostic form (message with the suggestion appended; the acceptance reason
-    /// becomes the explanation).
+    /// The shared diagnostic form (message with the suggestion appended). A warning's or
+    /// info's explanation is the unit's 说明 (else the reviewer's reason when confirmed), as a
+    /// rule warning's is; an error is never settled by a note, so its note goes into the message.
+    /// A rejection's reason is added to the message too.
     pub fn to_diagnostic(&self) -> Diagnostic {
         let mut message = self.message.clone();
         if let Some(s) = &self.suggestion {
@@ -244,6 +268,12 @@ impl Finding {
             message.push_str(v);
             message.push('）');
         }
+        if let (Severity::Error, Some(e)) = (self.severity, &self.explanation) {
+            message.push_str(&format!("（单位说明：{e}；错误须更正，不能以说明代替）"));
+        }
+        if let Some(r) = &self.reject_reason {
+            message.push_str(&format!("（不予认可：{r}）"));
+        }
         let mut d = Diagnostic::new(
             self.code,
             self.severity,
@@ -252,9 +282,14 @@ impl Finding {
         );
         d.unit = self.unit.clone();
         d.indicator = self.indicator.clone();
-        if self.accepted {
-            d.explanation = self.accept_reason.clone();
-        }
+        d.explanation = match self.status {
+            Status::Explained => self.explanation.clone(),
+            Status::Confirmed => self
+                .explanation
+                .clone()
+                .or_else(|| self.accept_reason.clone()),
+            Status::Open | Status::Rejected => None,
+        };
         d
     }
 }
@@ -339,6 +374,7 @@ mod tests {
         f.location = "甲镇.xlsx!统计表!D20".into();
         f.suggestion = Some("疑似单位错误：似按万元填报，按元应为 1265000".into());
         f.accepted = true;
+        f.status = Status::Confirmed;
         f.accept_reason = Some("已核实".into());
         let d = f.to_diagnostic();
         assert_eq!(d.code, "A03");

@@ -3,8 +3,9 @@
 
 use serde_json::json;
 
+use crate::anomaly::Status;
 use crate::cli::{CheckArgs, Format};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::ingest::FileOutcome;
 use crate::pipeline::{self, CheckConfig, Outcome};
 use crate::schema::Schema;
@@ -64,6 +65,16 @@ fn summary(all: &[Diagnostic], outcomes: &[FileOutcome]) -> String {
     s
 }
 
+/// The verification status of an error or warning, in the words of `run`'s anomaly list: 待核实
+/// while the unit must act, 已说明 once a warning carries a real explanation; none for a hint.
+fn status(d: &Diagnostic) -> Option<&'static str> {
+    match d.severity {
+        Severity::Info => None,
+        _ if d.needs_action() => Some(Status::Open.label()),
+        _ => Some(Status::Explained.label()),
+    }
+}
+
 fn render_json(all: &[Diagnostic], outcomes: &[FileOutcome], year: Option<i32>) -> String {
     let files: Vec<_> = outcomes
         .iter()
@@ -93,6 +104,7 @@ fn render_json(all: &[Diagnostic], outcomes: &[FileOutcome], year: Option<i32>) 
                 "indicator": d.indicator,
                 "message": d.message,
                 "explanation": d.explanation,
+                "status": status(d),
             })
         })
         .collect();

@@ -52,6 +52,14 @@ pub fn run(args: &DraftArgs) -> Result<Outcome> {
     if let Some(note) = &d.note {
         crate::hintln!("{note}");
     }
+    if !d.unverified.is_empty() {
+        crate::hintln!(
+            "{}（{} 项，句中已注明{}，单位见数据来源表）",
+            markdown::UNVERIFIED_TITLE,
+            d.unverified.len(),
+            draft::UNVERIFIED_NOTE
+        );
+    }
     if !d.omitted.is_empty() {
         crate::hintln!("{}（{} 句）：", markdown::OMITTED_TITLE, d.omitted.len());
         for o in &d.omitted {

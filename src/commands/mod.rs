@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod dataset;
+pub mod decide;
 pub mod draft;
 pub mod rollup;
 pub mod rule;

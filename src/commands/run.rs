@@ -26,6 +26,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
         acceptances,
         progress: !args.quiet,
         threads: args.threads,
+        strict: args.strict,
     };
     let report = pipeline::run(&cfg)?;
     print_summary(&report, &args.out)?;
@@ -44,13 +45,26 @@ fn print_summary(r: &RunReport, dir: &Path) -> Result<()> {
         c.held_back.len(),
         c.missing.len()
     )?;
+    let open = r.anomalies.iter().filter(|a| a.needs_action()).count();
     crate::outln!(
-        "校验问题：错误 {}，警告 {}；异常提示 {} 条",
+        "校验问题：错误 {}，警告 {}；异常提示 {} 条（其中 {open} 条待单位核实）",
         r.errors,
         r.warnings,
         r.anomalies.len()
     )?;
-    for a in r.anomalies.iter().filter(|a| !a.accepted).take(5) {
+    if !c.held_unverified.is_empty() {
+        crate::outln!(
+            "严格模式：{} 个单位有待核实事项，暂缓汇总并已退回核实：{}",
+            c.held_unverified.len(),
+            c.held_unverified.join("、")
+        )?;
+    }
+    for a in r
+        .anomalies
+        .iter()
+        .filter(|a| !a.status.is_settled())
+        .take(5)
+    {
         let who = a
             .unit_name
             .as_deref()

@@ -14,6 +14,7 @@ use crate::Result;
 pub fn run(args: &TemplateArgs) -> Result<Outcome> {
     let schema = Schema::load(args.schema.schema.as_deref())?;
     let registry = Registry::load(&args.registry)?;
+    let settings = crate::settings::Settings::beside(&args.registry)?;
     // A roll-up registry's regions send their run's output, not a workbook: only its own units
     // (市本级, 中院) get a template.
     let units: Vec<&Unit> = registry
@@ -42,7 +43,10 @@ pub fn run(args: &TemplateArgs) -> Result<Outcome> {
     )?;
     let mut prefilled = 0;
     for unit in &units {
-        let mut fill = TemplateFill::default();
+        let mut fill = TemplateFill {
+            settings: settings.clone(),
+            ..TemplateFill::default()
+        };
         if let Some(records) = &prior {
             fill.prior = prior_values(&schema, unit, records, args.year - 1);
             if !fill.prior.is_empty() {

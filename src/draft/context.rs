@@ -9,6 +9,7 @@
 //! | call | result |
 //! |---|---|
 //! | `has(c)` / `has_prior(c)` / `prior_zero(c)` | tests, record nothing |
+//! | `verified(c)` | test: the figure rests on verified values only (its `unverified` list is empty) |
 //! | `need("句子", c, …)` | true when every code has a value; otherwise records the sentence as omitted (数据缺失 / 单位被退回) |
 //! | `need_prior("句子", c, …)` | as `need`, and the prior year must be there too (else 上年缺失) |
 //! | `v(c)` | this year's value: "70", "164.2万"; a rate: "8.93%" |
@@ -23,6 +24,13 @@
 //! Variables: `year`, `prior_year`, `section`. A value function called on a missing figure is a
 //! template error (the template must test with `need` first): the draft never writes a
 //! placeholder.
+//!
+//! A figure that rests on values not verified yet (its `unverified` units, see
+//! [`crate::aggregate::mark_unverified`]) is never stated as plain fact: every value function
+//! writing it appends [`UNVERIFIED_MARK`], which [`place_unverified_notes`] turns into
+//! [`UNVERIFIED_NOTE`] at the end of that sentence (before its 。 or ；), once per sentence, so
+//! every template — the county's own too — gets it without change. The 数据来源 row names the
+//! units.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -79,6 +87,38 @@ pub struct SourceRow {
     pub prior: String,
     /// Codes of the accepted units whose values contributed.
     pub units: Vec<String>,
+    /// Codes of the units whose values in the figure are not verified yet (the sentence carries
+    /// [`UNVERIFIED_NOTE`]).
+    pub unverified: Vec<String>,
+}
+
+/// What a sentence resting on unverified values carries.
+pub const UNVERIFIED_NOTE: &str = "（含待核实数据）";
+
+/// Appended by the value functions to a figure with unverified units; never left in the text
+/// ([`place_unverified_notes`]). A private-use character, so no real text contains it.
+pub const UNVERIFIED_MARK: char = '\u{E000}';
+
+/// Moves each [`UNVERIFIED_MARK`] of a paragraph to the end of its sentence or clause (before the
+/// next 。；！？, or the paragraph's end) as one [`UNVERIFIED_NOTE`].
+pub fn place_unverified_notes(paragraph: &str) -> String {
+    let mut out = String::with_capacity(paragraph.len());
+    let mut pending = false;
+    for ch in paragraph.chars() {
+        if ch == UNVERIFIED_MARK {
+            pending = true;
+            continue;
+        }
+        if pending && matches!(ch, '。' | '；' | '！' | '？') {
+            out.push_str(UNVERIFIED_NOTE);
+            pending = false;
+        }
+        out.push(ch);
+    }
+    if pending {
+        out.push_str(UNVERIFIED_NOTE);
+    }
+    out
 }
 
 /// What the templates recorded while rendering.
@@ -202,7 +242,17 @@ impl DraftContext {
             .collect()
     }
 
-    /// Records that `text` was written for `code`, and passes it through.
+    /// The units whose values in a figure are not verified yet.
+    fn unverified(&self, code: &str) -> &[String] {
+        match self.fact(code) {
+            Some(Fact::Indicator(i)) => &i.unverified,
+            Some(Fact::Rate(r)) => &r.unverified,
+            None => &[],
+        }
+    }
+
+    /// Records that `text` was written for `code`, and passes it through, marked when the figure
+    /// rests on unverified values ([`UNVERIFIED_MARK`]).
     fn record(&self, code: &str, text: String) -> String {
         let (name, value, prior, inputs) = match self.fact(code) {
             Some(Fact::Indicator(i)) => (
@@ -225,6 +275,7 @@ impl DraftContext {
             None => (String::new(), String::new(), String::new(), Vec::new()),
         };
         let units = self.source_units(&inputs);
+        let unverified = self.unverified(code).to_vec();
         let mut rec = self.recorder();
         let section = rec.section.clone();
         rec.sources.push(SourceRow {
@@ -235,8 +286,13 @@ impl DraftContext {
             value,
             prior,
             units,
+            unverified: unverified.clone(),
         });
-        text
+        if unverified.is_empty() {
+            text
+        } else {
+            format!("{text}{UNVERIFIED_MARK}")
+        }
     }
 
     fn indicator(&self, code: &str) -> FnResult<&IndicatorFigure> {
@@ -325,6 +381,8 @@ impl DraftContext {
         env.add_function("has", move |code: &str| c.has(code));
         let c = self.clone();
         env.add_function("has_prior", move |code: &str| c.has_prior(code));
+        let c = self.clone();
+        env.add_function("verified", move |code: &str| c.unverified(code).is_empty());
         let c = self.clone();
         env.add_function("prior_zero", move |code: &str| {
             matches!(c.fact(code), Some(Fact::Indicator(i)) if i.prior == Some(0.0))

@@ -1,8 +1,8 @@
 //! The draft as a minimal, valid Word document (WordprocessingML in a zip package), written by
 //! hand so no office library is needed: content types, package relationships, the document, a
 //! style sheet in the house style of Chinese government reports (标题 宋体二号, 一级标题 黑体三号,
-//! 正文 仿宋三号, first line indented two characters, fixed 28-point line spacing), and document
-//! properties. Deterministic: fixed timestamps, fixed part order.
+//! 正文 仿宋三号, first line indented two characters, fixed 28-point line spacing), the page
+//! number in the footer ("— 1 —"), and document properties. Deterministic: fixed timestamps, fixed part order.
 
 use std::fmt::Write as _;
 use std::io::{Cursor, Write};
@@ -10,18 +10,23 @@ use std::io::{Cursor, Write};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
-use super::markdown::{heading, omitted_line, OMITTED_TITLE};
+use super::markdown::{heading, omitted_line, unverified_line, OMITTED_TITLE, UNVERIFIED_TITLE};
 use super::Draft;
 use crate::{Error, Result};
 
 const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>"#;
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>"#;
 
 const PACKAGE_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/></Relationships>"#;
 
 const DOCUMENT_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#;
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/></Relationships>"#;
+
+/// The page number in the footer as GB/T 9704 sets it: 4号 (14 pt) 宋体 Arabic digits between
+/// two 一字线, "— 1 —", centred.
+const FOOTER: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:ftr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:p><w:pPr><w:ind w:firstLineChars="0" w:firstLine="0"/><w:jc w:val="center"/><w:rPr><w:rFonts w:ascii="宋体" w:hAnsi="宋体" w:eastAsia="宋体"/><w:sz w:val="28"/></w:rPr></w:pPr><w:r><w:rPr><w:rFonts w:ascii="宋体" w:hAnsi="宋体" w:eastAsia="宋体"/><w:sz w:val="28"/></w:rPr><w:t xml:space="preserve">— </w:t></w:r><w:r><w:rPr><w:rFonts w:ascii="宋体" w:hAnsi="宋体" w:eastAsia="宋体"/><w:sz w:val="28"/></w:rPr><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:rPr><w:rFonts w:ascii="宋体" w:hAnsi="宋体" w:eastAsia="宋体"/><w:sz w:val="28"/></w:rPr><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r><w:r><w:rPr><w:rFonts w:ascii="宋体" w:hAnsi="宋体" w:eastAsia="宋体"/><w:sz w:val="28"/></w:rPr><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:rPr><w:rFonts w:ascii="宋体" w:hAnsi="宋体" w:eastAsia="宋体"/><w:sz w:val="28"/></w:rPr><w:t>1</w:t></w:r><w:r><w:rPr><w:rFonts w:ascii="宋体" w:hAnsi="宋体" w:eastAsia="宋体"/><w:sz w:val="28"/></w:rPr><w:fldChar w:fldCharType="end"/></w:r><w:r><w:rPr><w:rFonts w:ascii="宋体" w:hAnsi="宋体" w:eastAsia="宋体"/><w:sz w:val="28"/></w:rPr><w:t xml:space="preserve"> —</w:t></w:r></w:p></w:ftr>"#;
 
 const APP: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Application>huizong</Application></Properties>"#;
@@ -67,7 +72,8 @@ fn paragraph(out: &mut String, style: &str, text: &str) {
     );
 }
 
-/// The `word/document.xml` part: title, note, headings and paragraphs, omitted list, A4 page
+/// The `word/document.xml` part: title, note, headings and paragraphs, the figures with
+/// unverified values, omitted list, A4 page
 /// with the margins of GB/T 9704.
 pub fn document_xml(draft: &Draft) -> String {
     let mut body = String::new();
@@ -81,6 +87,12 @@ pub fn document_xml(draft: &Draft) -> String {
             paragraph(&mut body, "Normal", p);
         }
     }
+    if !draft.unverified.is_empty() {
+        paragraph(&mut body, "Heading1", UNVERIFIED_TITLE);
+        for u in &draft.unverified {
+            paragraph(&mut body, "Note", &unverified_line(u));
+        }
+    }
     if !draft.omitted.is_empty() {
         paragraph(&mut body, "Heading1", OMITTED_TITLE);
         for o in &draft.omitted {
@@ -89,13 +101,13 @@ pub fn document_xml(draft: &Draft) -> String {
     }
     format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="2098" w:right="1474" w:bottom="1984" w:left="1588" w:header="851" w:footer="992" w:gutter="0"/></w:sectPr></w:body></w:document>"#
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}<w:sectPr xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><w:footerReference w:type="default" r:id="rId2"/><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="2098" w:right="1474" w:bottom="1984" w:left="1588" w:header="851" w:footer="992" w:gutter="0"/></w:sectPr></w:body></w:document>"#
     )
 }
 
 /// The whole .docx package as bytes.
 pub fn to_docx(draft: &Draft) -> Result<Vec<u8>> {
-    let parts: [(&str, String); 7] = [
+    let parts: [(&str, String); 8] = [
         ("[Content_Types].xml", CONTENT_TYPES.to_string()),
         ("_rels/.rels", PACKAGE_RELS.to_string()),
         ("docProps/app.xml", APP.to_string()),
@@ -103,6 +115,7 @@ pub fn to_docx(draft: &Draft) -> Result<Vec<u8>> {
         ("word/_rels/document.xml.rels", DOCUMENT_RELS.to_string()),
         ("word/document.xml", document_xml(draft)),
         ("word/styles.xml", STYLES.to_string()),
+        ("word/footer1.xml", FOOTER.to_string()),
     ];
     let fail = |e: &dyn std::fmt::Display| Error::Other(format!("无法生成 Word 文件：{e}"));
     let options = SimpleFileOptions::default()

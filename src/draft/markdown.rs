@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Draft, Omitted};
+use super::{Draft, Omitted, UnverifiedFigure};
 
 /// Chinese ordinals for section headings (一、二、…).
 pub const ORDINALS: [&str; 12] = [
@@ -32,6 +32,36 @@ pub fn omitted_line(o: &Omitted) -> String {
     )
 }
 
+/// The title of the list of figures that include unverified values.
+pub const UNVERIFIED_TITLE: &str = "含待核实数据的数字";
+
+/// How many units a line of that list names before "等N个单位".
+const UNITS_NAMED: usize = 10;
+
+/// One line of that list: "行政执法：罚没金额（ZF07）含县交通运输局（411321-D05）、…尚未核实的数值".
+pub fn unverified_line(u: &UnverifiedFigure) -> String {
+    let names: Vec<String> = u
+        .units
+        .iter()
+        .take(UNITS_NAMED)
+        .map(|(code, name)| match name.as_str() {
+            "" => code.clone(),
+            n => format!("{n}（{code}）"),
+        })
+        .collect();
+    let more = match u.units.len() {
+        n if n > UNITS_NAMED => format!("等{n}个单位"),
+        _ => String::new(),
+    };
+    format!(
+        "{}：{}（{}）含{}{more}尚未核实的数值",
+        u.section,
+        u.name,
+        u.code,
+        names.join("、")
+    )
+}
+
 /// Renders the draft as Markdown.
 pub fn render(draft: &Draft) -> String {
     let mut s = format!("# {}\n\n", draft.title());
@@ -43,6 +73,13 @@ pub fn render(draft: &Draft) -> String {
         for p in &section.paragraphs {
             let _ = write!(s, "{p}\n\n");
         }
+    }
+    if !draft.unverified.is_empty() {
+        let _ = write!(s, "## {UNVERIFIED_TITLE}\n\n");
+        for u in &draft.unverified {
+            let _ = writeln!(s, "- {}", unverified_line(u));
+        }
+        s.push('\n');
     }
     if !draft.omitted.is_empty() {
         let _ = write!(s, "## {OMITTED_TITLE}\n\n");

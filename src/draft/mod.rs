@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{context, AutoEscape, Environment, UndefinedBehavior};
 
-pub use context::{OmitReason, Omitted, SourceRow};
+pub use context::{OmitReason, Omitted, SourceRow, UNVERIFIED_NOTE};
 pub use templates::{TemplateSet, SECTIONS};
 
 use crate::aggregate::Figures;
@@ -44,6 +44,19 @@ pub struct Draft {
     pub omitted: Vec<Omitted>,
     /// Every number in the text, tied to its figure.
     pub sources: Vec<SourceRow>,
+    /// The figures written that rest on unverified values, once per section and code, in text
+    /// order: their sentences carry [`UNVERIFIED_NOTE`].
+    pub unverified: Vec<UnverifiedFigure>,
+}
+
+/// A figure of the draft that includes values not verified yet, and whose they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnverifiedFigure {
+    pub section: String,
+    pub code: String,
+    pub name: String,
+    /// (code, name) of the units, in unit order.
+    pub units: Vec<(String, String)>,
 }
 
 impl Draft {
@@ -97,9 +110,21 @@ pub fn load_figures(dir: &Path, year: i32) -> Result<Figures> {
 pub fn coverage_note(figures: &Figures) -> Option<String> {
     let held = figures.coverage.held_back.len();
     let mut note = String::new();
-    if held > 0 {
+    let unverified = figures.coverage.held_unverified.len();
+    if held > 0 && unverified == 0 {
         note.push_str(&format!(
             "以下数据覆盖{}个单位，另有{held}个单位因数据错误暂未纳入。",
+            figures.coverage.accepted.len()
+        ));
+    } else if held > 0 {
+        let errors = held.saturating_sub(unverified);
+        let why = if errors > 0 {
+            format!("{errors}个单位因数据错误、{unverified}个单位因数据尚待核实")
+        } else {
+            format!("{unverified}个单位因数据尚待核实")
+        };
+        note.push_str(&format!(
+            "以下数据覆盖{}个单位，另有{why}暂未纳入。",
             figures.coverage.accepted.len()
         ));
     }
@@ -156,7 +181,10 @@ pub fn draft(figures: &Figures, set: &TemplateSet) -> Result<Draft> {
                 })
             })
             .map_err(|e| template_failure(set, spec.file, &e))?;
-        let paragraphs = paragraphs(&text);
+        let paragraphs: Vec<String> = paragraphs(&text)
+            .iter()
+            .map(|p| context::place_unverified_notes(p))
+            .collect();
         if !paragraphs.is_empty() {
             sections.push(DraftSection {
                 title: spec.title.to_string(),
@@ -165,13 +193,47 @@ pub fn draft(figures: &Figures, set: &TemplateSet) -> Result<Draft> {
         }
     }
     let mut rec = ctx.recorder();
+    let sources = std::mem::take(&mut rec.sources);
     Ok(Draft {
         year: figures.year,
         note: coverage_note(figures),
         sections,
         omitted: std::mem::take(&mut rec.omitted),
-        sources: std::mem::take(&mut rec.sources),
+        unverified: unverified_figures(figures, &sources),
+        sources,
     })
+}
+
+/// The figures of `sources` with unverified units, once per section and code.
+fn unverified_figures(figures: &Figures, sources: &[SourceRow]) -> Vec<UnverifiedFigure> {
+    let name_of = |code: &str| {
+        figures
+            .units
+            .iter()
+            .find(|u| u.code == code)
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    };
+    let mut out: Vec<UnverifiedFigure> = Vec::new();
+    for s in sources.iter().filter(|s| !s.unverified.is_empty()) {
+        if out
+            .iter()
+            .any(|u| u.section == s.section && u.code == s.code)
+        {
+            continue;
+        }
+        out.push(UnverifiedFigure {
+            section: s.section.clone(),
+            code: s.code.clone(),
+            name: s.name.clone(),
+            units: s
+                .unverified
+                .iter()
+                .map(|c| (c.clone(), name_of(c)))
+                .collect(),
+        });
+    }
+    out
 }
 
 /// A minijinja environment holding every section template and the draft functions. Block tags

@@ -1,5 +1,6 @@
 //! The companion table `<stem>_数据来源.csv`: every number in the text with the indicator or rate
-//! it came from and the units whose accepted values fed it, so each figure can be checked.
+//! it came from, the units whose accepted values fed it, and those of them whose values are not
+//! verified yet (the sentence says 含待核实数据), so each figure can be checked.
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +8,7 @@ use super::SourceRow;
 use crate::{Error, Result};
 
 /// The header row.
-pub const HEADER: [&str; 7] = [
+pub const HEADER: [&str; 8] = [
     "段落",
     "数值",
     "指标代码",
@@ -15,6 +16,7 @@ pub const HEADER: [&str; 7] = [
     "本年",
     "上年",
     "来源单位",
+    "待核实单位",
 ];
 
 /// `报告.docx` → `报告_数据来源.csv` in the same folder.
@@ -33,6 +35,7 @@ pub fn to_csv(rows: &[SourceRow]) -> Result<Vec<u8>> {
     w.write_record(HEADER).map_err(fail)?;
     for r in rows {
         let units = r.units.join("、");
+        let unverified = r.unverified.join("、");
         w.write_record([
             r.section.as_str(),
             r.text.as_str(),
@@ -41,6 +44,7 @@ pub fn to_csv(rows: &[SourceRow]) -> Result<Vec<u8>> {
             r.value.as_str(),
             r.prior.as_str(),
             units.as_str(),
+            unverified.as_str(),
         ])
         .map_err(fail)?;
     }

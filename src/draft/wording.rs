@@ -141,14 +141,17 @@ pub fn pp_words(value: f64, prior: f64, decimals: u8) -> String {
     }
 }
 
-/// "n个单位中有m个": the yes-count of a 是/否 indicator.
+/// "n个单位中有m个": the yes-count of a 是/否 indicator, followed in the templates by "单位…".
 /// "45个单位中有41个"; when some expected units were not aggregated (missing or held back), the
-/// base is the aggregated units, so a unit that did not report is never counted as a 否.
+/// base is the aggregated units, so a unit that did not report is never counted as a 否. When
+/// every unit answered 是 the sentence says so: "全部45个" (单位聘请了…), or "已汇总的41个" when
+/// some were not aggregated, never "41个单位中有41个".
 pub fn yes_words(yes: u32, reporting: u32, expected: u32) -> String {
-    if reporting < expected {
-        format!("已汇总的{reporting}个单位中有{yes}个")
-    } else {
-        format!("{expected}个单位中有{yes}个")
+    match (yes == reporting && yes > 0, reporting < expected) {
+        (true, false) => format!("全部{expected}个"),
+        (true, true) => format!("已汇总的{reporting}个"),
+        (false, true) => format!("已汇总的{reporting}个单位中有{yes}个"),
+        (false, false) => format!("{expected}个单位中有{yes}个"),
     }
 }
 
@@ -244,5 +247,8 @@ mod tests {
     fn yes_counts() {
         assert_eq!(yes_words(12, 15, 15), "15个单位中有12个");
         assert_eq!(yes_words(12, 13, 15), "已汇总的13个单位中有12个");
+        assert_eq!(yes_words(15, 15, 15), "全部15个");
+        assert_eq!(yes_words(13, 13, 15), "已汇总的13个");
+        assert_eq!(yes_words(0, 15, 15), "15个单位中有0个");
     }
 }

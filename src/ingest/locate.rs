@@ -609,6 +609,14 @@ fn read_rate_row(
             prior_shown: None,
         },
     );
+    // The row's 说明 explains an A04 on the reported rate (anomaly::status).
+    if let Some(note) = cols
+        .note
+        .map(|c| sheet.text(row, c))
+        .filter(|t| !t.is_empty())
+    {
+        sub.notes.insert(code.clone(), note);
+    }
 }
 
 /// The S07 message for the duplicate at index `dup` of a code's rows, `chosen` being the one

@@ -298,6 +298,28 @@ pub fn reported_rates(outcome: &FileOutcome) -> Vec<(String, f64, Arc<str>)> {
         .collect()
 }
 
+/// The real explanations (说明) the accepted files' units wrote, by unit and row, for the
+/// anomaly checks ([`crate::anomaly::status`]); the first file of a unit counts, as for its
+/// data. Boilerplate ("核实无误") is left out here, so nothing downstream judges it again.
+pub fn unit_notes(outcomes: &[FileOutcome]) -> crate::anomaly::Notes {
+    let mut notes = crate::anomaly::Notes::new();
+    for sub in accepted(outcomes).filter_map(|o| o.submission.as_ref()) {
+        let Some(code) = &sub.cover.unit_code else {
+            continue;
+        };
+        let real: BTreeMap<String, String> = sub
+            .notes
+            .iter()
+            .filter(|(_, n)| crate::sheets::is_real_explanation(n))
+            .map(|(c, n)| (c.clone(), n.clone()))
+            .collect();
+        if !real.is_empty() && !notes.contains_key(code) {
+            notes.insert(code.clone(), real);
+        }
+    }
+    notes
+}
+
 /// Files whose data may be aggregated: readable, no error-level finding (which includes
 /// duplicates, unknown units and wrong years).
 pub fn accepted(outcomes: &[FileOutcome]) -> impl Iterator<Item = &FileOutcome> {

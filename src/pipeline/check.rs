@@ -139,6 +139,7 @@ fn unit_anomalies(
         year,
         units,
         county: BTreeMap::new(),
+        notes: common::unit_notes(outcomes),
     };
     let params = anomaly::Params {
         unit_only: true,

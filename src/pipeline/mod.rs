@@ -4,17 +4,21 @@
 //! Dependencies point one way: `cli` → `commands` → `pipeline` → the steps (`ingest`,
 //! `validate`, `aggregate`, `anomaly`, `report`).
 //!
+//! [`review`] records the reviewer's decisions on anomalies (`huizong accept` / `reject`).
+//!
 //! [`batch`] holds the steps both jobs share: finding the registry, reading the files in
 //! parallel, validating the batch, building the long records and loading the prior year.
 
 pub mod batch;
 pub mod check;
 pub mod dataset;
+pub mod review;
 pub mod rollup;
 pub mod run;
 
 pub use batch::{find_registry, LoadedRegistry, REGISTRY_FILE};
 pub use check::{check, CheckConfig, CheckReport};
+pub use review::{record_decision, DecisionRequest};
 pub use rollup::{rollup, RollupConfig, RollupReport};
 pub use run::{
     load_acceptances, run, RunConfig, RunReport, FEEDBACK_DIR, HISTORY_FILE, HISTORY_PARQUET,

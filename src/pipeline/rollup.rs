@@ -294,6 +294,8 @@ pub fn rollup(cfg: &RollupConfig) -> Result<RollupReport> {
                 (f.code.clone(), total)
             })
             .collect(),
+        // a region explains nothing in a cell: its units' 说明 stay in its own outputs
+        notes: anomaly::Notes::new(),
     };
     let anomalies = pool.install(|| anomaly::detect(&input, &params));
     figures.units = input.units;

@@ -5,7 +5,7 @@
 //! the same function.
 
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::batch::{self as common, LoadedRegistry};
@@ -92,6 +92,8 @@ pub struct RunConfig {
     pub progress: bool,
     /// Worker threads; `None` = one per core.
     pub threads: Option<usize>,
+    /// Hold back the units with anything left to verify ([`Strict`]).
+    pub strict: bool,
 }
 
 /// What a run found, for the caller to show (the files are already written).
@@ -145,8 +147,17 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     );
     drop(prior_by_unit);
     t.done("validate");
-    let current: Vec<Record> = common::accepted_records(&outcomes, schema, Some(reg), year, &pool);
-    let coverage = coverage(&outcomes, registry, year, &prior_mapped, units_changed);
+    let mut current: Vec<Record> =
+        common::accepted_records(&outcomes, schema, Some(reg), year, &pool);
+    let no_one = BTreeSet::new();
+    let coverage = coverage(
+        &outcomes,
+        registry,
+        year,
+        &prior_mapped,
+        units_changed,
+        &no_one,
+    );
     // Last year both ways: mapped onto this year's units for the comparable figures, as read
     // for the figures as reported.
     let prior = aggregate::PriorYear {
@@ -155,7 +166,16 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     };
     let mut figures =
         pool.install(|| aggregate::aggregate_years(schema, reg, year, &current, prior, coverage))?;
-    drop(prior_mapped);
+    // --strict aggregates a second time without the units it holds back, so it keeps last year's
+    // mapping; the default run lets it go.
+    let kept_prior = if cfg.strict {
+        prior_mapped
+    } else {
+        drop(prior_mapped);
+        Vec::new()
+    };
+    // The units' real explanations go to the anomaly checks (they settle findings of their row).
+    let notes = common::unit_notes(&outcomes);
     // The outputs need the files' covers and findings only: the long records now carry every
     // accepted value, and the per-cell copies were a third of the memory at province scale.
     pool.install(|| {
@@ -174,36 +194,69 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
         ..Default::default()
     };
     // The unit rows are lent to the anomaly checks and given back: no copy of 10,000 × 200 values.
-    let mut input = anomaly_input(schema, &mut figures);
+    let mut input = anomaly_input(schema, &mut figures, notes);
     let rates = lend_reported_rates(&mut input.units, &outcomes);
-    // The history, the feedback workbooks and the unit rows of the summary's largest sheet do
-    // not depend on the anomaly checks: make them meanwhile, then let the long records go before
-    // the other outputs are built.
-    let (anomalies, (early, detail)) = pool.install(|| {
-        rayon::join(
-            || anomaly::detect(&input, &params),
-            || {
-                rayon::join(
-                    || -> Result<()> {
-                        let history = set.dir().join(HISTORY_FILE);
-                        history::write_merged(&history, &prior_records, &current)?;
-                        let parquet = set.dir().join(HISTORY_PARQUET);
-                        crate::dataset::parquet::write_history(&parquet, &prior_records, &current)?;
-                        write_feedback(&set.dir().join(FEEDBACK_DIR), &outcomes, reg, year)
-                    },
-                    || {
-                        let rows = input.units.iter().map(detail_row).collect();
-                        summary::DetailSheet::build(&figures, schema, reg, rows)
-                    },
-                )
+    let (anomalies, detail) = if cfg.strict {
+        let anomalies = pool.install(|| anomaly::detect(&input, &params));
+        figures.units = input.units;
+        take_back_reported_rates(&mut figures.units, &rates);
+        let strict = Strict {
+            schema,
+            registry,
+            year,
+            outcomes: &outcomes,
+            params: &params,
+            prior: aggregate::PriorYear {
+                mapped: &kept_prior,
+                reported: &prior_records,
             },
-        )
-    });
-    early?;
-    let detail = detail?;
-    drop((prior_records, current));
-    figures.units = input.units;
-    take_back_reported_rates(&mut figures.units, &rates);
+            units_changed,
+        };
+        let anomalies = strict.hold_back(&mut figures, &mut current, anomalies, &pool)?;
+        let history = set.dir().join(HISTORY_FILE);
+        history::write_merged(&history, &prior_records, &current)?;
+        let parquet = set.dir().join(HISTORY_PARQUET);
+        crate::dataset::parquet::write_history(&parquet, &prior_records, &current)?;
+        let rows = figures.units.iter().map(detail_row).collect();
+        let detail = summary::DetailSheet::build(&figures, schema, reg, rows)?;
+        (anomalies, detail)
+    } else {
+        // The history and the unit rows of the summary's largest sheet do not depend on the
+        // anomaly checks: make them meanwhile, then let the long records go before the other
+        // outputs are built. The feedback workbooks list the anomalies to verify, so they come
+        // after.
+        let (anomalies, (early, detail)) = pool.install(|| {
+            rayon::join(
+                || anomaly::detect(&input, &params),
+                || {
+                    rayon::join(
+                        || -> Result<()> {
+                            let history = set.dir().join(HISTORY_FILE);
+                            history::write_merged(&history, &prior_records, &current)?;
+                            let parquet = set.dir().join(HISTORY_PARQUET);
+                            crate::dataset::parquet::write_history(
+                                &parquet,
+                                &prior_records,
+                                &current,
+                            )
+                        },
+                        || {
+                            let rows = input.units.iter().map(detail_row).collect();
+                            summary::DetailSheet::build(&figures, schema, reg, rows)
+                        },
+                    )
+                },
+            )
+        });
+        early?;
+        figures.units = input.units;
+        take_back_reported_rates(&mut figures.units, &rates);
+        (anomalies, detail?)
+    };
+    drop((prior_records, current, kept_prior));
+    // Figures resting on values still to verify say which units they are.
+    let pending = unverified_values(&outcomes, &anomalies);
+    aggregate::mark_unverified(&mut figures, schema, &pending);
 
     t.done("anomaly+history");
     let mut findings: Vec<Diagnostic> = outcomes
@@ -231,7 +284,8 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     let any_error = findings.iter().any(|d| d.severity == Severity::Error)
         || anomalies
             .iter()
-            .any(|a| a.severity == Severity::Error && !a.accepted);
+            .any(|a| a.severity == Severity::Error && !a.accepted)
+        || !figures.coverage.held_unverified.is_empty();
     let (errors, warnings, _) = validate::counts(&findings);
     Ok(RunReport {
         outcome: if any_error {
@@ -247,13 +301,110 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     })
 }
 
-/// Who was expected, received, accepted and held back.
+/// Whether a rule finding leaves the unit's value unverified: a warning of the value rules
+/// (V, N) without a real explanation. Structure warnings (S: an old template version, a cover
+/// field left empty, an unknown code's row) say nothing about the values read.
+fn leaves_value_unverified(d: &Diagnostic) -> bool {
+    d.severity == Severity::Warning
+        && d.explanation.is_none()
+        && matches!(d.code.prefix(), b'V' | b'N')
+}
+
+/// The aggregated units' values still to verify: rule warnings without explanation on their
+/// files, and anomalies still 待核实 or 不予认可 at warning or error level.
+fn unverified_values(outcomes: &[FileOutcome], anomalies: &[Finding]) -> aggregate::Unverified {
+    let mut pending = aggregate::Unverified::default();
+    for o in common::accepted(outcomes) {
+        let Some(code) = unit_code(o) else { continue };
+        for d in o.diagnostics.iter().filter(|d| leaves_value_unverified(d)) {
+            pending.add(&code, d.indicator.as_deref());
+        }
+    }
+    for f in anomalies.iter().filter(|f| f.needs_action()) {
+        if let Some(unit) = &f.unit {
+            pending.add(unit, f.indicator.as_deref());
+        }
+    }
+    pending
+}
+
+/// `run --strict`: units with anything left to verify are held back and the county is
+/// aggregated again without them.
+///
+/// The units are judged once, by the first pass over every unit that may be aggregated, exactly
+/// as a default run judges them, so a unit's findings and status do not depend on the mode, and
+/// holding some back cannot raise new findings against the others. The county-level findings
+/// (A09 and the group-level notes, no unit) are found again over the units kept, because they
+/// describe the published totals. A unit is held back when [`unverified_values`] lists it: a
+/// V/N warning without explanation, or an anomaly still 待核实 or 不予认可 at warning or error
+/// level; so the figures published are all verified. The cost (a second aggregation and a second
+/// detection) is paid only with `--strict`, and only when some unit is held back.
+struct Strict<'a> {
+    schema: &'a Schema,
+    registry: &'a LoadedRegistry,
+    year: i32,
+    outcomes: &'a [FileOutcome],
+    params: &'a anomaly::Params,
+    prior: aggregate::PriorYear<'a>,
+    units_changed: bool,
+}
+
+impl Strict<'_> {
+    /// Holds back the units with open items: `figures` and `current` become the kept units'
+    /// and the ranked anomalies are returned (every unit's, county-level ones found again).
+    fn hold_back(
+        &self,
+        figures: &mut Figures,
+        current: &mut Vec<Record>,
+        anomalies: Vec<Finding>,
+        pool: &rayon::ThreadPool,
+    ) -> Result<Vec<Finding>> {
+        let held: BTreeSet<String> = unverified_values(self.outcomes, &anomalies)
+            .units()
+            .map(String::from)
+            .collect();
+        if held.is_empty() {
+            return Ok(anomalies);
+        }
+        current.retain(|r| !held.contains(&*r.unit));
+        let reg = &self.registry.registry;
+        let cov = coverage(
+            self.outcomes,
+            self.registry,
+            self.year,
+            self.prior.mapped,
+            self.units_changed,
+            &held,
+        );
+        *figures = pool.install(|| {
+            aggregate::aggregate_years(self.schema, reg, self.year, current, self.prior, cov)
+        })?;
+        let mut input = anomaly_input(self.schema, figures, anomaly::Notes::new());
+        let rates = lend_reported_rates(&mut input.units, self.outcomes);
+        let county: Vec<Finding> = pool
+            .install(|| anomaly::detect(&input, self.params))
+            .into_iter()
+            .filter(|f| f.unit.is_none())
+            .collect();
+        figures.units = input.units;
+        take_back_reported_rates(&mut figures.units, &rates);
+        let mut anomalies = anomalies;
+        anomalies.retain(|f| f.unit.is_some());
+        anomalies.extend(county);
+        anomaly::rerank(&mut anomalies);
+        Ok(anomalies)
+    }
+}
+
+/// Who was expected, received, accepted and held back (for errors, and the `held` units of
+/// `--strict`, which are not accepted either).
 fn coverage(
     outcomes: &[FileOutcome],
     registry: &LoadedRegistry,
     year: i32,
     prior: &[Record],
     units_changed: bool,
+    held: &BTreeSet<String>,
 ) -> Coverage {
     let units = |it: &mut dyn Iterator<Item = &FileOutcome>| -> BTreeSet<String> {
         it.filter_map(|o| o.submission.as_ref()?.cover.unit_code.clone())
@@ -265,7 +416,8 @@ fn coverage(
         .map(|u| u.code.clone())
         .collect();
     let received = units(&mut outcomes.iter());
-    let accepted = units(&mut common::accepted(outcomes));
+    let mut accepted = units(&mut common::accepted(outcomes));
+    accepted.retain(|u| !held.contains(u));
     let held_back: Vec<String> = received
         .iter()
         .filter(|u| !accepted.contains(*u))
@@ -290,6 +442,7 @@ fn coverage(
         // filled in by the aggregation, which knows whose prior values it compares
         prior_excluded: Vec::new(),
         without_prior: Vec::new(),
+        held_unverified: held.iter().cloned().collect(),
         incomplete: Vec::new(),
     }
 }
@@ -305,7 +458,11 @@ pub fn load_acceptances(path: &Path) -> Result<Vec<anomaly::Acceptance>> {
 }
 
 /// The anomaly module's view of the aggregated data.
-fn anomaly_input<'a>(schema: &'a Schema, figures: &mut Figures) -> AnomalyInput<'a> {
+fn anomaly_input<'a>(
+    schema: &'a Schema,
+    figures: &mut Figures,
+    notes: anomaly::Notes,
+) -> AnomalyInput<'a> {
     let county = figures
         .indicators
         .iter()
@@ -322,6 +479,7 @@ fn anomaly_input<'a>(schema: &'a Schema, figures: &mut Figures) -> AnomalyInput<
         year: Some(figures.year),
         units: std::mem::take(&mut figures.units),
         county,
+        notes,
     }
 }
 
@@ -412,8 +570,9 @@ impl Outputs<'_> {
             anomalies: &rows,
             meta,
         };
-        // The summary workbook is the largest single job; the JSON goes alongside it.
-        let (summary, json) = rayon::join(
+        // The summary workbook is the largest single job; the JSON and the feedback workbooks
+        // go alongside it.
+        let (summary, (json, feedback)) = rayon::join(
             || {
                 write_atomic(
                     &dir.join(summary::file_name(self.year)),
@@ -421,16 +580,37 @@ impl Outputs<'_> {
                 )
             },
             || {
-                let json = figures_json(self.figures, self.anomalies)?;
-                write_atomic(&dir.join(format!("figures_{}.json", self.year)), &json)
+                rayon::join(
+                    || {
+                        let json = figures_json(self.figures, self.anomalies)?;
+                        write_atomic(&dir.join(format!("figures_{}.json", self.year)), &json)
+                    },
+                    || {
+                        write_feedback(
+                            &dir.join(FEEDBACK_DIR),
+                            self.outcomes,
+                            &self.registry.registry,
+                            self.schema,
+                            self.year,
+                            self.anomalies,
+                        )
+                    },
+                )
             },
         );
-        summary.and(json)
+        summary.and(json).and(feedback)
     }
 
     /// Every input file plus every expected unit that sent nothing.
     fn file_statuses(&self) -> Vec<FileStatus> {
         let reg = &self.registry.registry;
+        let held: BTreeSet<&str> = self
+            .figures
+            .coverage
+            .held_unverified
+            .iter()
+            .map(String::as_str)
+            .collect();
         let mut out: Vec<FileStatus> = self
             .outcomes
             .iter()
@@ -456,6 +636,8 @@ impl Outputs<'_> {
                     FileState::Unregistered
                 } else if validate::has_errors(o) {
                     FileState::Returned
+                } else if code.as_ref().is_some_and(|c| held.contains(c.as_str())) {
+                    FileState::HeldUnverified
                 } else {
                     FileState::Aggregated
                 };
@@ -529,6 +711,9 @@ impl Outputs<'_> {
                     },
                     accepted: a.accepted,
                     accept_reason: a.accept_reason.clone(),
+                    status: a.status,
+                    explanation: a.explanation.clone(),
+                    reject_reason: a.reject_reason.clone(),
                 }
             })
             .collect()
@@ -536,16 +721,31 @@ impl Outputs<'_> {
 }
 
 /// One 退回 workbook per file with something the unit must act on, each under its own name
-/// ([`feedback::feedback_file_names`]).
+/// ([`feedback::feedback_file_names`]): its findings that need action, and on the file whose
+/// data was checked (the unit's first accepted file) the unit's anomalies still to verify.
 fn write_feedback(
     dir: &Path,
     outcomes: &[FileOutcome],
     registry: &Registry,
+    schema: &Schema,
     year: i32,
+    anomalies: &[Finding],
 ) -> Result<()> {
-    let todo: Vec<(&FileOutcome, Vec<Diagnostic>)> = outcomes
+    let verify = verify_items(anomalies, schema);
+    let mut checked: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, o) in outcomes.iter().enumerate() {
+        if let (Some(code), true) = (
+            unit_code(o),
+            o.submission.is_some() && !validate::has_errors(o),
+        ) {
+            checked.entry(code).or_insert(i);
+        }
+    }
+    let none: &[feedback::VerifyItem] = &[];
+    let todo: Vec<(&FileOutcome, Vec<Diagnostic>, &[feedback::VerifyItem])> = outcomes
         .iter()
-        .map(|o| {
+        .enumerate()
+        .map(|(i, o)| {
             // The program's own failures (X01) and entries of the county's folder that are not
             // files (S12) are nothing the unit can act on.
             let todo = o
@@ -553,13 +753,17 @@ fn write_feedback(
                 .iter()
                 .filter(|d| d.needs_action() && d.code != Code::X01 && d.code != Code::S12)
                 .cloned();
-            (o, todo.collect::<Vec<_>>())
+            let items = unit_code(o)
+                .filter(|c| checked.get(c) == Some(&i))
+                .and_then(|c| verify.get(&c))
+                .map_or(none, Vec::as_slice);
+            (o, todo.collect::<Vec<_>>(), items)
         })
-        .filter(|(_, todo)| !todo.is_empty())
+        .filter(|(_, todo, items)| !todo.is_empty() || !items.is_empty())
         .collect();
     let targets: Vec<feedback::FeedbackFor> = todo
         .iter()
-        .map(|(o, _)| feedback::FeedbackFor {
+        .map(|(o, _, _)| feedback::FeedbackFor {
             display: &o.display,
             unit: unit_code(o)
                 .and_then(|c| registry.get(&c))
@@ -567,23 +771,65 @@ fn write_feedback(
         })
         .collect();
     let names = feedback::feedback_file_names(&targets, year);
-    for ((o, todo), file) in todo.iter().zip(names) {
+    for ((o, todo, items), file) in todo.iter().zip(names) {
         let code = unit_code(o).unwrap_or_else(|| "未识别".to_string());
         let name = registry
             .get(&code)
             .map(|u| u.name.clone())
             .unwrap_or_else(|| file_stem(&o.display));
-        let bytes = feedback::build_feedback(
+        let bytes = feedback::build_feedback_with(
             &code,
             &name,
             year,
             Some(&o.display),
             todo,
+            items,
             o.revision.as_ref(),
         )?;
         write_atomic(&dir.join(file), &bytes)?;
     }
     Ok(())
+}
+
+/// The anomalies each unit must still verify ([`Finding::needs_action`]), in rank order.
+fn verify_items(
+    anomalies: &[Finding],
+    schema: &Schema,
+) -> BTreeMap<String, Vec<feedback::VerifyItem>> {
+    let mut out: BTreeMap<String, Vec<feedback::VerifyItem>> = BTreeMap::new();
+    for f in anomalies.iter().filter(|f| f.needs_action()) {
+        let Some(unit) = &f.unit else { continue };
+        let indicator_name = f
+            .indicator
+            .as_deref()
+            .and_then(|c| {
+                schema.indicator(c).map(|i| i.name.clone()).or_else(|| {
+                    schema
+                        .rates
+                        .iter()
+                        .find(|r| r.code == c)
+                        .map(|r| r.name.clone())
+                })
+            })
+            .unwrap_or_default();
+        out.entry(unit.clone())
+            .or_default()
+            .push(feedback::VerifyItem {
+                code: f.code,
+                severity: f.severity,
+                location: anomaly::parse_location(&f.location),
+                indicator: f.indicator.clone(),
+                indicator_name,
+                value: f.value,
+                prior: f.prior,
+                expected: f.expected,
+                message: f.message.clone(),
+                suggestion: f.suggestion.clone(),
+                explanation: f.explanation.clone(),
+                review: f.reject_reason.clone(),
+            });
+    }
+    out
 }
 
 /// The run could not start: no input file at all. Nothing is written, earlier outputs stay.

@@ -21,6 +21,50 @@ pub const COLUMNS: [&str; 8] = [
     "villages",
 ];
 
+/// Chinese header names accepted for each column (what a county office types in Excel), beside
+/// the English ones. Compared after removing spaces and unifying brackets.
+const CHINESE: [(&str, &[&str]); 8] = [
+    ("code", &["单位代码", "代码"]),
+    ("name", &["单位名称", "名称"]),
+    ("kind", &["单位类型", "类型"]),
+    ("parent", &["上级代码", "上级单位代码", "上级"]),
+    ("active_from", &["起报年度", "开始年度", "起始年度"]),
+    ("active_to", &["止报年度", "截止年度", "结束年度"]),
+    ("predecessors", &["前身单位", "前身"]),
+    ("villages", &["村社区数", "村(社区)数", "村数"]),
+];
+
+/// The file's text: UTF-8 (with or without BOM), or GBK/GB18030, what Excel and WPS save as
+/// plain "CSV" on Chinese Windows. A file that is UTF-8 but for a few broken bytes (cut off, or
+/// edited with mixed encodings) is refused at the line, not read as GBK: that would turn every
+/// name into other characters without a word.
+pub fn decode(bytes: Vec<u8>) -> Result<String, RowError> {
+    let bytes = match String::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
+        Err(e) => e.into_bytes(),
+    };
+    let utf8_cjk = std::str::from_utf8(&bytes)
+        .err()
+        .map(|e| e.valid_up_to())
+        .is_some_and(|valid| {
+            String::from_utf8_lossy(&bytes[..valid])
+                .chars()
+                .any(|c| c as u32 >= 0x3000)
+        });
+    let (text, _, malformed) = encoding_rs::GB18030.decode(&bytes);
+    if utf8_cjk || malformed {
+        let valid = std::str::from_utf8(&bytes)
+            .err()
+            .map_or(0, |e| e.valid_up_to());
+        let row = bytes[..valid].iter().filter(|b| **b == b'\n').count() + 1;
+        return err(
+            row,
+            "文件编码无法识别：既不是完整的 UTF-8，也不是 GBK。请用 Excel 打开后另存为“CSV UTF-8(逗号分隔)”",
+        );
+    }
+    Ok(text.into_owned())
+}
+
 /// Plausible statistical years; anything outside is a typo (e.g. `224`, `20224`).
 const YEARS: std::ops::RangeInclusive<i32> = 1949..=2100;
 
@@ -107,15 +151,33 @@ fn csv_error(e: csv::Error) -> RowError {
 
 fn column_map(header: &csv::StringRecord, row: usize) -> Result<ColumnMap, RowError> {
     let mut map = ColumnMap::new();
-    for col in COLUMNS {
-        match header.iter().position(|h| h.eq_ignore_ascii_case(col)) {
+    let norm = |h: &str| -> String {
+        h.chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| match c {
+                '（' => '(',
+                '）' => ')',
+                c => c,
+            })
+            .collect()
+    };
+    for (col, names) in CHINESE {
+        let found = header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(col) || names.iter().any(|n| norm(h) == norm(n)));
+        match found {
             Some(i) => {
                 map.insert(col, i);
             }
             None => {
                 return err(
                     row,
-                    format!("表头缺少列 {col}；表头应为 {}", COLUMNS.join(",")),
+                    format!(
+                        "表头缺少列 {col}（{}）；表头应为 {}，或中文 {}",
+                        names[0],
+                        COLUMNS.join(","),
+                        CHINESE.map(|(_, n)| n[0]).join(",")
+                    ),
                 )
             }
         }
@@ -306,4 +368,15 @@ fn format_predecessors(preds: &[(String, f64)]) -> String {
         })
         .collect::<Vec<_>>()
         .join(";")
+}
+
+#[cfg(test)]
+mod header_tests {
+    use super::*;
+
+    #[test]
+    fn every_column_has_chinese_names_in_the_same_order() {
+        let keys: Vec<&str> = CHINESE.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, COLUMNS);
+    }
 }

@@ -2,14 +2,23 @@
 //! how to fix it, in words a township clerk can act on.
 //!
 //! Only findings the unit must act on are listed ([`Diagnostic::needs_action`]): errors, and
-//! warnings without an accepted explanation. Hints and explained warnings are settled. A unit
-//! whose corrected version replaced an earlier one also gets a 版本变化 sheet: what changed.
+//! warnings without an accepted explanation. Hints and explained warnings are settled.
+//!
+//! Below the rule findings, a second table lists the unit's anomalies still to verify
+//! ([`VerifyItem`], 需核实): warning- and error-level anomalies that are neither 已说明 nor
+//! 已确认, with the cell, this and last year's value, the plausible range, the suggested
+//! correction, and for a 不予认可 one the reviewer's reason (审核意见). Info-level anomalies are
+//! the reviewer's business and never go to the unit.
+//!
+//! A unit whose corrected version replaced an earlier one also gets a 版本变化 sheet: what
+//! changed since the version before.
 
 use rust_xlsxwriter::DocProperties;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::styles::{xlsx_err, Sheet, Styles, FILL_ERROR, FILL_WARNING};
-use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::codes::Code;
+use crate::diagnostic::{self, Diagnostic, Location, Severity};
 use crate::validate::versions::{Revision, Role};
 use crate::Result;
 
@@ -145,6 +154,20 @@ pub fn build_feedback(
     findings: &[Diagnostic],
     revision: Option<&Revision>,
 ) -> Result<Vec<u8>> {
+    build_feedback_with(unit_code, unit_name, year, file, findings, &[], revision)
+}
+
+/// [`build_feedback`] with the unit's anomalies to verify (需核实), listed in the order given
+/// (the ranking) in their own table below the rule findings.
+pub fn build_feedback_with(
+    unit_code: &str,
+    unit_name: &str,
+    year: i32,
+    file: Option<&str>,
+    findings: &[Diagnostic],
+    verify: &[VerifyItem],
+    revision: Option<&Revision>,
+) -> Result<Vec<u8>> {
     let st = Styles::default();
     let mut rows: Vec<Diagnostic> = findings
         .iter()
@@ -159,8 +182,12 @@ pub fn build_feedback(
     let errors = rows
         .iter()
         .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = rows.len() - errors;
+        .count()
+        + verify
+            .iter()
+            .filter(|v| v.severity == Severity::Error)
+            .count();
+    let warnings = rows.len() + verify.len() - errors;
     sh.long_text(
         0,
         0,
@@ -173,7 +200,7 @@ pub fn build_feedback(
         &format!(
             "报送文件：{}。共 {} 个问题：错误 {} 个，需核实 {} 个。",
             file.unwrap_or("（未知）"),
-            rows.len(),
+            rows.len() + verify.len(),
             errors,
             warnings
         ),
@@ -192,6 +219,18 @@ pub fn build_feedback(
     for (row, line) in (2..).zip(INSTRUCTIONS) {
         sh.long_text(row, 0, line, &st.note)?;
     }
+    // A unit with anomalies only gets the 需核实 table alone, not an empty rule table.
+    if rows.is_empty() && !verify.is_empty() {
+        let last = verify_table(&mut sh, &st, TOP_ROWS, 1, verify)?;
+        let last_col = (VERIFY_HEADERS.len() - 1) as u16;
+        return finish_workbook(
+            sh,
+            unit_name,
+            year,
+            (TOP_ROWS + 2, last, last_col),
+            revision,
+        );
+    }
     sh.header(TOP_ROWS, &HEADERS, &st.header)?;
     let mut row = TOP_ROWS + 1;
     for (n, d) in (1..).zip(&rows) {
@@ -207,9 +246,178 @@ pub fn build_feedback(
         sh.text(row, 5, how_to_fix(d), &st.wrap)?;
         row += 1;
     }
+    if !verify.is_empty() {
+        let first = u32::try_from(rows.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(1);
+        verify_table(&mut sh, &st, row + 1, first, verify)?;
+    }
+    let last_col = (HEADERS.len() - 1) as u16;
+    finish_workbook(
+        sh,
+        unit_name,
+        year,
+        (TOP_ROWS + 1, row - 1, last_col),
+        revision,
+    )
+}
+
+/// One anomaly the unit must verify (需核实), as its feedback workbook shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifyItem {
+    pub code: Code,
+    pub severity: Severity,
+    /// The cell of the value, or the file for a finding about the whole submission.
+    pub location: Location,
+    /// Indicator or rate code; `None` for a finding about the whole submission (A05, A06).
+    pub indicator: Option<String>,
+    pub indicator_name: String,
+    pub value: Option<f64>,
+    pub prior: Option<f64>,
+    /// The plausible range (合理范围), when the method gives one.
+    pub expected: Option<(f64, f64)>,
+    /// What is odd about it, in Chinese.
+    pub message: String,
+    /// The suggested correction (unit slips), never applied.
+    pub suggestion: Option<String>,
+    /// What the unit wrote in the row's 说明 (kept for an error or a rejected explanation).
+    pub explanation: Option<String>,
+    /// The reviewer's reason when the finding is 不予认可 (审核意见).
+    pub review: Option<String>,
+}
+
+const VERIFY_HEADERS: [&str; 11] = [
+    "序号",
+    "位置",
+    "指标",
+    "级别",
+    "本年数",
+    "上年数",
+    "合理范围",
+    "问题",
+    "单位说明",
+    "审核意见",
+    "怎么办",
+];
+
+/// The 需核实 table from `top`: a line saying what it is, the header, one row per item numbered
+/// from `first`. Returns the last row written.
+fn verify_table(
+    sh: &mut Sheet,
+    st: &Styles,
+    top: u32,
+    first: u32,
+    items: &[VerifyItem],
+) -> Result<u32> {
+    sh.long_text(
+        top,
+        0,
+        &format!(
+            "需核实的数值（共 {} 项）：与上年或同类单位相比明显异常。{}",
+            items.len(),
+            VERIFY_WHAT
+        ),
+        &st.note,
+    )?;
+    sh.header(top + 1, &VERIFY_HEADERS, &st.header)?;
+    let mut row = top + 2;
+    for (n, v) in (first..).zip(items) {
+        let sev_fmt = match v.severity {
+            Severity::Error => st.text.clone().set_background_color(FILL_ERROR),
+            _ => st.text.clone().set_background_color(FILL_WARNING),
+        };
+        let whole = [v.value, v.prior]
+            .iter()
+            .flatten()
+            .all(|x| x.fract() == 0.0);
+        let num = if whole { &st.count } else { &st.amount };
+        let indicator = match &v.indicator {
+            Some(code) if v.indicator_name.is_empty() => code.clone(),
+            Some(code) => format!("{code} {}", v.indicator_name),
+            None => "整份报表".to_string(),
+        };
+        let range = v
+            .expected
+            .map(|(lo, hi)| {
+                format!(
+                    "{} ~ {}",
+                    crate::anomaly::fmt_num(lo),
+                    crate::anomaly::fmt_num(hi)
+                )
+            })
+            .unwrap_or_default();
+        sh.number(row, 0, Some(f64::from(n)), &st.count)?;
+        sh.text(row, 1, &location_text(&v.location), &st.text)?;
+        sh.text(row, 2, &indicator, &st.text)?;
+        sh.text(row, 3, v.severity.label(), &sev_fmt)?;
+        sh.number(row, 4, v.value, num)?;
+        sh.number(row, 5, v.prior, num)?;
+        sh.text(row, 6, &range, &st.text)?;
+        sh.text(row, 7, &format!("{}（{}）", v.message, v.code), &st.wrap)?;
+        sh.text(row, 8, v.explanation.as_deref().unwrap_or(""), &st.wrap)?;
+        sh.text(row, 9, v.review.as_deref().unwrap_or(""), &st.wrap)?;
+        sh.text(row, 10, &verify_how(v), &st.wrap)?;
+        row += 1;
+    }
+    Ok(row - 1)
+}
+
+/// What the unit does with a 需核实 item, above the table.
+const VERIFY_WHAT: &str =
+    "请逐项核实该数值：如有误请更正；如属实请在该行“说明”栏写明原因（不少于6个字，不能只写“核实无误”）。";
+
+/// `工作表!单元格` of an item, or 整个文件.
+fn location_text(loc: &Location) -> String {
+    match (&loc.sheet, loc.cell) {
+        (Some(s), Some(c)) => format!("{s}!{}", c.a1()),
+        (Some(s), None) => s.clone(),
+        (None, _) => "整个文件".to_string(),
+    }
+}
+
+/// The instruction for one 需核实 item: by severity, whether the reviewer rejected the
+/// explanation, and whether it concerns one row or the whole submission; the suggested
+/// correction is added as a hint.
+fn verify_how(v: &VerifyItem) -> String {
+    let mut s = match (v.severity, &v.review, &v.indicator) {
+        (Severity::Error, _, None) => {
+            "必须更正：本单位报表与另一单位完全相同，请确认报送的是本单位本年的报表，改正后重新报送。"
+                .to_string()
+        }
+        (Severity::Error, _, Some(_)) => {
+            "必须更正：请核对该数值及相关的分子、分母，改正后重新报送；错误不能以说明代替。".to_string()
+        }
+        (_, Some(_), _) => {
+            "审核未认可本单位的说明（见审核意见）：请更正该数值；如确属实，请在“说明”栏补充具体依据后重新报送。"
+                .to_string()
+        }
+        (_, None, None) => {
+            "请核实整份报表是否为本年数据：如有误请更正后重新报送；如属实，请向审核人员说明情况。"
+                .to_string()
+        }
+        (_, None, Some(_)) => {
+            "请核实该数值：如有误请更正；如属实请在该行“说明”栏写明原因（不少于6个字，不能只写“核实无误”）。"
+                .to_string()
+        }
+    };
+    if let Some(hint) = &v.suggestion {
+        s.push_str(&format!("参考：{hint}（程序不会自动修改）。"));
+    }
+    s
+}
+
+/// Widths, the frozen header and filter over the first table (`header_rows` rows above its
+/// data, which ends at `last_row`), and the workbook around the sheet.
+fn finish_workbook(
+    mut sh: Sheet,
+    unit_name: &str,
+    year: i32,
+    (header_rows, last_row, last_col): (u32, u32, u16),
+    revision: Option<&Revision>,
+) -> Result<Vec<u8>> {
     sh.min_width(0, 5.0);
     sh.min_width(3, 6.0);
-    let ws = sh.finish(TOP_ROWS + 1, row - 1, (HEADERS.len() - 1) as u16)?;
+    let ws = sh.finish(header_rows, last_row, last_col)?;
 
     let mut wb = super::new_workbook();
     wb.set_properties(
@@ -220,7 +428,7 @@ pub fn build_feedback(
     );
     wb.push_worksheet(ws);
     if let Some(r) = revision.filter(|r| r.role == Role::Adopted) {
-        wb.push_worksheet(changes_sheet(r, &st)?);
+        wb.push_worksheet(changes_sheet(r, &Styles::default())?);
     }
     wb.save_to_buffer().map_err(xlsx_err)
 }
@@ -261,12 +469,7 @@ const INSTRUCTIONS: [&str; 3] = [
 
 /// `工作表!单元格`, or the part that is known.
 fn position(d: &Diagnostic) -> String {
-    let loc = &d.location;
-    match (&loc.sheet, loc.cell) {
-        (Some(s), Some(c)) => format!("{s}!{}", c.a1()),
-        (Some(s), None) => s.clone(),
-        (None, _) => "整个文件".to_string(),
-    }
+    location_text(&d.location)
 }
 
 /// A short instruction chosen by the finding's code prefix and severity.

@@ -27,6 +27,15 @@ const FILL_SECTION: &str = "#F2F2F2";
 /// Narrowest and widest column we set, in Excel character units.
 const MIN_WIDTH: f64 = 6.0;
 const MAX_WIDTH: f64 = 60.0;
+/// Text wider than this wraps in its cell, and its column is no wider: a message or note that
+/// ran on in one line made a sheet so wide that fitting it to the page printed it at 5 pt.
+pub const WRAP_WIDTH: f64 = 36.0;
+
+/// The page header and footer of every sheet: the sheet's name in the middle, the date it is
+/// printed on the right (Excel's own `&D`, so the file's bytes do not depend on the day), and
+/// 第 n 页 共 m 页 below. `&A` is the sheet name, `&P`/`&N` the page number and count.
+const PAGE_HEADER: &str = "&C&\"-,Bold\"&A&R打印日期：&D";
+const PAGE_FOOTER: &str = "&C第 &P 页 共 &N 页";
 
 /// Turns a rust_xlsxwriter failure into the tool's error type.
 pub fn xlsx_err(e: XlsxError) -> crate::Error {
@@ -128,6 +137,9 @@ pub struct Sheet {
     /// Columns kept visible when scrolling right (e.g. unit code and name).
     pub freeze_cols: ColNum,
     widths: BTreeMap<ColNum, f64>,
+    /// Long lines above the table (row, text, format), merged across it and wrapped by
+    /// [`Sheet::finish`], once the column widths are known.
+    notes: Vec<(RowNum, String, Format)>,
 }
 
 impl Sheet {
@@ -138,10 +150,13 @@ impl Sheet {
         ws.set_landscape();
         ws.set_paper_size(9); // A4
         ws.set_print_fit_to_pages(1, 0);
+        ws.set_header(PAGE_HEADER);
+        ws.set_footer(PAGE_FOOTER);
         Ok(Sheet {
             ws,
             freeze_cols: 0,
             widths: BTreeMap::new(),
+            notes: Vec::new(),
         })
     }
 
@@ -150,12 +165,38 @@ impl Sheet {
         *w = w.max(width);
     }
 
-    /// Writes text and counts it towards the column width.
+    /// Writes text and counts it towards the column width; text wider than [`WRAP_WIDTH`]
+    /// wraps in its cell instead of widening the column past it.
     pub fn text(&mut self, row: RowNum, col: ColNum, s: &str, f: &Format) -> crate::Result<()> {
-        self.widen(col, text_width(s));
+        let width = text_width(s);
+        if width > WRAP_WIDTH {
+            self.widen(col, WRAP_WIDTH);
+            let wrapped = f.clone().set_text_wrap();
+            self.ws
+                .write_string_with_format(row, col, s, &wrapped)
+                .map_err(xlsx_err)?;
+            return Ok(());
+        }
+        self.widen(col, width);
         self.ws
             .write_string_with_format(row, col, s, f)
             .map_err(xlsx_err)?;
+        Ok(())
+    }
+
+    /// Prints a sheet too wide for one page in blocks at a readable scale, instead of shrinking
+    /// it to one page wide: `repeat` leading columns (the unit) are printed on every page, and a
+    /// page break falls before each column of `breaks` (where a section starts).
+    pub fn print_in_blocks(&mut self, repeat: ColNum, breaks: &[u32]) -> crate::Result<()> {
+        self.ws.set_print_scale(85);
+        if repeat > 0 {
+            self.ws
+                .set_repeat_columns(0, repeat - 1)
+                .map_err(xlsx_err)?;
+        }
+        if !breaks.is_empty() {
+            self.ws.set_vertical_page_breaks(breaks).map_err(xlsx_err)?;
+        }
         Ok(())
     }
 
@@ -171,6 +212,14 @@ impl Sheet {
             .write_string_with_format(row, col, s, f)
             .map_err(xlsx_err)?;
         Ok(())
+    }
+
+    /// A long line above the table (what the figures cover, how to read them): merged across
+    /// the table's columns and wrapped, with the row as high as the text needs. Written out
+    /// in the table's width: a line left to run on widened the printed area, and the sheet was
+    /// shrunk to fit it.
+    pub fn note(&mut self, row: RowNum, s: &str, f: &Format) {
+        self.notes.push((row, s.to_string(), f.clone()));
     }
 
     /// Writes a number; `None` leaves a formatted blank cell.
@@ -222,9 +271,29 @@ impl Sheet {
         last_row: RowNum,
         last_col: ColNum,
     ) -> crate::Result<Worksheet> {
+        let mut table_width = 0.0;
         for (&col, &w) in &self.widths {
             let width = (w + 1.5).clamp(MIN_WIDTH, MAX_WIDTH);
             self.ws.set_column_width(col, width).map_err(xlsx_err)?;
+            if col <= last_col {
+                table_width += width;
+            }
+        }
+        for (row, text, f) in std::mem::take(&mut self.notes) {
+            let f = f.set_text_wrap().set_align(FormatAlign::Top);
+            if last_col == 0 {
+                self.ws
+                    .write_string_with_format(row, 0, &text, &f)
+                    .map_err(xlsx_err)?;
+            } else {
+                self.ws
+                    .merge_range(row, 0, row, last_col, &text, &f)
+                    .map_err(xlsx_err)?;
+            }
+            let lines = (text_width(&text) / table_width.max(1.0)).ceil().max(1.0);
+            self.ws
+                .set_row_height(row, 15.0 * lines + 3.0)
+                .map_err(xlsx_err)?;
         }
         if header_rows > 0 {
             self.ws

@@ -54,6 +54,9 @@ pub enum FileState {
     Copy,
     /// 已被替代: a later version of the unit's return replaces it (S14).
     Superseded,
+    /// 暂缓汇总(待核实): readable without errors, held back by `run --strict` because a warning
+    /// or an anomaly is still to verify.
+    HeldUnverified,
 }
 
 impl FileState {
@@ -68,6 +71,7 @@ impl FileState {
             FileState::Unregistered => "名册外单位",
             FileState::Copy => "相同文件(按一份计)",
             FileState::Superseded => "已被替代",
+            FileState::HeldUnverified => "暂缓汇总(待核实)",
         }
     }
 }
@@ -112,6 +116,12 @@ pub struct AnomalyRow {
     /// The unit explained it and the reviewer accepted the explanation.
     pub accepted: bool,
     pub accept_reason: Option<String>,
+    /// Where the verification stands (待核实, 已说明, 已确认, 不予认可).
+    pub status: crate::anomaly::Status,
+    /// The unit's own 说明 on the row.
+    pub explanation: Option<String>,
+    /// The reviewer's reason when rejected.
+    pub reject_reason: Option<String>,
 }
 
 /// Facts about the run written to the 说明 sheet. No clock time unless given, so repeated runs

@@ -3,6 +3,7 @@
 mod cover;
 mod data;
 mod guide;
+mod live;
 mod style;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, XlsxError};
@@ -30,6 +31,8 @@ pub struct TemplateFill {
     pub cover_code: Option<String>,
     /// Overrides 统计截止日期 (default `<year>-12-31`).
     pub cutoff_date: Option<String>,
+    /// The county's deadline, contact and 表号 for the cover ([`crate::settings`]).
+    pub settings: crate::settings::Settings,
 }
 
 /// A value as typed into a cell.

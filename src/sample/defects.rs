@@ -14,6 +14,8 @@ use crate::sheets::DATA_SHEET;
 
 /// The 说明 the unit with a real change (i) writes beside it.
 pub const REAL_CHANGE_NOTE: &str = "开展违法建设专项整治行动，处罚案件大幅增加";
+/// … and beside the amount that grew with the cases.
+pub const REAL_CHANGE_AMOUNT_NOTE: &str = "处罚案件增加，罚没金额相应增加";
 
 /// One planted defect.
 #[derive(Debug, Clone, PartialEq)]
@@ -457,7 +459,9 @@ impl Ctx<'_> {
         }
         // A real change, explained by the unit in the row's 说明 (issue #14's example).
         f.notes.insert("ZF06".into(), REAL_CHANGE_NOTE.into());
-        let d = format!("行政处罚决定数由上年 {prev} 宗增至 {total} 宗（+{:.0}%），分类与金额同步增长，未触发任何规则；单位在“说明”栏写明原因：{REAL_CHANGE_NOTE}", (total / prev - 1.0) * 100.0);
+        f.notes
+            .insert("ZF07".into(), REAL_CHANGE_AMOUNT_NOTE.into());
+        let d = format!("行政处罚决定数由上年 {prev} 宗增至 {total} 宗（+{:.0}%），分类与金额同步增长，未触发任何规则；单位在“说明”栏写明原因：{REAL_CHANGE_NOTE}（罚没金额一行：{REAL_CHANGE_AMOUNT_NOTE}）", (total / prev - 1.0) * 100.0);
         self.record(
             i,
             'i',

@@ -16,7 +16,7 @@ mod write;
 use std::collections::BTreeMap;
 
 pub use county::COUNTY_CODE;
-pub use defects::PlantedDefect;
+pub use defects::{PlantedDefect, REAL_CHANGE_NOTE};
 pub use values::{FY02_NOTE, SEED_YEARS};
 pub use write::{fill, write};
 

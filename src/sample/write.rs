@@ -58,6 +58,7 @@ pub fn fill(schema: &Schema, unit: &Unit, data: &UnitData, seed: u64) -> Templat
         head: Some(person(&mut rng)),
         cover_code: None,
         cutoff_date: None,
+        settings: Default::default(),
     }
 }
 

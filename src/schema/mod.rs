@@ -4,6 +4,7 @@
 //! line and column.
 
 pub mod expr;
+pub mod label;
 mod load;
 pub mod parser;
 mod raw;

@@ -4,6 +4,7 @@
 use rust_xlsxwriter::{ColNum, Format, Worksheet};
 
 use super::{fmt_num, unit_name, AnomalyRow, FileState, SummaryInput};
+use crate::anomaly::Status;
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::report::styles::{Sheet, Styles, FILL_ERROR, FILL_WARNING};
 use crate::schema::ValueType;
@@ -81,7 +82,7 @@ fn indicator_label(input: &SummaryInput, code: &str) -> String {
     }
 }
 
-const ANOMALY_HEADERS: [&str; 12] = [
+const ANOMALY_HEADERS: [&str; 13] = [
     "排名",
     "级别",
     "单位",
@@ -93,7 +94,8 @@ const ANOMALY_HEADERS: [&str; 12] = [
     "统计量",
     "得分",
     "说明",
-    "已确认/理由",
+    "核实状态",
+    "单位说明",
 ];
 
 /// Builds the 异常提示 sheet, by rank.
@@ -136,17 +138,23 @@ pub(super) fn anomalies_sheet(input: &SummaryInput, st: &Styles) -> Result<Works
         sh.text(row, 8, &a.statistic, &st.text)?;
         sh.number(row, 9, Some(a.score), &st.decimal)?;
         sh.text(row, 10, &a.message, &st.text)?;
-        sh.text(row, 11, &accepted_text(a), &st.text)?;
+        sh.text(row, 11, &status_text(a), &st.text)?;
+        sh.text(row, 12, a.explanation.as_deref().unwrap_or(""), &st.text)?;
         row += 1;
     }
     sh.finish(1, row - 1, (ANOMALY_HEADERS.len() - 1) as ColNum)
 }
 
-fn accepted_text(a: &AnomalyRow) -> String {
-    match (a.accepted, a.accept_reason.as_deref()) {
-        (true, Some(r)) => format!("已确认：{r}"),
-        (true, None) => "已确认".to_string(),
-        (false, _) => "待核实".to_string(),
+/// The 核实状态 cell: the status, with the reviewer's reason when there is one.
+fn status_text(a: &AnomalyRow) -> String {
+    let reason = match a.status {
+        Status::Confirmed => a.accept_reason.as_deref(),
+        Status::Rejected => a.reject_reason.as_deref(),
+        Status::Open | Status::Explained => None,
+    };
+    match reason {
+        Some(r) => format!("{}：{r}", a.status.label()),
+        None => a.status.label().to_string(),
     }
 }
 
@@ -347,7 +355,14 @@ fn note_rows(input: &SummaryInput) -> Vec<(String, String)> {
     add("应报单位数", cov.expected.len().to_string());
     add("收到报表单位数", cov.received.len().to_string());
     add("已汇总单位数", cov.accepted.len().to_string());
-    add("暂缓汇总单位数(有错误)", cov.held_back.len().to_string());
+    let unverified = cov.held_unverified.len();
+    add(
+        "暂缓汇总单位数(有错误)",
+        cov.held_back.len().saturating_sub(unverified).to_string(),
+    );
+    if unverified > 0 {
+        add("暂缓汇总单位数(待核实)", unverified.to_string());
+    }
     add("未报送单位数", cov.missing.len().to_string());
     add("上年有数据单位数", cov.prior_units.len().to_string());
     let names = |codes: &[String]| {
@@ -359,6 +374,15 @@ fn note_rows(input: &SummaryInput) -> Vec<(String, String)> {
     };
     if !cov.held_back.is_empty() {
         add("暂缓汇总单位", names(&cov.held_back));
+    }
+    if unverified > 0 {
+        add(
+            "暂缓汇总单位(待核实)",
+            format!(
+                "{}（严格模式：这些单位有未说明的警告或未核实的异常提示，数据暂不汇总，已退回核实）",
+                names(&cov.held_unverified)
+            ),
+        );
     }
     if !cov.missing.is_empty() {
         add("未报送单位", names(&cov.missing));
@@ -372,6 +396,25 @@ fn note_rows(input: &SummaryInput) -> Vec<(String, String)> {
                 unit_name(input.registry, &i.unit),
                 i.held_back.len(),
                 i.missing.len()
+            ),
+        );
+    }
+    let open_indicators = fig
+        .indicators
+        .iter()
+        .filter(|f| !f.unverified.is_empty())
+        .count();
+    let open_rates = fig
+        .rates
+        .iter()
+        .filter(|r| !r.unverified.is_empty())
+        .count();
+    if open_indicators + open_rates > 0 {
+        add(
+            "含待核实数据",
+            format!(
+                "{open_indicators}项指标、{open_rates}项比率的全县数含尚未核实的数值，见“汇总”“比率”表的“待核实单位”列。{}",
+                super::totals::UNVERIFIED_LEGEND
             ),
         );
     }

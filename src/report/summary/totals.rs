@@ -46,8 +46,28 @@ fn headers(kinds: &[UnitKind]) -> Vec<&'static str> {
         "上年（报送口径）",
     ];
     h.extend(kinds.iter().map(|k| k.subtotal_label()));
-    h.extend(["报送单位数", "备注"]);
+    h.extend(["报送单位数", "备注", UNVERIFIED_HEADER]);
     h
+}
+
+/// The column naming the units whose values in a figure are not verified yet.
+pub(super) const UNVERIFIED_HEADER: &str = "待核实单位";
+
+/// What the 待核实单位 column means, added to the note above the table when any figure has
+/// unverified units.
+pub(super) const UNVERIFIED_LEGEND: &str = "“待核实单位”：全县数中含这些单位尚未核实的数值（异常提示或警告既未在“说明”栏说明，也未经审核确认，或审核不予认可），引用时请注明“含待核实数据”。";
+
+/// The 待核实单位 cell: the units' names, the first few and a count ("甲镇、乙镇等7个单位").
+pub(super) fn unverified_names(input: &SummaryInput, codes: &[String]) -> String {
+    let shown: Vec<&str> = codes
+        .iter()
+        .take(NAMES_SHOWN)
+        .map(|c| unit_name(input.registry, c))
+        .collect();
+    match codes.len() {
+        n if n > NAMES_SHOWN => format!("{}等{n}个单位", shown.join("、")),
+        _ => shown.join("、"),
+    }
 }
 
 /// Builds the 汇总 sheet.
@@ -60,7 +80,11 @@ pub(super) fn totals_sheet(input: &SummaryInput, st: &Styles) -> Result<Workshee
         &format!("{}年{}汇总表", fig.year, input.schema.title),
         &st.title,
     )?;
-    sh.long_text(1, 0, &coverage_note(&fig.coverage), &st.note)?;
+    let mut note = coverage_note(&fig.coverage);
+    if fig.indicators.iter().any(|f| !f.unverified.is_empty()) {
+        note.push_str(UNVERIFIED_LEGEND);
+    }
+    sh.note(1, &note, &st.note);
     let kinds = subtotal_kinds(input);
     let header = headers(&kinds);
     sh.header(TOP_ROWS, &header, &st.header)?;
@@ -93,12 +117,20 @@ pub(super) fn totals_sheet(input: &SummaryInput, st: &Styles) -> Result<Workshee
 /// "本表汇总 … 个单位" — the line saying whose data the figures cover, and whose last year the
 /// 同比 compares with.
 pub(super) fn coverage_note(c: &Coverage) -> String {
+    let unverified = c.held_unverified.len();
+    let held = if unverified == 0 {
+        format!("{} 个单位因有错误暂未汇总", c.held_back.len())
+    } else {
+        format!(
+            "{} 个单位因有错误、{unverified} 个单位因有待核实事项（严格模式）暂未汇总",
+            c.held_back.len().saturating_sub(unverified)
+        )
+    };
     let mut s = format!(
-        "本表汇总 {} 个单位的数据（名册应报 {} 个，收到 {} 个）；{} 个单位因有错误暂未汇总，{} 个单位未报送。",
+        "本表汇总 {} 个单位的数据（名册应报 {} 个，收到 {} 个）；{held}，{} 个单位未报送。",
         c.accepted.len(),
         c.expected.len(),
         c.received.len(),
-        c.held_back.len(),
         c.missing.len()
     );
     if !c.incomplete.is_empty() {
@@ -214,6 +246,12 @@ fn indicator_row(
         note.push_str(&scope);
     }
     sh.text(row, col + 1, &note, &st.text)?;
+    sh.text(
+        row,
+        col + 2,
+        &unverified_names(input, &f.unverified),
+        &st.text,
+    )?;
     Ok(())
 }
 

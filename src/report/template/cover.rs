@@ -64,6 +64,21 @@ pub fn write(
         &Format::new().set_text_wrap(),
     )?;
     ws.set_row_height(note_row, 33)?;
+    // What the county office filled in once (huizong.toml): where and by when to send it.
+    let notice = [
+        ("表号", fill.settings.form_number.clone()),
+        ("报送截止日期", fill.settings.deadline.clone()),
+        ("县级联系人", fill.settings.contact_line()),
+        ("制表单位", fill.settings.office.clone()),
+    ];
+    for ((label, value), row) in notice
+        .into_iter()
+        .filter_map(|(l, v)| v.map(|v| (l, v)))
+        .zip(note_row + 2..)
+    {
+        ws.write_string_with_format(row, COVER_LABEL_COL, label, &style::header())?;
+        ws.write_string_with_format(row, COVER_VALUE_COL, &value, &style::given())?;
+    }
     ws.set_paper_size(9); // A4
     ws.protect_with_options(&style::protection());
     Ok(())

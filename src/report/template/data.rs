@@ -1,9 +1,10 @@
 //! The 统计表 sheet: title, unit line, header, then section rows and the indicators the unit's
-//! kind reports. Only 本年数 and 说明 take input; codes and 上年数 are locked.
+//! kind reports. Only 本年数 and 说明 take input; codes and 上年数 are locked. The schema's rules
+//! mark broken values while the unit types ([`live`]).
 
 use rust_xlsxwriter::{DataValidation, DataValidationRule, Format, Worksheet, XlsxError};
 
-use super::{style, CellInput, TemplateFill};
+use super::{live, style, CellInput, TemplateFill};
 use crate::registry::Unit;
 use crate::schema::{Indicator, Schema, ValueType};
 use crate::sheets::{DataColumn, DATA_FIRST_ROW, DATA_HEADER_ROW, DATA_SHEET};
@@ -81,6 +82,18 @@ pub fn write(
             Line::Indicator(ind) => write_indicator(ws, row, ind, fill, name_width)?,
         }
     }
+    let cells = live::Cells {
+        rows: lines
+            .iter()
+            .zip(DATA_FIRST_ROW..)
+            .filter_map(|(line, row)| match line {
+                Line::Indicator(i) => Some((i.code.clone(), (row, i.value_type))),
+                Line::Section(_) => None,
+            })
+            .collect(),
+        villages: unit.villages,
+    };
+    live::add(ws, schema, unit, &cells)?;
     ws.set_freeze_panes(DATA_FIRST_ROW, 0)?;
     ws.set_landscape();
     ws.set_paper_size(9); // A4
