@@ -319,6 +319,11 @@ fn sample_county_compares_like_with_like() {
         row.get(note).map(|c| c.to_string()).unwrap_or_default(),
         "报送口径另含：县水利局、县林业局（暂未汇总）；县统计局（未报送）"
     );
+    // 马庄乡's copied year (A05) is still to verify: its values are in the figure.
+    assert_eq!(
+        row.get(14).map(|c| c.to_string()).unwrap_or_default(),
+        "马庄乡"
+    );
     let md = dir.path().join("draft.md");
     huizong()
         .args(["draft", "--year", "2024", "--from"])

@@ -196,6 +196,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     let rates = lend_reported_rates(&mut input.units, &outcomes);
     let (anomalies, detail) = if cfg.strict {
         let anomalies = pool.install(|| anomaly::detect(&input, &params));
+        t.done("anomaly");
         figures.units = input.units;
         take_back_reported_rates(&mut figures.units, &rates);
         let strict = Strict {
@@ -211,6 +212,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
             units_changed,
         };
         let anomalies = strict.hold_back(&mut figures, &mut current, anomalies, &pool)?;
+        t.done("strict");
         let history = set.dir().join(HISTORY_FILE);
         history::write_merged(&history, &prior_records, &current)?;
         let rows = figures.units.iter().map(detail_row).collect();
