@@ -459,7 +459,8 @@ impl Ctx<'_> {
         }
         // A real change, explained by the unit in the row's 说明 (issue #14's example).
         f.notes.insert("ZF06".into(), REAL_CHANGE_NOTE.into());
-        f.notes.insert("ZF07".into(), REAL_CHANGE_AMOUNT_NOTE.into());
+        f.notes
+            .insert("ZF07".into(), REAL_CHANGE_AMOUNT_NOTE.into());
         let d = format!("行政处罚决定数由上年 {prev} 宗增至 {total} 宗（+{:.0}%），分类与金额同步增长，未触发任何规则；单位在“说明”栏写明原因：{REAL_CHANGE_NOTE}（罚没金额一行：{REAL_CHANGE_AMOUNT_NOTE}）", (total / prev - 1.0) * 100.0);
         self.record(
             i,
