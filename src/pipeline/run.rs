@@ -198,6 +198,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     let rates = lend_reported_rates(&mut input.units, &outcomes);
     let (anomalies, detail) = if cfg.strict {
         let anomalies = pool.install(|| anomaly::detect(&input, &params));
+        t.done("anomaly");
         figures.units = input.units;
         take_back_reported_rates(&mut figures.units, &rates);
         let strict = Strict {
@@ -213,6 +214,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
             units_changed,
         };
         let anomalies = strict.hold_back(&mut figures, &mut current, anomalies, &pool)?;
+        t.done("strict");
         let history = set.dir().join(HISTORY_FILE);
         history::write_merged(&history, &prior_records, &current)?;
         let parquet = set.dir().join(HISTORY_PARQUET);

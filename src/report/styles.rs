@@ -140,6 +140,9 @@ pub struct Sheet {
     /// Long lines above the table (row, text, format), merged across it and wrapped by
     /// [`Sheet::finish`], once the column widths are known.
     notes: Vec<(RowNum, String, Format)>,
+    /// Rows with wrapped text and the widest such text: their height is set by
+    /// [`Sheet::finish`], as Excel and LibreOffice show only the first line otherwise.
+    wrapped: BTreeMap<RowNum, f64>,
 }
 
 impl Sheet {
@@ -157,6 +160,7 @@ impl Sheet {
             freeze_cols: 0,
             widths: BTreeMap::new(),
             notes: Vec::new(),
+            wrapped: BTreeMap::new(),
         })
     }
 
@@ -171,6 +175,8 @@ impl Sheet {
         let width = text_width(s);
         if width > WRAP_WIDTH {
             self.widen(col, WRAP_WIDTH);
+            let w = self.wrapped.entry(row).or_insert(0.0);
+            *w = w.max(width);
             let wrapped = f.clone().set_text_wrap();
             self.ws
                 .write_string_with_format(row, col, s, &wrapped)
@@ -278,6 +284,14 @@ impl Sheet {
             if col <= last_col {
                 table_width += width;
             }
+        }
+        for (&row, &width) in &self.wrapped {
+            // The column of a wrapped text is WRAP_WIDTH wide (plus the margin of the loop
+            // above): a line per WRAP_WIDTH of text, 16 points a line of 11-point CJK text.
+            let lines = (width / WRAP_WIDTH).ceil();
+            self.ws
+                .set_row_height(row, 16.0 * lines + 2.0)
+                .map_err(xlsx_err)?;
         }
         for (row, text, f) in std::mem::take(&mut self.notes) {
             let f = f.set_text_wrap().set_align(FormatAlign::Top);
