@@ -698,7 +698,7 @@ fn a_region_without_output_is_listed_as_missing() {
         "{}",
         String::from_utf8_lossy(&r.stderr)
     );
-    assert!(String::from_utf8_lossy(&r.stdout).contains("未报：411323"));
+    assert!(String::from_utf8_lossy(&r.stdout).contains("未报：丙县（411323）"));
     let f = read_json(&out.join("figures_2024.json"));
     assert_eq!(f["coverage"]["missing"], serde_json::json!(["411323"]));
     assert_eq!(

@@ -27,13 +27,18 @@ pub fn run(args: &RollupArgs) -> Result<Outcome> {
         threads: args.threads,
     };
     let report = pipeline::rollup(&cfg)?;
-    print_summary(&report, args)?;
+    print_summary(&report, &cfg.registry.registry, args)?;
     Ok(report.outcome)
 }
 
 /// The short report on stdout.
-fn print_summary(r: &RollupReport, args: &RollupArgs) -> Result<()> {
+fn print_summary(r: &RollupReport, registry: &Registry, args: &RollupArgs) -> Result<()> {
     let c = &r.coverage;
+    let name = |code: &str| {
+        registry
+            .get(code)
+            .map_or_else(|| code.to_string(), |u| format!("{}（{code}）", u.name))
+    };
     let area = r.level.area();
     crate::outln!(
         "{} 年度{}汇总：应报 {} 个（地区和本级单位），已汇总 {}，未报 {}",
@@ -46,13 +51,14 @@ fn print_summary(r: &RollupReport, args: &RollupArgs) -> Result<()> {
     for i in &c.incomplete {
         crate::outln!(
             "  注意：{} 的汇总不完整：{} 个单位暂未汇总、{} 个单位未报送，其合计已计入但不完整",
-            i.unit,
+            name(&i.unit),
             i.held_back.len(),
             i.missing.len()
         )?;
     }
     if !c.missing.is_empty() {
-        crate::outln!("  未报：{}", c.missing.join("、"))?;
+        let missing: Vec<String> = c.missing.iter().map(|m| name(m)).collect();
+        crate::outln!("  未报：{}", missing.join("、"))?;
     }
     crate::outln!(
         "本级报表校验问题：错误 {}，警告 {}；异常提示 {} 条",
