@@ -648,6 +648,13 @@ fn the_same_inputs_give_the_same_bytes_and_draft_reads_the_city() {
         .success();
     let text = std::fs::read_to_string(&md).expect("draft");
     assert!(text.contains("行政复议"), "{text}");
+    // A city's report speaks of the city: 全市, 依法治市, 全市法院, never the county's words.
+    let body: String = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert!(body.contains("全市") && body.contains("全市法院"), "{text}");
+    assert!(
+        !body.contains("全县") && !body.contains("县法院") && !body.contains("依法治县"),
+        "{text}"
+    );
 }
 
 #[test]

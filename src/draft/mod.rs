@@ -164,6 +164,16 @@ pub fn scope_sentence(figures: &Figures) -> Option<String> {
     ))
 }
 
+/// Who the court figures (YS08–YS10) come from at each level: the county court, or every court
+/// of the city or province summed (the 中院 included).
+fn court_words(level: crate::aggregate::rollup::Level) -> &'static str {
+    match level {
+        crate::aggregate::rollup::Level::County => "县法院",
+        crate::aggregate::rollup::Level::City => "全市法院",
+        crate::aggregate::rollup::Level::Province => "全省法院",
+    }
+}
+
 /// Renders every section template against `figures`.
 pub fn draft(figures: &Figures, set: &TemplateSet) -> Result<Draft> {
     let ctx = context::DraftContext::new(figures.clone());
@@ -178,6 +188,9 @@ pub fn draft(figures: &Figures, set: &TemplateSet) -> Result<Draft> {
                     year => figures.year,
                     prior_year => figures.prior_year,
                     section => spec.title,
+                    area => figures.level.area(),
+                    whole => format!("全{}", figures.level.area()),
+                    court => court_words(figures.level),
                 })
             })
             .map_err(|e| template_failure(set, spec.file, &e))?;
