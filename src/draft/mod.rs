@@ -157,6 +157,21 @@ pub fn scope_sentence(figures: &Figures) -> Option<String> {
     if !c.without_prior.is_empty() {
         inside.push(format!("其中{}个单位上年无数据", c.without_prior.len()));
     }
+    if figures.level != crate::aggregate::rollup::Level::County {
+        // A city's or province's units are its regions and its own offices; the counts above
+        // are the regions' own units, so they are said to be inside the regions.
+        let inner: Vec<String> = inside
+            .iter()
+            .map(|s| {
+                s.replacen("另有", "各地区另有", 1)
+                    .replacen("其中", "各地区中", 1)
+            })
+            .collect();
+        return Some(format!(
+            "同比按可比口径计算，只比较本年已汇总的同一批单位（{}）。",
+            inner.join("；")
+        ));
+    }
     Some(format!(
         "同比按本年已汇总的{}个单位计算（{}）。",
         c.accepted.len(),
