@@ -639,47 +639,12 @@ fn file_statuses(
             }
         })
         .collect();
+    let none = std::collections::BTreeSet::new();
     for o in own.map(|o| o.outcomes.as_slice()).unwrap_or_default() {
-        let code = o
-            .submission
-            .as_ref()
-            .and_then(|s| s.cover.unit_code.clone());
-        let unit = code.as_deref().and_then(|c| reg.registry.get(c));
-        let (errors, warnings, _) = crate::validate::counts(&o.diagnostics);
-        let status = if o.submission.is_none() {
-            FileState::Unreadable
-        } else if unit.is_none() {
-            FileState::Unregistered
-        } else if crate::validate::has_errors(o) {
-            FileState::Returned
-        } else {
-            FileState::Aggregated
-        };
-        out.push(FileStatus {
-            unit: code,
-            unit_name: unit.map(|u| u.name.clone()).unwrap_or_default(),
-            kind: unit.map(|u| u.kind),
-            status,
-            file: Some(o.display.clone()),
-            sha256: Some(o.sha256.clone()),
-            errors: errors as u32,
-            warnings: warnings as u32,
-            revision: o.revision.clone(),
-        });
+        out.push(super::run::file_status(o, &reg.registry, &none));
     }
     for code in &figures.coverage.missing {
-        let unit = reg.registry.get(code);
-        out.push(FileStatus {
-            unit: Some(code.clone()),
-            unit_name: unit.map(|u| u.name.clone()).unwrap_or_default(),
-            kind: unit.map(|u| u.kind),
-            status: FileState::Missing,
-            file: None,
-            sha256: None,
-            errors: 0,
-            warnings: 0,
-            revision: None,
-        });
+        out.push(super::run::missing_status(code, &reg.registry));
     }
     out
 }

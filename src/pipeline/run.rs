@@ -616,65 +616,15 @@ impl Outputs<'_> {
         let mut out: Vec<FileStatus> = self
             .outcomes
             .iter()
-            .map(|o| {
-                // a copy's own reading was dropped; its finding names the unit of the original
-                let code =
-                    unit_code(o).or_else(|| o.diagnostics.iter().find_map(|d| d.unit.clone()));
-                let unit = code.as_deref().and_then(|c| reg.get(c));
-                let (errors, warnings, _) = validate::counts(&o.diagnostics);
-                let superseded = o
-                    .revision
-                    .as_ref()
-                    .is_some_and(|r| r.role == validate::versions::Role::Superseded);
-                let status = if o.diagnostics.iter().any(|d| d.code == validate::COPY) {
-                    FileState::Copy
-                } else if superseded {
-                    FileState::Superseded
-                } else if o.submission.is_none() {
-                    FileState::Unreadable
-                } else if o.diagnostics.iter().any(|d| d.code == Code::S10) {
-                    FileState::Duplicate
-                } else if unit.is_none() {
-                    FileState::Unregistered
-                } else if validate::has_errors(o) {
-                    FileState::Returned
-                } else if code.as_ref().is_some_and(|c| held.contains(c.as_str())) {
-                    FileState::HeldUnverified
-                } else {
-                    FileState::Aggregated
-                };
-                FileStatus {
-                    unit: code.clone(),
-                    unit_name: unit.map(|u| u.name.clone()).unwrap_or_else(|| {
-                        o.submission
-                            .as_ref()
-                            .and_then(|s| s.cover.unit_name.clone())
-                            .unwrap_or_default()
-                    }),
-                    kind: unit.map(|u| u.kind),
-                    status,
-                    file: Some(o.display.clone()),
-                    sha256: Some(o.sha256.clone()),
-                    errors: errors as u32,
-                    warnings: warnings as u32,
-                    revision: o.revision.clone(),
-                }
-            })
+            .map(|o| file_status(o, reg, &held))
             .collect();
-        for code in &self.figures.coverage.missing {
-            let unit = reg.get(code);
-            out.push(FileStatus {
-                unit: Some(code.clone()),
-                unit_name: unit.map(|u| u.name.clone()).unwrap_or_default(),
-                kind: unit.map(|u| u.kind),
-                status: FileState::Missing,
-                file: None,
-                sha256: None,
-                errors: 0,
-                warnings: 0,
-                revision: None,
-            });
-        }
+        out.extend(
+            self.figures
+                .coverage
+                .missing
+                .iter()
+                .map(|c| missing_status(c, reg)),
+        );
         out
     }
 
@@ -832,6 +782,70 @@ fn verify_items(
             });
     }
     out
+}
+
+/// The 报送情况 row of one input file: what became of it, in the order the checks decide
+/// (a copy, a replaced version, unreadable, unordered versions, outside the registry, errors,
+/// held back by `--strict` for `held` units, aggregated). `rollup` uses it for its own
+/// offices' workbooks.
+pub(super) fn file_status(o: &FileOutcome, reg: &Registry, held: &BTreeSet<&str>) -> FileStatus {
+    // a copy's own reading was dropped; its finding names the unit of the original
+    let code = unit_code(o).or_else(|| o.diagnostics.iter().find_map(|d| d.unit.clone()));
+    let unit = code.as_deref().and_then(|c| reg.get(c));
+    let (errors, warnings, _) = validate::counts(&o.diagnostics);
+    let superseded = o
+        .revision
+        .as_ref()
+        .is_some_and(|r| r.role == validate::versions::Role::Superseded);
+    let status = if o.diagnostics.iter().any(|d| d.code == validate::COPY) {
+        FileState::Copy
+    } else if superseded {
+        FileState::Superseded
+    } else if o.submission.is_none() {
+        FileState::Unreadable
+    } else if o.diagnostics.iter().any(|d| d.code == Code::S10) {
+        FileState::Duplicate
+    } else if unit.is_none() {
+        FileState::Unregistered
+    } else if validate::has_errors(o) {
+        FileState::Returned
+    } else if code.as_ref().is_some_and(|c| held.contains(c.as_str())) {
+        FileState::HeldUnverified
+    } else {
+        FileState::Aggregated
+    };
+    FileStatus {
+        unit: code.clone(),
+        unit_name: unit.map(|u| u.name.clone()).unwrap_or_else(|| {
+            o.submission
+                .as_ref()
+                .and_then(|s| s.cover.unit_name.clone())
+                .unwrap_or_default()
+        }),
+        kind: unit.map(|u| u.kind),
+        status,
+        file: Some(o.display.clone()),
+        sha256: Some(o.sha256.clone()),
+        errors: errors as u32,
+        warnings: warnings as u32,
+        revision: o.revision.clone(),
+    }
+}
+
+/// The 报送情况 row of an expected unit that sent nothing.
+pub(super) fn missing_status(code: &str, reg: &Registry) -> FileStatus {
+    let unit = reg.get(code);
+    FileStatus {
+        unit: Some(code.to_string()),
+        unit_name: unit.map(|u| u.name.clone()).unwrap_or_default(),
+        kind: unit.map(|u| u.kind),
+        status: FileState::Missing,
+        file: None,
+        sha256: None,
+        errors: 0,
+        warnings: 0,
+        revision: None,
+    }
 }
 
 /// The run could not start: no input file at all. Nothing is written, earlier outputs stay.
