@@ -36,8 +36,8 @@ RESULTS=$ROOT/bench/results-$(date +%F)-rollup.md
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-log() { echo "[bench $(date +%T)] $*" >&2; }
-median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 # timed LABEL CMD... : appends "wall cpu rss_kb" to $TMP/LABEL; exit 0 and 1 count as done.
 timed() {

@@ -55,10 +55,9 @@ RESULTS=$ROOT/bench/results-$DATE${BENCH_PROFILE:+-$BENCH_PROFILE}.md
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-log() { echo "[bench $(date +%T)] $*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
-# median of numbers on stdin
-median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 # timed LABEL CMD... : runs CMD once under /usr/bin/time, appends "wall cpu rss_kb" to $TMP/LABEL.
 # Accepts exit codes 0 and 1 (huizong: 1 = findings, outputs written); anything else aborts.

@@ -4,6 +4,8 @@
 //! table and reproducing the roll-up's totals exactly. Without python3 or duckdb the DuckDB part
 //! is skipped with a message, except under CI=true, where it fails.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -14,33 +16,6 @@ fn huizong() -> Command {
 }
 
 const COUNTIES: [&str; 3] = ["411321", "411322", "411323"];
-
-fn county(root: &Path, code: &str) -> PathBuf {
-    let s = root.join(format!("s{code}"));
-    huizong()
-        .args([
-            "sample", "--clean", "--units", "14", "--county", code, "--out",
-        ])
-        .arg(&s)
-        .assert()
-        .success();
-    let out = root.join(format!("out{code}"));
-    let r = huizong()
-        .args(["run", "--year", "2024", "--quiet"])
-        .arg(s.join("2024"))
-        .arg("--prior")
-        .arg(s.join("2023"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("run");
-    assert!(
-        r.status.code().is_some_and(|c| c <= 1),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
-    out
-}
 
 fn parquet_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -60,7 +35,10 @@ fn parquet_files(dir: &Path) -> Vec<PathBuf> {
 fn duckdb_reads_the_dataset_and_reproduces_the_rollup() {
     let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
     let root = root.path();
-    let outs: Vec<PathBuf> = COUNTIES.iter().map(|c| county(root, c)).collect();
+    let outs: Vec<PathBuf> = COUNTIES
+        .iter()
+        .map(|c| common::county_output(root, c, true, Some(14)))
+        .collect();
     let ds = root.join("数据集");
     for o in &outs {
         huizong()

@@ -4,6 +4,8 @@
 //! province of two cities; the refusals (exit 2, naming the folder, `--out` untouched); the
 //! same bytes twice; `draft` on the city's output; `sample --county`.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -50,31 +52,7 @@ fn fixture() -> &'static Fixture {
             .expect("temp dir")
             .keep();
         for (code, _, units, clean) in COUNTIES {
-            let s = root.join(format!("s{code}"));
-            let mut cmd = huizong();
-            cmd.args(["sample", "--county", code, "--out"]).arg(&s);
-            if clean {
-                cmd.arg("--clean");
-            }
-            if let Some(n) = units {
-                cmd.args(["--units", &n.to_string()]);
-            }
-            cmd.assert().success();
-            let out = root.join(format!("out{code}"));
-            let status = huizong()
-                .args(["run", "--year", "2024", "--quiet"])
-                .arg(s.join("2024"))
-                .arg("--prior")
-                .arg(s.join("2023"))
-                .arg("--out")
-                .arg(&out)
-                .output()
-                .expect("run");
-            assert!(
-                status.status.code().is_some_and(|c| c <= 1),
-                "county run {code}: {}",
-                String::from_utf8_lossy(&status.stderr)
-            );
+            common::county_output(&root, code, clean, units);
         }
         write_registry(&root.join("city.csv"), &COUNTIES, "411300", true);
         write_city_office(&root.join("市本级.xlsx"));

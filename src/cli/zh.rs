@@ -9,7 +9,7 @@
 //! subcommand has none). Parse errors are rendered by [`error_message`] from clap's error
 //! context (`clap::error::ContextKind`), not from its English text.
 
-use clap::builder::{PossibleValue, StyledStr};
+use clap::builder::PossibleValue;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Arg, ArgAction, Command};
 
@@ -326,16 +326,16 @@ fn show(v: &ContextValue) -> String {
     match v {
         ContextValue::String(s) => s.clone(),
         ContextValue::Strings(v) => v.join("、"),
-        ContextValue::StyledStr(s) => plain(s),
-        ContextValue::StyledStrs(v) => v.iter().map(plain).collect::<Vec<_>>().join("、"),
+        ContextValue::StyledStr(s) => s.to_string(),
+        ContextValue::StyledStrs(v) => v
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("、"),
         ContextValue::Number(n) => n.to_string(),
         ContextValue::Bool(b) => b.to_string(),
         _ => String::new(),
     }
-}
-
-fn plain(s: &StyledStr) -> String {
-    s.to_string()
 }
 
 #[cfg(test)]

@@ -12,10 +12,7 @@ pub fn run(args: &RollupArgs) -> Result<Outcome> {
         registry: Registry::load(&args.registry)?,
         display: args.registry.display().to_string(),
     };
-    let acceptances = match &args.accept {
-        Some(path) => pipeline::load_acceptances(path)?,
-        None => Vec::new(),
-    };
+    let acceptances = pipeline::acceptances(args.accept.as_deref())?;
     let cfg = RollupConfig {
         schema: Schema::load(args.schema.schema.as_deref())?,
         registry,

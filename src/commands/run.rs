@@ -12,10 +12,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     let registry = pipeline::find_registry(args.registry.as_deref(), &args.paths)?.ok_or_else(|| {
         Error::Usage("需要单位名册：请用 --registry 指定 units.csv，或把 units.csv 放在报表文件夹或其上级".into())
     })?;
-    let acceptances = match &args.accept {
-        Some(path) => pipeline::load_acceptances(path)?,
-        None => Vec::new(),
-    };
+    let acceptances = pipeline::acceptances(args.accept.as_deref())?;
     let cfg = RunConfig {
         schema: Schema::load(args.schema.schema.as_deref())?,
         registry,

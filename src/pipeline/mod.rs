@@ -21,7 +21,8 @@ pub use check::{check, CheckConfig, CheckReport};
 pub use review::{record_decision, DecisionRequest};
 pub use rollup::{rollup, RollupConfig, RollupReport};
 pub use run::{
-    load_acceptances, run, RunConfig, RunReport, FEEDBACK_DIR, HISTORY_FILE, HISTORY_PARQUET,
+    acceptances, load_acceptances, run, RunConfig, RunReport, FEEDBACK_DIR, HISTORY_FILE,
+    HISTORY_PARQUET,
 };
 
 /// How a job ended, for the exit code: 0 = clean, 1 = error-level findings (outputs written).

@@ -449,6 +449,11 @@ fn coverage(
     }
 }
 
+/// The acceptance file given with `--accept`, or none.
+pub fn acceptances(path: Option<&Path>) -> Result<Vec<anomaly::Acceptance>> {
+    path.map_or_else(|| Ok(Vec::new()), load_acceptances)
+}
+
 /// Reads an acceptance file (`--accept`).
 pub fn load_acceptances(path: &Path) -> Result<Vec<anomaly::Acceptance>> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {

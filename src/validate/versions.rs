@@ -16,7 +16,6 @@
 //! 报送情况 sheet, the 版本变化 sheet and the unit's 退回 workbook.
 
 use serde::{Deserialize, Serialize};
-use std::cmp::Ordering;
 
 use crate::diagnostic::Pos;
 use crate::ingest::props::SavedAt;
@@ -311,16 +310,12 @@ pub fn order(outcomes: &[FileOutcome], files: &[usize]) -> Result<(Vec<usize>, S
         b.mark
             .rank
             .cmp(&a.mark.rank)
-            .then_with(|| cmp_saved(b.saved, a.saved))
+            .then_with(|| b.saved.cmp(&a.saved))
             .then_with(|| name(a.index).cmp(name(b.index)))
     });
     let mut ordered = vec![winner];
     ordered.extend(c.iter().map(|x| x.index));
     Ok((ordered, basis))
-}
-
-fn cmp_saved(a: Option<SavedAt>, b: Option<SavedAt>) -> Ordering {
-    a.cmp(&b)
 }
 
 /// The cells that differ between two versions, in the order of the adopted version's rows (then

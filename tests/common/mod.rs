@@ -147,3 +147,36 @@ pub fn pixels_of(pages: &[(usize, usize, Vec<u8>)], rgb: [u8; 3]) -> usize {
         })
         .sum()
 }
+
+/// Generates a sample county with `huizong sample --county CODE [--clean] [--units N]` into
+/// `root/s<code>` and runs it (2024 with the 2023 folder as prior) into `root/out<code>`, which
+/// it returns; the run may report findings (exit 1) but must run.
+pub fn county_output(root: &Path, code: &str, clean: bool, units: Option<usize>) -> PathBuf {
+    let huizong = || assert_cmd::Command::cargo_bin("huizong").expect("binary built");
+    let s = root.join(format!("s{code}"));
+    let mut cmd = huizong();
+    cmd.args(["sample", "--county", code, "--out"]).arg(&s);
+    if clean {
+        cmd.arg("--clean");
+    }
+    if let Some(n) = units {
+        cmd.args(["--units", &n.to_string()]);
+    }
+    cmd.assert().success();
+    let out = root.join(format!("out{code}"));
+    let run = huizong()
+        .args(["run", "--year", "2024", "--quiet"])
+        .arg(s.join("2024"))
+        .arg("--prior")
+        .arg(s.join("2023"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert!(
+        run.status.code().is_some_and(|c| c <= 1),
+        "county run {code}: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    out
+}
