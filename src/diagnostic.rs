@@ -138,6 +138,10 @@ pub struct Diagnostic {
     /// Other cells the finding rests on (the other side of a cross-unit check), in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Location>,
+    /// A proposed correction in Chinese ("ZF06B 可能应为 322（数字顺序颠倒）"), never applied: the
+    /// 退回 workbook shows it under 怎么改.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
 }
 
 impl Diagnostic {
@@ -156,7 +160,13 @@ impl Diagnostic {
             indicator: None,
             explanation: None,
             related: Vec::new(),
+            suggestion: None,
         }
+    }
+
+    pub fn with_suggestion(mut self, suggestion: impl Into<String>) -> Self {
+        self.suggestion = Some(suggestion.into());
+        self
     }
 
     pub fn with_unit(mut self, unit: impl Into<String>) -> Self {
