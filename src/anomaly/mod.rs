@@ -55,6 +55,7 @@ pub mod accept;
 pub mod copy;
 pub mod county;
 mod detect;
+pub mod entry;
 pub mod gate;
 pub mod hb;
 pub mod heaping;
@@ -78,6 +79,7 @@ use crate::schema::Schema;
 
 pub use accept::{Acceptance, Decision};
 pub use detect::{detect, rerank, unit_queue, UnitPriority};
+pub use entry::{entries, Entry};
 pub use status::{Notes, Status};
 
 /// A county total as reported or aggregated; used by the macro check instead of unit sums.
@@ -202,6 +204,10 @@ pub struct Finding {
     pub priority: f64,
     /// 1-based position in the ranked list.
     pub rank: usize,
+    /// 1-based rank of the entry (unit × problem, [`entry`]) the line belongs to; lines of one
+    /// entry share it and stand together, main line first.
+    #[serde(default)]
+    pub entry: usize,
     /// Chinese message, no trailing 。
     pub message: String,
     /// Suggested correction (unit slips only); never applied.
@@ -242,6 +248,7 @@ impl Finding {
             score: 0.0,
             priority: 0.0,
             rank: 0,
+            entry: 0,
             message: message.into(),
             suggestion: None,
             status: Status::Open,

@@ -1,0 +1,203 @@
+//! Problems, not lines: the ranked findings grouped into entries, one per unit and problem, so
+//! one bad return does not fill the top of the 异常提示 list with a dozen lines of one cause.
+//!
+//! Lines of one unit join one entry when they share a cause:
+//! - a whole-submission finding (A05 copied year, A06 identical to another unit, unit-level A07
+//!   heaping) takes every line of its unit: a copied sheet explains each of its jumps;
+//! - a rate finding joins the line on its numerator or denominator (a 万元 slip on ZF07 and A08
+//!   on 件均罚没金额 RZF03 are one slip);
+//! - a breakdown joins its total (schema `parent`);
+//! - lines of one section that fell to zero together form one entry (a zeroed block).
+//!
+//! An entry's score adds its lines' scores (independent evidence of one problem adds up; a
+//! block of 23 zeros weighs more than one modest change). Entries rank as a reviewer works:
+//! open ones (待核实, 不予认可) first, then those the unit explained (已说明), then those the
+//! reviewer confirmed (已确认); within each, by worst severity, then score. County-level
+//! findings (no unit) are entries of their own. [`arrange`] puts the findings in entry order and
+//! numbers them (`Finding::entry`, `Finding::rank`), so every output lists an entry's lines
+//! together, its main line first.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use super::status::Status;
+use super::Finding;
+use crate::codes::Code;
+use crate::diagnostic::Severity;
+use crate::schema::Schema;
+
+/// One ranked problem: a unit's findings of one cause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// 1-based position in the ranked list of entries.
+    pub rank: usize,
+    /// `None` for a county- or group-level finding.
+    pub unit: Option<String>,
+    /// Indices into the findings passed in, main line first.
+    pub lines: Vec<usize>,
+    /// Worst severity among the lines.
+    pub severity: Severity,
+    /// Open, explained or confirmed as a whole: open when any line is open.
+    pub status: Status,
+    /// Σ of the lines' scores.
+    pub score: f64,
+}
+
+impl Entry {
+    /// 0 open, 1 explained by the unit, 2 confirmed by the reviewer.
+    fn class(&self) -> u8 {
+        match self.status {
+            Status::Open | Status::Rejected => 0,
+            Status::Explained => 1,
+            Status::Confirmed => 2,
+        }
+    }
+}
+
+/// Whole-submission findings: they explain every line of their unit.
+fn whole_submission(f: &Finding) -> bool {
+    matches!(f.code, Code::A05 | Code::A06) || (f.code == Code::A07 && f.indicator.is_none())
+}
+
+/// Groups `findings` (in any order) into ranked entries. `schema` gives the rates' inputs, the
+/// breakdowns' totals and the sections.
+pub fn entries(findings: &[Finding], schema: &Schema) -> Vec<Entry> {
+    let mut by_unit: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        match f.unit.as_deref() {
+            Some(u) => by_unit.entry(u).or_default().push(i),
+            None => out.push(entry(findings, vec![i])),
+        }
+    }
+    for lines in by_unit.into_values() {
+        for group in causes(findings, &lines, schema) {
+            out.push(entry(findings, group));
+        }
+    }
+    out.sort_by(order);
+    for (i, e) in out.iter_mut().enumerate() {
+        e.rank = i + 1;
+    }
+    out
+}
+
+/// The entry of these lines, main line (most severe, then highest score) first.
+fn entry(findings: &[Finding], mut lines: Vec<usize>) -> Entry {
+    lines.sort_by(|&a, &b| main_first(&findings[a], &findings[b]).then(a.cmp(&b)));
+    let open = |f: &Finding| !f.status.is_settled();
+    let ls = || lines.iter().map(|&i| &findings[i]);
+    let status = if ls().any(open) {
+        ls().map(|f| f.status)
+            .find(|s| *s == Status::Rejected)
+            .unwrap_or(Status::Open)
+    } else if ls().any(|f| f.status == Status::Explained) {
+        Status::Explained
+    } else {
+        Status::Confirmed
+    };
+    Entry {
+        rank: 0,
+        unit: findings[lines[0]].unit.clone(),
+        severity: ls().map(|f| f.severity).min().unwrap_or(Severity::Info),
+        status,
+        score: ls().map(|f| f.score).sum(),
+        lines,
+    }
+}
+
+fn main_first(a: &Finding, b: &Finding) -> Ordering {
+    a.severity
+        .cmp(&b.severity)
+        .then(whole_submission(b).cmp(&whole_submission(a)))
+        .then(b.score.total_cmp(&a.score))
+        .then(a.code.cmp(&b.code))
+        .then(a.indicator.cmp(&b.indicator))
+}
+
+/// (open, explained, confirmed), worst severity, −score, unit, first line.
+fn order(a: &Entry, b: &Entry) -> Ordering {
+    a.class()
+        .cmp(&b.class())
+        .then(a.severity.cmp(&b.severity))
+        .then(b.score.total_cmp(&a.score))
+        .then(a.unit.is_none().cmp(&b.unit.is_none()))
+        .then(a.unit.cmp(&b.unit))
+        .then(a.lines.cmp(&b.lines))
+}
+
+/// Splits one unit's lines into groups of one cause (see the module doc).
+fn causes(findings: &[Finding], lines: &[usize], schema: &Schema) -> Vec<Vec<usize>> {
+    if lines.iter().any(|&i| whole_submission(&findings[i])) {
+        return vec![lines.to_vec()];
+    }
+    let mut parent: Vec<usize> = (0..lines.len()).collect();
+    fn root(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    let key = |i: usize| findings[lines[i]].indicator.as_deref().unwrap_or("");
+    for a in 0..lines.len() {
+        for b in a + 1..lines.len() {
+            if same_cause(&findings[lines[a]], &findings[lines[b]], key(a), key(b), schema) {
+                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+                parent[ra.max(rb)] = ra.min(rb);
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..lines.len() {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(lines[i]);
+    }
+    groups.into_values().collect()
+}
+
+/// Whether two lines of one unit have one cause.
+fn same_cause(a: &Finding, b: &Finding, ia: &str, ib: &str, schema: &Schema) -> bool {
+    if ia.is_empty() || ib.is_empty() || ia == ib {
+        return ia == ib;
+    }
+    let inputs = |r: &str, i: &str| {
+        schema
+            .rates
+            .iter()
+            .find(|x| x.code == r)
+            .is_some_and(|x| x.numerator_text == i || x.denominator_text == i)
+    };
+    if inputs(ia, ib) || inputs(ib, ia) {
+        return true;
+    }
+    let (Some(xa), Some(xb)) = (schema.indicator(ia), schema.indicator(ib)) else {
+        return false;
+    };
+    if xa.parent.as_deref() == Some(ib) || xb.parent.as_deref() == Some(ia) {
+        return true;
+    }
+    let zeroed = |f: &Finding| f.value == Some(0.0) && f.prior.is_some_and(|p| p > 0.0);
+    xa.section == xb.section && zeroed(a) && zeroed(b)
+}
+
+/// Puts `findings` in entry order (an entry's lines together, main line first), sets each
+/// line's `entry` (the entry's rank) and `rank` (the line's position), and returns the entries
+/// with their `lines` pointing at the new positions.
+pub fn arrange(findings: &mut Vec<Finding>, schema: &Schema) -> Vec<Entry> {
+    let mut es = entries(findings, schema);
+    let mut taken: Vec<Option<Finding>> = std::mem::take(findings).into_iter().map(Some).collect();
+    for e in &mut es {
+        let mut new_lines = Vec::with_capacity(e.lines.len());
+        for &i in &e.lines {
+            if let Some(mut f) = taken.get_mut(i).and_then(Option::take) {
+                f.entry = e.rank;
+                f.rank = findings.len() + 1;
+                new_lines.push(findings.len());
+                findings.push(f);
+            }
+        }
+        e.lines = new_lines;
+    }
+    es
+}
