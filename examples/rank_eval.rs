@@ -489,6 +489,9 @@ fn main() {
             let kinds: Vec<usize> = (0..PER_COUNTY).map(|j| (first + j) % KINDS.len()).collect();
             let c = case(&schema, size, seed, &kinds, DECOYS);
             let f = detect(&schema, c.units.clone(), c.notes.clone());
+            if std::env::var_os("RANK_EVAL_DEBUG").is_some() {
+                debug(&schema, &f, &c);
+            }
             by_line.add(&lines(&f), &c);
             by_entry.add(&entries(&f, &schema), &c);
             by_log.add(&naive(&schema, &c.units, |v, p| ((v + 1.0) / (p + 1.0)).ln().abs()), &c);
@@ -564,6 +567,11 @@ fn false_alarms(schema: &Schema, seeds: u64, big: usize) {
     let f = detect(schema, units, notes);
     let secs = t.elapsed().as_secs_f64();
     let w = warnings(&f);
+    if std::env::var_os("RANK_EVAL_DEBUG").is_some() {
+        for x in w.iter().take(30) {
+            eprintln!("{} {:?} {:?} {:?}->{:?} {:?} {}", x.code, x.unit, x.indicator, x.prior, x.value, x.expected, x.message);
+        }
+    }
     let with: BTreeSet<&str> = w.iter().filter_map(|f| f.unit.as_deref()).collect();
     let mut by: BTreeMap<String, usize> = BTreeMap::new();
     for x in &w {
@@ -576,4 +584,32 @@ fn false_alarms(schema: &Schema, seeds: u64, big: usize) {
         100.0 * with.len() as f64 / nu as f64,
         f.len()
     );
+}
+
+/// With `RANK_EVAL_DEBUG` set: what was planted and the first 12 entries of a case.
+fn debug(schema: &Schema, f: &[Finding], c: &Case) {
+    for p in c.plants.iter().chain(&c.decoys) {
+        eprintln!("planted {} {} {:?}", p.kind, p.unit, &p.cells[..p.cells.len().min(4)]);
+    }
+    let es = anomaly::entries(f, schema);
+    let worst = c
+        .plants
+        .iter()
+        .filter_map(|p| es.iter().position(|e| e.unit.as_deref() == Some(&p.unit)))
+        .max()
+        .unwrap_or(0);
+    for e in es.iter().take(worst + 1) {
+        if !c.decoys.iter().any(|d| e.unit.as_deref() == Some(&d.unit)) {
+            continue;
+        }
+        let l: Vec<String> = e
+            .lines
+            .iter()
+            .map(|&i| {
+                let x = &f[i];
+                format!("{}:{}:{}:{:.4}", x.code, x.indicator.as_deref().unwrap_or("-"), x.status.label(), x.score)
+            })
+            .collect();
+        eprintln!("  #{} {:?} {:?} {} {:.4} {l:?}", e.rank, e.unit, e.severity, e.status.label(), e.score);
+    }
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::unit_error::UnitErrorVerdict;
 use super::{
-    accept, copy, county, fmt_num, gate, hb, heaping, peer, poisson, ranking, rate, ratio,
+    accept, copy, county, entry, fmt_num, gate, hb, heaping, peer, poisson, ranking, rate, ratio,
     sigma_gap, stats, status, unit_error, AnomalyInput, Finding, Params, Statistic,
 };
 use crate::aggregate::UnitRow;
@@ -71,13 +71,15 @@ pub fn detect(input: &AnomalyInput, params: &Params) -> Vec<Finding> {
     status::explain(&mut out, &input.notes, input.schema);
     accept::apply(&mut out, &params.acceptances, input.year);
     finalize(&mut out);
+    entry::arrange(&mut out, input.schema);
     out
 }
 
-/// Ranks findings again (score, unit priority, order, rank), e.g. after findings of two
-/// detection passes were put together.
-pub fn rerank(findings: &mut [Finding]) {
+/// Ranks findings again (score, unit priority, order, entries, rank), e.g. after findings of
+/// two detection passes were put together.
+pub fn rerank(findings: &mut Vec<Finding>, schema: &crate::schema::Schema) {
     finalize(findings);
+    entry::arrange(findings, schema);
 }
 
 /// The findings of one check.
@@ -577,18 +579,29 @@ impl<'a> Ctx<'a> {
             out.push(f);
         }
         let threshold = format!("[{:.3}, {:.3}]", res.exclusion.0, res.exclusion.1);
+        let robust = self
+            .params
+            .gates
+            .single_peer
+            .then(|| res.single_peer_exclusion(&self.params.hb));
+        let beyond_any_peer =
+            |h: &&hb::HbUnit<usize>| robust.is_none_or(|(lo, hi)| h.effect < lo || h.effect > hi);
         for hu in res
             .units
             .iter()
             .filter(sized)
             .filter(|h| h.status.is_outlier())
+            .filter(beyond_any_peer)
         {
             let Some((u, _, _)) = rest.get(hu.id) else {
                 continue;
             };
-            let Some(severity) = self.params.gates.hb_severity(hu.ratio, res.r_m) else {
+            let Some(mut severity) = self.params.gates.hb_severity(hu.ratio, res.r_m) else {
                 continue;
             };
+            if is_count && severity == Severity::Warning && !self.count_beyond_chance(hu, res.r_m) {
+                severity = Severity::Info;
+            }
             let iv = res.accept_interval(hu.prev, self.params.hb.u, res.exclusion);
             let strength = if hu.status.is_imputation() {
                 "明显"
@@ -613,6 +626,17 @@ impl<'a> Ctx<'a> {
             out.push(f);
         }
         covered
+    }
+
+    /// Whether an HB count outlier is also beyond Poisson chance at the warning level
+    /// (`gates.hb_count_poisson`): 9 → 27 is ×3 but p ≈ 0.003, which a count that small reaches
+    /// by chance somewhere among hundreds of units.
+    fn count_beyond_chance(&self, hu: &hb::HbUnit<usize>, r_m: f64) -> bool {
+        if !self.params.gates.hb_count_poisson {
+            return true;
+        }
+        let (p, c) = (hu.prev.round() as u64, hu.cur.round() as u64);
+        poisson::p_value(p, c, r_m).is_none_or(|pv| pv < self.params.poisson.p_warn)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -393,7 +393,7 @@ impl Strict<'_> {
         let mut anomalies = anomalies;
         anomalies.retain(|f| f.unit.is_some());
         anomalies.extend(county);
-        anomaly::rerank(&mut anomalies);
+        anomaly::rerank(&mut anomalies, self.schema);
         Ok(anomalies)
     }
 }
