@@ -381,15 +381,23 @@ fn detect(schema: &Schema, units: Vec<UnitRow>, notes: Notes) -> Vec<Finding> {
     anomaly::detect(&input, &Params::default())
 }
 
-/// The units in ranked order, one position per line or entry (`None` = county-level).
-type Ranking = Vec<Option<String>>;
+/// The ranked list, one position per line or entry: its unit (`None` = county-level) and the
+/// indicators it is about.
+type Ranking = Vec<(Option<String>, Vec<String>)>;
+
+fn about(f: &Finding) -> Vec<String> {
+    f.indicator.iter().cloned().collect()
+}
 
 fn lines(f: &[Finding]) -> Ranking {
-    f.iter().map(|f| f.unit.clone()).collect()
+    f.iter().map(|f| (f.unit.clone(), about(f))).collect()
 }
 
 fn entries(f: &[Finding], schema: &Schema) -> Ranking {
-    anomaly::entries(f, schema).iter().map(|e| e.unit.clone()).collect()
+    anomaly::entries(f, schema)
+        .iter()
+        .map(|e| (e.unit.clone(), e.lines.iter().flat_map(|&i| about(&f[i])).collect()))
+        .collect()
 }
 
 /// Every unit × count/amount cell by a naive score, largest first.
@@ -405,12 +413,23 @@ fn naive(schema: &Schema, units: &[UnitRow], score: fn(f64, f64) -> f64) -> Rank
         }
     }
     all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)).then(a.2.cmp(b.2)));
-    all.into_iter().map(|(_, u, _)| Some(u.to_string())).collect()
+    all.into_iter()
+        .map(|(_, u, c)| (Some(u.to_string()), vec![c.to_string()]))
+        .collect()
 }
 
 /// First position (1-based) of `unit` in `r`.
 fn position(r: &Ranking, unit: &str) -> Option<usize> {
-    r.iter().position(|u| u.as_deref() == Some(unit)).map(|p| p + 1)
+    r.iter().position(|u| u.0.as_deref() == Some(unit)).map(|p| p + 1)
+}
+
+/// First position of a decoy's explained change: its unit, about 罚款 cases or amounts (the
+/// cells it changed, their breakdown and the rate of the two), not some other line of the unit.
+fn decoy_position(r: &Ranking, unit: &str) -> Option<usize> {
+    let related = |c: &String| c.starts_with("ZF06") || c == "ZF07" || c == "RZF03";
+    r.iter()
+        .position(|u| u.0.as_deref() == Some(unit) && u.1.iter().any(related))
+        .map(|p| p + 1)
 }
 
 /// Tallies of one ranking over all cases.
@@ -445,7 +464,7 @@ impl Score {
             e.0 += usize::from(pos.is_some_and(|x| x <= 10));
             e.1 += 1;
             for d in &c.decoys {
-                if let (Some(pp), Some(dp)) = (pos, position(r, &d.unit)) {
+                if let (Some(pp), Some(dp)) = (pos, decoy_position(r, &d.unit)) {
                     self.decoy_pairs += 1;
                     self.decoy_bad += usize::from(dp < pp);
                 }
@@ -455,7 +474,7 @@ impl Score {
         self.top10_len += 10;
         self.top10_hits += top
             .iter()
-            .filter(|u| u.as_deref().is_some_and(|u| planted.contains(u)))
+            .filter(|u| u.0.as_deref().is_some_and(|u| planted.contains(u)))
             .count();
     }
 
