@@ -339,6 +339,7 @@ fn findings() -> Vec<Diagnostic> {
 
 fn anomalies() -> Vec<AnomalyRow> {
     vec![AnomalyRow {
+        entry: 0,
         rank: 1,
         severity: Severity::Warning,
         unit: "D01".into(),

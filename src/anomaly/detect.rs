@@ -958,8 +958,13 @@ impl<'a> Ctx<'a> {
                     p.base,
                     t.p
                 );
-                let mut f = self.unit_level(Code::A07, Severity::Info, u, msg);
-                f.suspicion = 0.3;
+                let (severity, suspicion) = if t.is_warning(p) {
+                    (Severity::Warning, 0.6)
+                } else {
+                    (Severity::Info, 0.3)
+                };
+                let mut f = self.unit_level(Code::A07, severity, u, msg);
+                f.suspicion = suspicion;
                 f.statistic = Some(Statistic::new("p", t.p, fmt_num(p.p_warn)));
                 out.push(f);
             }

@@ -14,7 +14,7 @@
 //! | A04 | error / warning | reported rate versus its counts (§2.6) | [`rate`] |
 //! | A05 | warning | copy of last year (§2.7) | [`copy`] |
 //! | A06 | error | identical submissions from two units (§2.7) | [`copy`] |
-//! | A07 | info | round-number heaping (§2.8) | [`heaping`] |
+//! | A07 | info / warning | round-number heaping (§2.8); a warning when ≥ 90 % of a unit's ≥ 8 counts are round | [`heaping`] |
 //! | A08 | info | peer comparison: modified z on the log scale within a unit kind (§2.5) | [`peer`] |
 //! | A09 | info | county-level change and the units that explain it (§2.10) | [`county`] |
 //! | A10 | info | sigma-gap among peers (§2.2), off unless [`Params::sigma_gap`] is set | [`sigma_gap`] |

@@ -641,6 +641,7 @@ impl Outputs<'_> {
                 let indicator = a.indicator.clone().unwrap_or_default();
                 AnomalyRow {
                     rank: a.rank as u32,
+                    entry: a.entry as u32,
                     severity: a.severity,
                     unit_name: a.unit_name.clone().unwrap_or_else(|| unit.clone()),
                     unit,

@@ -6,6 +6,7 @@
 //! wall-clock time unless the caller puts one in [`RunMeta::run_time`]).
 
 mod detail;
+mod anomalies;
 mod lists;
 mod totals;
 
@@ -98,6 +99,9 @@ pub struct FileStatus {
 pub struct AnomalyRow {
     /// 1 = most suspicious.
     pub rank: u32,
+    /// The entry (unit × problem) it belongs to; rows of one entry make one row of the sheet.
+    /// 0 = a row of its own.
+    pub entry: u32,
     pub severity: Severity,
     pub unit: String,
     pub unit_name: String,
@@ -150,7 +154,7 @@ pub(crate) const SHEETS: &[(&str, SheetBuilder)] = &[
     ("比率", detail::rates_sheet),
     (SHEET_DETAIL, detail::units_sheet),
     ("校验问题", lists::findings_sheet),
-    ("异常提示", lists::anomalies_sheet),
+    ("异常提示", anomalies::anomalies_sheet),
     ("报送情况", lists::files_sheet),
     ("版本变化", lists::versions_sheet),
     ("说明", lists::notes_sheet),
