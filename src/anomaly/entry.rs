@@ -201,3 +201,112 @@ pub fn arrange(findings: &mut Vec<Finding>, schema: &Schema) -> Vec<Entry> {
     }
     es
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(code: Code, sev: Severity, unit: &str, ind: Option<&str>, score: f64) -> Finding {
+        let mut f = Finding::new(code, sev, format!("{code} {ind:?}"));
+        f.unit = Some(unit.into());
+        f.indicator = ind.map(String::from);
+        f.score = score;
+        f
+    }
+
+    fn units_and_sizes(es: &[Entry]) -> Vec<(String, usize)> {
+        es.iter()
+            .map(|e| (e.unit.clone().unwrap_or_default(), e.lines.len()))
+            .collect()
+    }
+
+    #[test]
+    fn a_copied_sheet_is_one_entry_and_adds_up() {
+        let schema = Schema::default_schema();
+        let mut f = vec![line(Code::A06, Severity::Error, "D06", None, 1.0)];
+        for ind in ["ZF06", "ZF07", "ZF10", "FY08"] {
+            f.push(line(Code::A01, Severity::Warning, "D06", Some(ind), 0.25));
+        }
+        f.push(line(Code::A03, Severity::Warning, "D02", Some("ZF07"), 1.5));
+        let es = entries(&f, &schema);
+        assert_eq!(
+            units_and_sizes(&es),
+            [("D06".to_string(), 5), ("D02".to_string(), 1)]
+        );
+        assert_eq!(es[0].score, 2.0);
+        assert_eq!(f[es[0].lines[0]].code, Code::A06, "main line first");
+    }
+
+    #[test]
+    fn a_slip_and_its_rate_are_one_entry_an_unrelated_change_is_not() {
+        let schema = Schema::default_schema();
+        let f = vec![
+            line(Code::A03, Severity::Warning, "D02", Some("ZF07"), 0.9),
+            line(Code::A08, Severity::Info, "D02", Some("RZF03"), 0.1),
+            line(Code::A01, Severity::Info, "D02", Some("FY08"), 0.05),
+        ];
+        let es = entries(&f, &schema);
+        assert_eq!(
+            units_and_sizes(&es),
+            [("D02".to_string(), 2), ("D02".to_string(), 1)]
+        );
+    }
+
+    #[test]
+    fn a_zeroed_block_is_one_entry_but_one_zero_beside_a_rise_is_not() {
+        let schema = Schema::default_schema();
+        let zero = |ind: &str| {
+            let mut l = line(Code::A02, Severity::Warning, "D16", Some(ind), 0.01);
+            (l.value, l.prior) = (Some(0.0), Some(40.0));
+            l
+        };
+        let mut rise = line(Code::A01, Severity::Warning, "D16", Some("ZF04"), 0.01);
+        (rise.value, rise.prior) = (Some(90.0), Some(40.0));
+        let f = vec![zero("ZF01"), zero("ZF02"), zero("ZF05"), rise];
+        assert_eq!(
+            units_and_sizes(&entries(&f, &schema)),
+            [("D16".to_string(), 3), ("D16".to_string(), 1)]
+        );
+    }
+
+    #[test]
+    fn explained_entries_rank_below_every_open_one_whatever_the_severity() {
+        let schema = Schema::default_schema();
+        let mut big = line(Code::A01, Severity::Warning, "D07", Some("ZF06"), 5.0);
+        big.status = Status::Explained;
+        let mut confirmed = line(Code::A03, Severity::Warning, "D08", Some("ZF07"), 9.0);
+        confirmed.status = Status::Confirmed;
+        let small = line(Code::A07, Severity::Info, "T10", None, 0.001);
+        let f = vec![big, confirmed, small];
+        let es = entries(&f, &schema);
+        let order: Vec<(&str, Status)> = es
+            .iter()
+            .map(|e| (e.unit.as_deref().unwrap_or(""), e.status))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("T10", Status::Open),
+                ("D07", Status::Explained),
+                ("D08", Status::Confirmed)
+            ]
+        );
+    }
+
+    #[test]
+    fn arrange_keeps_an_entrys_lines_together_and_numbers_them() {
+        let schema = Schema::default_schema();
+        let mut f = vec![
+            line(Code::A01, Severity::Warning, "D06", Some("ZF06"), 0.2),
+            line(Code::A03, Severity::Warning, "D02", Some("ZF07"), 0.5),
+            line(Code::A06, Severity::Error, "D06", None, 1.0),
+        ];
+        let es = arrange(&mut f, &schema);
+        let got: Vec<(usize, usize, Code)> = f.iter().map(|x| (x.entry, x.rank, x.code)).collect();
+        assert_eq!(
+            got,
+            [(1, 1, Code::A06), (1, 2, Code::A01), (2, 3, Code::A03)]
+        );
+        assert_eq!(es[0].lines, [0, 1]);
+    }
+}
