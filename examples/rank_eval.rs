@@ -147,7 +147,13 @@ fn transposed(v: f64) -> Option<f64> {
 }
 
 /// Plants one error of kind `k` into unit `i`; `None` when the unit has nothing suitable.
-fn plant(schema: &Schema, units: &mut [UnitRow], i: usize, k: usize, rng: &mut Rng) -> Option<Plant> {
+fn plant(
+    schema: &Schema,
+    units: &mut [UnitRow],
+    i: usize,
+    k: usize,
+    rng: &mut Rng,
+) -> Option<Plant> {
     let (count, amount) = (ValueType::Count, ValueType::Amount);
     let pick = |v: &[String], rng: &mut Rng| v.get(rng.below(v.len())).cloned();
     let u = units.get(i)?.clone();
@@ -156,11 +162,19 @@ fn plant(schema: &Schema, units: &mut [UnitRow], i: usize, k: usize, rng: &mut R
     };
     let one = |code: String| Some(vec![code]);
     let changed: Option<Vec<String>> = match k {
-        0 => pick(&cells(schema, &u, amount, |v, p| v >= 20_000.0 && p >= 20_000.0), rng).and_then(|c| {
+        0 => pick(
+            &cells(schema, &u, amount, |v, p| v >= 20_000.0 && p >= 20_000.0),
+            rng,
+        )
+        .and_then(|c| {
             set(&c, (u.values[&c] / 100.0).round() / 100.0, units);
             one(c)
         }),
-        1 => pick(&cells(schema, &u, amount, |v, p| v >= 100.0 && p >= 100.0), rng).and_then(|c| {
+        1 => pick(
+            &cells(schema, &u, amount, |v, p| v >= 100.0 && p >= 100.0),
+            rng,
+        )
+        .and_then(|c| {
             set(&c, u.values[&c] * 10_000.0, units);
             one(c)
         }),
@@ -168,12 +182,18 @@ fn plant(schema: &Schema, units: &mut [UnitRow], i: usize, k: usize, rng: &mut R
             set(&c, u.values[&c] * 10.0, units);
             one(c)
         }),
-        3 => pick(&cells(schema, &u, count, |v, p| v >= 30.0 && p >= 30.0), rng).and_then(|c| {
+        3 => pick(
+            &cells(schema, &u, count, |v, p| v >= 30.0 && p >= 30.0),
+            rng,
+        )
+        .and_then(|c| {
             set(&c, (u.values[&c] / 10.0).floor(), units);
             one(c)
         }),
         4 => {
-            let ok = cells(schema, &u, count, |v, p| v >= 100.0 && p >= 50.0 && transposed(v).is_some());
+            let ok = cells(schema, &u, count, |v, p| {
+                v >= 100.0 && p >= 50.0 && transposed(v).is_some()
+            });
             pick(&ok, rng).and_then(|c| {
                 set(&c, transposed(u.values[&c])?, units);
                 one(c)
@@ -217,7 +237,9 @@ fn plant(schema: &Schema, units: &mut [UnitRow], i: usize, k: usize, rng: &mut R
             Some(u.prior.keys().cloned().collect())
         }
         7 => {
-            let j = (0..units.len()).find(|&j| j != i && units[j].kind == u.kind && units[j].values.len() == u.values.len())?;
+            let j = (0..units.len()).find(|&j| {
+                j != i && units[j].kind == u.kind && units[j].values.len() == u.values.len()
+            })?;
             units[i].values = units[j].values.clone();
             Some(u.values.keys().cloned().collect())
         }
@@ -232,8 +254,12 @@ fn plant(schema: &Schema, units: &mut [UnitRow], i: usize, k: usize, rng: &mut R
                 .iter()
                 .filter(|r| r.unit.is_none())
                 .filter_map(|r| {
-                    let (n, d) = (u.values.get(&r.numerator_text)?, u.values.get(&r.denominator_text)?);
-                    (*d >= 10.0 && *n <= 0.6 * d).then(|| (r.numerator_text.clone(), r.denominator_text.clone()))
+                    let (n, d) = (
+                        u.values.get(&r.numerator_text)?,
+                        u.values.get(&r.denominator_text)?,
+                    );
+                    (*d >= 10.0 && *n <= 0.6 * d)
+                        .then(|| (r.numerator_text.clone(), r.denominator_text.clone()))
                 })
                 .collect();
             ok.get(rng.below(ok.len())).cloned().map(|(n, d)| {
@@ -266,12 +292,13 @@ fn plant(schema: &Schema, units: &mut [UnitRow], i: usize, k: usize, rng: &mut R
                 .filter(|c| c.starts_with("ZF") && !is(schema, c, ValueType::YesNo))
                 .cloned()
                 .collect();
-            (u.kind == UnitKind::Department && u.values.get("ZF06").is_some_and(|&v| v >= 10.0)).then(|| {
-                for c in &zf {
-                    set(c, 0.0, units);
-                }
-                zf
-            })
+            (u.kind == UnitKind::Department && u.values.get("ZF06").is_some_and(|&v| v >= 10.0))
+                .then(|| {
+                    for c in &zf {
+                        set(c, 0.0, units);
+                    }
+                    zf
+                })
         }
         _ => None,
     };
@@ -303,7 +330,8 @@ fn decoy(units: &mut [UnitRow], notes: &mut Notes, i: usize, rng: &mut Rng) -> O
     }
     // Keep the 罚款 breakdown summing to its total, as a real return does.
     if let Some(a) = u.values.get("ZF06A").copied() {
-        u.values.insert("ZF06A".into(), a + (cases * f).round() - cases);
+        u.values
+            .insert("ZF06A".into(), a + (cases * f).round() - cases);
     }
     let n = notes.entry(u.code.clone()).or_default();
     n.insert("ZF06".into(), REAL_CHANGE_NOTE.into());
@@ -345,7 +373,9 @@ fn case(schema: &Schema, size: usize, seed: u64, kinds: &[usize], decoys: usize)
             } else {
                 &|_: &UnitRow| true
             };
-            let Some(i) = take(&mut rng, want, &units) else { break };
+            let Some(i) = take(&mut rng, want, &units) else {
+                break;
+            };
             if let Some(p) = plant(schema, &mut units, i, k, &mut rng) {
                 plants.push(p);
                 break;
@@ -357,7 +387,11 @@ fn case(schema: &Schema, size: usize, seed: u64, kinds: &[usize], decoys: usize)
         if dec.len() == decoys {
             break;
         }
-        let Some(i) = take(&mut rng, &|u: &UnitRow| u.kind == UnitKind::Department, &units) else {
+        let Some(i) = take(
+            &mut rng,
+            &|u: &UnitRow| u.kind == UnitKind::Department,
+            &units,
+        ) else {
             break;
         };
         dec.extend(decoy(&mut units, &mut notes, i, &mut rng));
@@ -396,7 +430,12 @@ fn lines(f: &[Finding]) -> Ranking {
 fn entries(f: &[Finding], schema: &Schema) -> Ranking {
     anomaly::entries(f, schema)
         .iter()
-        .map(|e| (e.unit.clone(), e.lines.iter().flat_map(|&i| about(&f[i])).collect()))
+        .map(|e| {
+            (
+                e.unit.clone(),
+                e.lines.iter().flat_map(|&i| about(&f[i])).collect(),
+            )
+        })
         .collect()
 }
 
@@ -420,7 +459,9 @@ fn naive(schema: &Schema, units: &[UnitRow], score: fn(f64, f64) -> f64) -> Rank
 
 /// First position (1-based) of `unit` in `r`.
 fn position(r: &Ranking, unit: &str) -> Option<usize> {
-    r.iter().position(|u| u.0.as_deref() == Some(unit)).map(|p| p + 1)
+    r.iter()
+        .position(|u| u.0.as_deref() == Some(unit))
+        .map(|p| p + 1)
 }
 
 /// First position of a decoy's explained change: its unit, about 罚款 cases or amounts (the
@@ -498,8 +539,12 @@ fn main() {
     let big: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let schema = Schema::default_schema();
     let sizes = [30usize, 48, 85];
-    let (mut by_line, mut by_entry, mut by_log, mut by_abs) =
-        (Score::default(), Score::default(), Score::default(), Score::default());
+    let (mut by_line, mut by_entry, mut by_log, mut by_abs) = (
+        Score::default(),
+        Score::default(),
+        Score::default(),
+        Score::default(),
+    );
     let mut cases = 0;
     for &size in &sizes {
         for seed in 1..=seeds {
@@ -513,7 +558,10 @@ fn main() {
             }
             by_line.add(&lines(&f), &c);
             by_entry.add(&entries(&f, &schema), &c);
-            by_log.add(&naive(&schema, &c.units, |v, p| ((v + 1.0) / (p + 1.0)).ln().abs()), &c);
+            by_log.add(
+                &naive(&schema, &c.units, |v, p| ((v + 1.0) / (p + 1.0)).ln().abs()),
+                &c,
+            );
             by_abs.add(&naive(&schema, &c.units, |v, p| (v - p).abs()), &c);
             cases += 1;
         }
@@ -522,7 +570,9 @@ fn main() {
         "## Planted errors: {} counties (sizes {sizes:?} × seeds 1..={seeds}), {} errors ({PER_COUNTY} per county), {} decoys each\n",
         cases, by_line.planted, DECOYS
     );
-    println!("| ranking | recall@5 | recall@10 | recall@20 | precision@10 | decoy above error (pairs) |");
+    println!(
+        "| ranking | recall@5 | recall@10 | recall@20 | precision@10 | decoy above error (pairs) |"
+    );
     println!("|---|---|---|---|---|---|");
     println!("{}", by_entry.row("异常提示 entries (unit × problem)"));
     println!("{}", by_line.row("异常提示 lines (one per finding)"));
@@ -571,7 +621,10 @@ fn false_alarms(schema: &Schema, seeds: u64, big: usize) {
             anomaly::entries(&f, schema).len()
         );
     }
-    println!("\nmean warnings per clean 48-unit county: {:.2}", w_sum as f64 / n as f64);
+    println!(
+        "\nmean warnings per clean 48-unit county: {:.2}",
+        w_sum as f64 / n as f64
+    );
     if big == 0 {
         return;
     }
@@ -588,7 +641,10 @@ fn false_alarms(schema: &Schema, seeds: u64, big: usize) {
     let w = warnings(&f);
     if std::env::var_os("RANK_EVAL_DEBUG").is_some() {
         for x in w.iter().take(30) {
-            eprintln!("{} {:?} {:?} {:?}->{:?} {:?} {}", x.code, x.unit, x.indicator, x.prior, x.value, x.expected, x.message);
+            eprintln!(
+                "{} {:?} {:?} {:?}->{:?} {:?} {}",
+                x.code, x.unit, x.indicator, x.prior, x.value, x.expected, x.message
+            );
         }
     }
     let with: BTreeSet<&str> = w.iter().filter_map(|f| f.unit.as_deref()).collect();
@@ -608,7 +664,12 @@ fn false_alarms(schema: &Schema, seeds: u64, big: usize) {
 /// With `RANK_EVAL_DEBUG` set: what was planted and the first 12 entries of a case.
 fn debug(schema: &Schema, f: &[Finding], c: &Case) {
     for p in c.plants.iter().chain(&c.decoys) {
-        eprintln!("planted {} {} {:?}", p.kind, p.unit, &p.cells[..p.cells.len().min(4)]);
+        eprintln!(
+            "planted {} {} {:?}",
+            p.kind,
+            p.unit,
+            &p.cells[..p.cells.len().min(4)]
+        );
     }
     let es = anomaly::entries(f, schema);
     let worst = c
@@ -626,9 +687,22 @@ fn debug(schema: &Schema, f: &[Finding], c: &Case) {
             .iter()
             .map(|&i| {
                 let x = &f[i];
-                format!("{}:{}:{}:{:.4}", x.code, x.indicator.as_deref().unwrap_or("-"), x.status.label(), x.score)
+                format!(
+                    "{}:{}:{}:{:.4}",
+                    x.code,
+                    x.indicator.as_deref().unwrap_or("-"),
+                    x.status.label(),
+                    x.score
+                )
             })
             .collect();
-        eprintln!("  #{} {:?} {:?} {} {:.4} {l:?}", e.rank, e.unit, e.severity, e.status.label(), e.score);
+        eprintln!(
+            "  #{} {:?} {:?} {} {:.4} {l:?}",
+            e.rank,
+            e.unit,
+            e.severity,
+            e.status.label(),
+            e.score
+        );
     }
 }

@@ -142,7 +142,13 @@ fn causes(findings: &[Finding], lines: &[usize], schema: &Schema) -> Vec<Vec<usi
     let key = |i: usize| findings[lines[i]].indicator.as_deref().unwrap_or("");
     for a in 0..lines.len() {
         for b in a + 1..lines.len() {
-            if same_cause(&findings[lines[a]], &findings[lines[b]], key(a), key(b), schema) {
+            if same_cause(
+                &findings[lines[a]],
+                &findings[lines[b]],
+                key(a),
+                key(b),
+                schema,
+            ) {
                 let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
                 parent[ra.max(rb)] = ra.min(rb);
             }

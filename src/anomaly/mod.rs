@@ -53,6 +53,7 @@
 
 pub mod accept;
 pub mod copy;
+pub mod correct;
 pub mod county;
 mod detect;
 pub mod entry;

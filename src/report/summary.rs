@@ -5,8 +5,8 @@
 //! that order. Output is byte-identical for identical input (fixed document timestamp, no
 //! wall-clock time unless the caller puts one in [`RunMeta::run_time`]).
 
-mod detail;
 mod anomalies;
+mod detail;
 mod lists;
 mod totals;
 

@@ -143,8 +143,18 @@ pub(super) fn police_detention(
 pub(super) fn evaluate(ctx: &Context, schema: &Schema, out: &mut Vec<Diagnostic>) {
     for rule in &schema.rules {
         if let Some(d) = evaluate_one(ctx, rule) {
-            out.push(d);
+            out.push(with_correction(d, ctx, rule, schema));
         }
+    }
+}
+
+/// The failing rule's likely wrong cell and value, when exactly one typing error explains it
+/// ([`crate::anomaly::correct`]).
+fn with_correction(d: Diagnostic, ctx: &Context, rule: &Rule, schema: &Schema) -> Diagnostic {
+    let has_prior = ctx.prior.is_some();
+    match crate::anomaly::correct::locate(rule, &schema.rules, ctx.kind, ctx, has_prior) {
+        Some(c) => d.with_suggestion(c.text(schema)),
+        None => d,
     }
 }
 

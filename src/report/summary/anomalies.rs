@@ -144,15 +144,16 @@ pub(super) fn anomalies_sheet(input: &SummaryInput, st: &Styles) -> Result<Works
         sh.number(row, 9, Some((score * 1000.0).round() / 1000.0), &st.decimal)?;
         sh.text(row, 10, &message(input, group), &st.text)?;
         sh.text(row, 11, &status_text(a), &st.text)?;
-        let notes: Vec<&str> = group
-            .iter()
-            .filter_map(|g| g.explanation.as_deref())
-            .fold(Vec::new(), |mut v, e| {
-                if !v.contains(&e) {
-                    v.push(e);
-                }
-                v
-            });
+        let notes: Vec<&str> =
+            group
+                .iter()
+                .filter_map(|g| g.explanation.as_deref())
+                .fold(Vec::new(), |mut v, e| {
+                    if !v.contains(&e) {
+                        v.push(e);
+                    }
+                    v
+                });
         sh.text(row, 12, &notes.join("；"), &st.text)?;
         row += 1;
     }
