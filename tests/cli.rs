@@ -932,7 +932,7 @@ fn explanations_and_verification_from_the_unit_to_the_draft() {
     assert_eq!(rows[0][4], "55.46");
     assert_eq!(rows[0][5], "642331");
     assert!(rows[0][10].starts_with("请核实该数值：如有误请更正；如属实请在该行“说明”栏写明原因"));
-    assert!(rows[0][10].contains("按元应为 554600"), "{rows:?}");
+    assert!(rows[0][10].contains("按元应为554,600元"), "{rows:?}");
     let t06 = feedback_of(&out, "411321-T06").expect("T06 has no rule findings, yet a 退回");
     assert_eq!(verify_rows(&t06)[0][1], "整个文件");
     let d09_rows = feedback_of(&out, "411321-D09").map(|p| verify_rows(&p));
@@ -1197,7 +1197,7 @@ fn check_shows_an_explained_anomaly_as_settled() {
     assert_eq!(find("A05")["status"], "待核实");
     let text = check_stdout(dir.path(), true, 1);
     assert!(
-        text.contains("按元应为 554600（已说明：本年误按万元填报，已知悉将更正）"),
+        text.contains("按元应为554,600元（已说明：本年误按万元填报，已知悉将更正）"),
         "{text}"
     );
 }

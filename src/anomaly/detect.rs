@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 
 use super::unit_error::UnitErrorVerdict;
 use super::{
-    accept, copy, county, entry, fmt_num, gate, hb, heaping, peer, poisson, ranking, rate, ratio,
-    sigma_gap, stats, status, unit_error, AnomalyInput, Finding, Params, Statistic,
+    accept, copy, county, entry, fmt_num, fmt_rate, fmt_thousands, gate, hb, heaping, peer,
+    poisson, ranking, rate, ratio, sigma_gap, stats, status, unit_error, AnomalyInput, Finding,
+    Params, Statistic,
 };
 use crate::aggregate::UnitRow;
 use crate::codes::Code;
@@ -506,14 +507,7 @@ impl<'a> Ctx<'a> {
         let (message, suspicion, suggestion) = match verdict {
             UnitErrorVerdict::Ok => return,
             UnitErrorVerdict::Probable { k } => (
-                format!(
-                    "{}本年{}与上年{}相差约10^{}倍（本年偏{}），疑似单位填错（元/千元/万元）",
-                    ind.name,
-                    fmt_num(x),
-                    fmt_num(p),
-                    k.abs(),
-                    if k > 0 { "大" } else { "小" }
-                ),
+                unit_error::message(&ind.name, &ind.unit, x, p, k),
                 0.95,
                 Some(unit_error::suggestion(x, k, &ind.unit)),
             ),
@@ -609,20 +603,22 @@ impl<'a> Ctx<'a> {
                 ""
             };
             let message = format!(
-                "{}本年{}{unit}，上年{}{unit}，变化{strength}偏离同类单位的趋势（HB检验E={:.2}，{}），合理范围约{}–{}",
+                "{}今年{}{unit}，去年{}{unit}，变化{strength}偏离同类单位的趋势，合理范围约{}–{}{unit}",
                 ind.name,
-                fmt_num(hu.cur),
-                fmt_num(hu.prev),
-                hu.effect,
-                hu.status.code(),
-                fmt_num((iv.0 * 10.0).round() / 10.0),
-                fmt_num((iv.1 * 10.0).round() / 10.0),
+                fmt_thousands(hu.cur),
+                fmt_thousands(hu.prev),
+                fmt_thousands((iv.0 * 10.0).round() / 10.0),
+                fmt_thousands((iv.1 * 10.0).round() / 10.0),
                 unit = ind.unit,
             );
             let mut f = self.unit_finding(Code::A01, severity, u, ind, message);
             f.suspicion = if hu.status.is_imputation() { 0.9 } else { 0.6 };
             f.expected = Some(iv);
-            f.statistic = Some(Statistic::new("E", hu.effect, threshold.clone()));
+            f.statistic = Some(Statistic::new(
+                &format!("HB E（{}）", hu.status.code()),
+                hu.effect,
+                threshold.clone(),
+            ));
             out.push(f);
         }
         covered
@@ -655,12 +651,11 @@ impl<'a> Ctx<'a> {
         };
         let Some(severity) = t.verdict else { return };
         let mut message = format!(
-            "{}本年{}{unit}，上年{}{unit}，按全县趋势（×{:.2}）调整后变化显著（p={:.1e}）",
+            "{}今年{}{unit}，去年{}{unit}，按全县趋势（×{:.2}）折算后变化仍很大，不像偶然波动",
             ind.name,
-            fmt_num(x),
-            fmt_num(p),
+            fmt_thousands(x),
+            fmt_thousands(p),
             g,
-            t.p,
             unit = ind.unit,
         );
         if let Some(r) = not_run {
@@ -1126,13 +1121,15 @@ impl<'a> Ctx<'a> {
                 continue;
             };
             let (u, n, d) = (g.0, g.1, g.2);
+            let unit = r.unit.as_deref();
             let msg = format!(
-                "{}为{}，明显偏离{}的一般水平（中位数{}，修正z={:.1}）",
+                "{}为{}（{}÷{}），{}一般为{}，明显偏离：请核对这两个数",
                 r.name,
-                fmt_num(n / d),
+                fmt_rate(n / d, unit),
+                fmt_thousands(n),
+                fmt_thousands(d),
                 kind.label(),
-                fmt_num(typical),
-                m
+                fmt_rate(typical, unit),
             );
             let mut f = Finding::new(Code::A08, p.severity, msg);
             f.unit = Some(u.code.clone());
@@ -1144,7 +1141,7 @@ impl<'a> Ctx<'a> {
             f.suspicion = peer::suspicion(*m, p.threshold);
             // What the county numerator would change by if the unit's rate were typical.
             f.impact = ranking::impact(n, d * typical, county_num, county_num);
-            f.statistic = Some(Statistic::new("M", *m, fmt_num(p.threshold)));
+            f.statistic = Some(Statistic::new("修正z", *m, fmt_num(p.threshold)));
             out.push(f);
         }
     }

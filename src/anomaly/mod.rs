@@ -168,6 +168,16 @@ pub struct Statistic {
 }
 
 impl Statistic {
+    /// As the 统计量 column shows it: `HB E（ODIR）=37.18，界限[-0.89, 0.88]`, `p=5.4e-4，界限0.001`.
+    pub fn render(&self) -> String {
+        let v = if self.value != 0.0 && self.value.abs() < 0.01 {
+            format!("{:.1e}", self.value)
+        } else {
+            format!("{:.2}", self.value)
+        };
+        format!("{}={v}，界限{}", self.name, self.threshold)
+    }
+
     pub fn new(name: &str, value: f64, threshold: impl Into<String>) -> Self {
         Statistic {
             name: name.to_string(),
@@ -312,6 +322,39 @@ pub fn fmt_num(x: f64) -> String {
     }
 }
 
+/// Formats a number for a clerk: thousands separated by commas, up to 2 decimals
+/// (`642331` → `642,331`, `55.46` → `55.46`).
+pub fn fmt_thousands(x: f64) -> String {
+    let plain = fmt_num(x.abs());
+    let (int, frac) = plain
+        .split_once('.')
+        .map_or((plain.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    if x < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// A rate's value for a message: a percentage with one decimal, or the number with the rate's
+/// own unit (件均罚没金额 in 元/宗).
+pub fn fmt_rate(v: f64, unit: Option<&str>) -> String {
+    match unit {
+        None => format!("{:.1}%", v * 100.0),
+        Some(u) => format!("{}{u}", fmt_thousands((v * 100.0).round() / 100.0)),
+    }
+}
+
 /// Parses `file!sheet!cell` (as the reader records origins) into a [`Location`]; anything else
 /// becomes a file-only location.
 pub fn parse_location(origin: &str) -> Location {
@@ -360,6 +403,17 @@ mod tests {
         assert_eq!(l.cell, Some(Pos::new(0, 26)));
         assert_eq!(parse_location("a.xlsx"), Location::file("a.xlsx"));
         assert_eq!(parse_location("a!b!c"), Location::file("a!b!c"));
+    }
+
+    #[test]
+    fn numbers_format_for_clerks() {
+        assert_eq!(fmt_thousands(642331.0), "642,331");
+        assert_eq!(fmt_thousands(554600.0), "554,600");
+        assert_eq!(fmt_thousands(55.46), "55.46");
+        assert_eq!(fmt_thousands(999.0), "999");
+        assert_eq!(fmt_thousands(-1234.5), "-1,234.5");
+        assert_eq!(fmt_rate(0.4512, None), "45.1%");
+        assert_eq!(fmt_rate(1265.237, Some("元/宗")), "1,265.24元/宗");
     }
 
     #[test]

@@ -658,9 +658,7 @@ impl Outputs<'_> {
                     statistic: a
                         .statistic
                         .as_ref()
-                        .map(|s| {
-                            format!("{}={} ({})", s.name, anomaly::fmt_num(s.value), s.threshold)
-                        })
+                        .map(anomaly::Statistic::render)
                         .unwrap_or_default(),
                     score: a.score,
                     message: match &a.suggestion {
