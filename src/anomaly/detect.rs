@@ -666,7 +666,7 @@ impl<'a> Ctx<'a> {
         f.statistic = Some(Statistic::new(
             "p",
             t.p,
-            fmt_num(self.params.poisson.p_warn),
+            self.params.poisson.p_warn.to_string(),
         ));
         out.push(f);
     }
@@ -927,18 +927,17 @@ impl<'a> Ctx<'a> {
                     Code::A07,
                     Severity::Info,
                     format!(
-                        "{}：{}个不小于{}的填报值中有{}个是{}的整倍数（p={:.1e}），疑似估算填报",
+                        "{}：{}个不小于{}的填报值中有{}个是{}的整倍数，疑似估算填报",
                         ind.name,
                         t.n,
                         fmt_num(p.min_value),
                         t.k,
                         p.base,
-                        t.p
                     ),
                 );
                 f.indicator = Some(ind.code.clone());
                 f.suspicion = 0.3;
-                f.statistic = Some(Statistic::new("p", t.p, fmt_num(p.p_warn)));
+                f.statistic = Some(Statistic::new("p", t.p, p.p_warn.to_string()));
                 out.push(f);
             }
         }
@@ -946,12 +945,11 @@ impl<'a> Ctx<'a> {
             let values: Vec<f64> = counts.iter().filter_map(|i| u.cur(&i.code)).collect();
             if let Some(t) = heaping::test(&values, p).filter(|t| t.flagged) {
                 let msg = format!(
-                    "本单位{}个不小于{}的件数中有{}个是{}的整倍数（p={:.1e}），疑似估算填报",
+                    "本单位{}个不小于{}的件数中有{}个是{}的整倍数，远多于如实统计时的约十分之一，疑似估算填报：请按台账核实",
                     t.n,
                     fmt_num(p.min_value),
                     t.k,
                     p.base,
-                    t.p
                 );
                 let (severity, suspicion) = if t.is_warning(p) {
                     (Severity::Warning, 0.6)
@@ -960,7 +958,7 @@ impl<'a> Ctx<'a> {
                 };
                 let mut f = self.unit_level(Code::A07, severity, u, msg);
                 f.suspicion = suspicion;
-                f.statistic = Some(Statistic::new("p", t.p, fmt_num(p.p_warn)));
+                f.statistic = Some(Statistic::new("p", t.p, p.p_warn.to_string()));
                 out.push(f);
             }
             if !p.round_amounts {
