@@ -636,8 +636,9 @@ fn false_alarms(schema: &Schema, seeds: u64, big: usize) {
     let (units, notes) = unit_rows(schema, &opts);
     let nu = units.len();
     let t = std::time::Instant::now();
-    let f = detect(schema, units, notes);
+    let f = detect(schema, units.clone(), notes.clone());
     let secs = t.elapsed().as_secs_f64();
+    timing(schema, &units, &notes);
     let w = warnings(&f);
     if std::env::var_os("RANK_EVAL_DEBUG").is_some() {
         for x in w.iter().take(30) {
@@ -705,4 +706,43 @@ fn debug(schema: &Schema, f: &[Finding], c: &Case) {
             e.score
         );
     }
+}
+
+/// Median wall time of `detect` on the big sample, with and without the new HB gates, and of
+/// grouping its findings into entries (which `detect` includes): what this work added.
+fn timing(schema: &Schema, units: &[UnitRow], notes: &Notes) {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let run = |params: &Params| {
+        let input = AnomalyInput {
+            schema,
+            year: Some(2024),
+            units: units.to_vec(),
+            county: BTreeMap::new(),
+            notes: notes.clone(),
+        };
+        let t = std::time::Instant::now();
+        let f = anomaly::detect(&input, params);
+        (t.elapsed().as_secs_f64(), f)
+    };
+    let mut off = Params::default();
+    off.gates.single_peer = false;
+    off.gates.hb_count_poisson = false;
+    let (mut on_t, mut off_t, mut group_t) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..9 {
+        let (t, f) = run(&Params::default());
+        on_t.push(t);
+        off_t.push(run(&off).0);
+        let g = std::time::Instant::now();
+        let _ = anomaly::entries(&f, schema);
+        group_t.push(g.elapsed().as_secs_f64());
+    }
+    println!(
+        "timing (median of 9): detect {:.3} s with the new gates, {:.3} s without; grouping into entries {:.3} s",
+        median(on_t),
+        median(off_t),
+        median(group_t)
+    );
 }

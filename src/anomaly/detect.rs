@@ -573,13 +573,15 @@ impl<'a> Ctx<'a> {
             out.push(f);
         }
         let threshold = format!("[{:.3}, {:.3}]", res.exclusion.0, res.exclusion.1);
-        let robust = self
-            .params
-            .gates
-            .single_peer
-            .then(|| res.single_peer_exclusion(&self.params.hb));
-        let beyond_any_peer =
-            |h: &&hb::HbUnit<usize>| robust.is_none_or(|(lo, hi)| h.effect < lo || h.effect > hi);
+        // Computed once, and only for a group with an outlier to judge.
+        let robust = std::cell::OnceCell::new();
+        let beyond_any_peer = |h: &&hb::HbUnit<usize>| {
+            if !self.params.gates.single_peer {
+                return true;
+            }
+            let (lo, hi) = *robust.get_or_init(|| res.single_peer_exclusion(&self.params.hb));
+            h.effect < lo || h.effect > hi
+        };
         for hu in res
             .units
             .iter()

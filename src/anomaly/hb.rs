@@ -113,6 +113,9 @@ pub struct HbResult<I = String> {
     pub excluded: Vec<(I, &'static str)>,
     /// Set when the tie rule dropped unchanged units: (unchanged, usable).
     pub ties_dropped: Option<(usize, usize)>,
+    /// The units' effects, ascending (for [`HbResult::single_peer_exclusion`]).
+    #[serde(skip)]
+    pub sorted_effects: Vec<f64>,
 }
 
 impl HbResult<String> {
@@ -141,7 +144,7 @@ impl<I> HbResult<I> {
     /// it depends on one other unit's value, e.g. one department's 5 → 0 making fourteen
     /// identical 9 → 27 changes outliers.
     pub fn single_peer_exclusion(&self, params: &HbParams) -> (f64, f64) {
-        let es = stats::sorted(&self.units.iter().map(|u| u.effect).collect::<Vec<_>>());
+        let es = &self.sorted_effects;
         if es.len() < 4 {
             return self.exclusion;
         }
@@ -283,6 +286,7 @@ pub fn run<I: Clone>(data: &[(I, f64, f64)], params: &HbParams) -> Result<HbResu
         units,
         excluded,
         ties_dropped,
+        sorted_effects: es,
     })
 }
 
