@@ -155,9 +155,9 @@ fn causes(findings: &[Finding], lines: &[usize], schema: &Schema) -> Vec<Vec<usi
         }
     }
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..lines.len() {
+    for (i, &line) in lines.iter().enumerate() {
         let r = root(&mut parent, i);
-        groups.entry(r).or_default().push(lines[i]);
+        groups.entry(r).or_default().push(line);
     }
     groups.into_values().collect()
 }

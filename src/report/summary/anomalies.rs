@@ -109,7 +109,7 @@ pub(super) fn anomalies_sheet(input: &SummaryInput, st: &Styles) -> Result<Works
     let mut sh = Sheet::new("异常提示")?;
     sh.header(0, &HEADERS, &st.header)?;
     let mut row = 1;
-    for (i, group) in grouped(&input.anomalies).iter().enumerate() {
+    for (i, group) in grouped(input.anomalies).iter().enumerate() {
         let a = group[0];
         let num = if is_percent(input, a) {
             st.pct(1)
