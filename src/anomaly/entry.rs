@@ -208,6 +208,17 @@ pub fn arrange(findings: &mut Vec<Finding>, schema: &Schema) -> Vec<Entry> {
     es
 }
 
+/// The main line of every open entry, in entry order (findings as [`arrange`] left them): what
+/// a short listing shows, one line per problem.
+pub fn main_lines(findings: &[Finding]) -> impl Iterator<Item = &Finding> {
+    let mut last = None;
+    findings.iter().filter(move |f| {
+        let first = last != Some(f.entry);
+        last = Some(f.entry);
+        first && !f.status.is_settled()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,5 +325,7 @@ mod tests {
             [(1, 1, Code::A06), (1, 2, Code::A01), (2, 3, Code::A03)]
         );
         assert_eq!(es[0].lines, [0, 1]);
+        let main: Vec<Code> = main_lines(&f).map(|x| x.code).collect();
+        assert_eq!(main, [Code::A06, Code::A03]);
     }
 }

@@ -56,18 +56,13 @@ fn print_summary(r: &RunReport, dir: &Path) -> Result<()> {
             c.held_unverified.join("、")
         )?;
     }
-    for a in r
-        .anomalies
-        .iter()
-        .filter(|a| !a.status.is_settled())
-        .take(5)
-    {
+    for a in crate::anomaly::entry::main_lines(&r.anomalies).take(5) {
         let who = a
             .unit_name
             .as_deref()
             .or(a.unit.as_deref())
             .unwrap_or("全县");
-        crate::outln!("  {}. {who}：{}", a.rank, a.message)?;
+        crate::outln!("  {}. {who}：{}", a.entry, a.message)?;
     }
     if c.scope_differs() {
         let outside: Vec<String> = c

@@ -123,7 +123,12 @@ pub(super) fn anomalies_sheet(input: &SummaryInput, st: &Styles) -> Result<Works
         let rank = if a.entry == 0 { a.rank } else { i as u32 + 1 };
         sh.number(row, 0, Some(f64::from(rank)), &st.count)?;
         sh.text(row, 1, a.severity.label(), &severity_format(st, a.severity))?;
-        sh.text(row, 2, &format!("{}（{}）", a.unit_name, a.unit), &st.text)?;
+        let who = if a.unit_name == a.unit {
+            a.unit.clone()
+        } else {
+            format!("{}（{}）", a.unit_name, a.unit)
+        };
+        sh.text(row, 2, &who, &st.text)?;
         sh.text(row, 3, &label(input, a), &st.text)?;
         sh.text(row, 4, &a.location, &st.text)?;
         sh.number(row, 5, a.value, num)?;
