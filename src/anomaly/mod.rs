@@ -32,7 +32,7 @@
 //! the total's finding; a county count change (A09) must be beyond Poisson chance. The
 //! reasons are in [`gate`].
 //!
-//! Ranking (§4, module [`ranking`]): findings sort by severity tier, then by the unit's
+//! Ranking (§4, module [`ranking`]): findings are scored, and sort by severity tier, then by the unit's
 //! priority (its worst `suspicion × impact`), where impact is the share of the anticipated
 //! county total at stake, `|x − x̂| / T̂` with `x̂ = prev × trend` (trend = median ratio per
 //! indicator and unit kind, without slipped units; 1 with fewer than 5 pairs; the kind median
@@ -42,9 +42,10 @@
 //! the unit's rate were typical; county-level findings (A09, group-level A01/A07) score 0.
 //! Every finding has a verification status ([`status`]): the unit's real 说明 on the row makes
 //! a warning 已说明, the reviewer's acceptance file ([`accept`]) makes it 已确认 or 不予认可.
-//! Within a severity tier, 已说明 findings rank below the open ones (待核实, 不予认可), and
-//! 已确认 findings go after all others; settled findings (已说明, 已确认) do not count towards
-//! a unit's priority.
+//! Settled findings (已说明, 已确认) do not count towards a unit's priority. Last, the findings
+//! are grouped into entries, one per unit and problem ([`entry`]): entries rank open first
+//! (待核实, 不予认可), then 已说明, then 已确认, each by worst severity and the entry's summed
+//! score, and the findings are put in entry order (`Finding::entry`, `Finding::rank`).
 //!
 //! Plain Rust over `Vec`/`BTreeMap` instead of polars: groups have 5–50 units, the methods need
 //! an exact, pinned quantile definition and order statistics that a DataFrame would only wrap,
