@@ -69,6 +69,14 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "huizong dataset add 汇总/ --into 数据集/",
     ),
     (
+        "schema",
+        "huizong schema diff fazhi-2024 fazhi-2025\n  huizong schema diff fazhi-2024 我省2025版.toml",
+    ),
+    (
+        "diff",
+        "huizong schema diff fazhi-2024 fazhi-2025\n  huizong schema diff 旧版.toml 新版.toml",
+    ),
+    (
         "add",
         "huizong dataset add 汇总/ --into 数据集/\n  huizong dataset add 县B/汇总 --into 数据集/",
     ),

@@ -4,7 +4,6 @@
 use crate::cli::RollupArgs;
 use crate::pipeline::{self, LoadedRegistry, Outcome, RollupConfig, RollupReport};
 use crate::registry::Registry;
-use crate::schema::Schema;
 use crate::Result;
 
 pub fn run(args: &RollupArgs) -> Result<Outcome> {
@@ -14,7 +13,7 @@ pub fn run(args: &RollupArgs) -> Result<Outcome> {
     };
     let acceptances = pipeline::acceptances(args.accept.as_deref())?;
     let cfg = RollupConfig {
-        schema: Schema::load(args.schema.schema.as_deref())?,
+        schema: args.schema.load()?,
         registry,
         paths: args.paths.clone(),
         year: args.year,

@@ -2,7 +2,6 @@
 
 use crate::cli::{Outcome, SampleArgs};
 use crate::sample::{self, SampleOptions};
-use crate::schema::Schema;
 use crate::Result;
 
 pub fn run(args: &SampleArgs) -> Result<Outcome> {
@@ -30,7 +29,7 @@ pub fn run(args: &SampleArgs) -> Result<Outcome> {
             "--units 至少为 4（乡镇、部门、县本级、县法院各一）".into(),
         ));
     }
-    let schema = Schema::load(args.schema.schema.as_deref())?;
+    let schema = args.schema.load()?;
     let county = sample::generate(&schema, &opts);
     let files = sample::write(&schema, &county, opts.seed, &args.out)?;
     crate::outln!(

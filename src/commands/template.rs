@@ -12,7 +12,7 @@ use crate::schema::{Schema, ValueType};
 use crate::Result;
 
 pub fn run(args: &TemplateArgs) -> Result<Outcome> {
-    let schema = Schema::load(args.schema.schema.as_deref())?;
+    let schema = args.schema.load()?;
     let registry = Registry::load(&args.registry)?;
     let settings = crate::settings::Settings::beside(&args.registry)?;
     // A roll-up registry's regions send their run's output, not a workbook: only its own units
