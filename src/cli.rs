@@ -138,6 +138,10 @@ pub struct SampleArgs {
     /// 用于演示和测试市级汇总（huizong rollup）
     #[arg(long, value_name = "代码", verbatim_doc_comment)]
     pub county: Option<String>,
+    /// 只有最后一个年度按 --schema 的版本填报，之前的年度按它的上一版（[previous]）填报，
+    /// 用于演示和测试指标体系换版（如 --schema fazhi-2025 --years 2025,2026）
+    #[arg(long, verbatim_doc_comment)]
+    pub prior_edition: bool,
     #[command(flatten)]
     pub schema: SchemaArg,
 }

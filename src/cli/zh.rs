@@ -27,7 +27,8 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "sample",
         "huizong sample --out 示例县/\n  huizong sample --out 干净/ --clean\n  \
          huizong sample --out 大县/ --units 10000\n  \
-         huizong sample --out 乙县/ --county 411322 --clean",
+         huizong sample --out 乙县/ --county 411322 --clean\n  \
+         huizong sample --out 换版县/ --schema fazhi-2025 --years 2025,2026 --prior-edition --clean",
     ),
     (
         "check",

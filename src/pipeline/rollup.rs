@@ -722,6 +722,7 @@ fn write_outputs(
         &dir.join(format!("figures_{}.json", figures.year)),
         &super::run::figures_json(figures, anomalies)?,
     )?;
-    history::write_merged(&dir.join(super::HISTORY_FILE), prior, records)?;
+    let editions = history::Editions::of(&figures.schema_id);
+    history::write_merged(&dir.join(super::HISTORY_FILE), prior, records, &editions)?;
     crate::dataset::parquet::write_history(&dir.join(super::HISTORY_PARQUET), prior, records)
 }

@@ -129,10 +129,14 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     // unfinished, so nothing is written and `out` stays as it was.
     let set = OutputSet::prepare_as(&cfg.out, &format!("汇总 {year}"))?;
 
-    let prior_records = match &cfg.prior {
-        Some(p) => common::load_prior(p, schema, Some(registry), year, &pool)?,
-        None => Vec::new(),
+    let prior = match &cfg.prior {
+        Some(p) => super::prior::load(p, schema, Some(registry), year, &pool)?,
+        None => Default::default(),
     };
+    let mapped_edition = prior.mapped;
+    // Last year in this year's codes; as read (its own edition's codes) for the history file.
+    let (prior_records, prior_read, editions, prior_findings) = prior.split(schema, year);
+    let history_old: &[Record] = prior_read.as_deref().unwrap_or(&prior_records);
     t.done("prior");
     let (prior_mapped, prior_by_unit, units_changed) =
         pool.install(|| common::prior_by_unit(&prior_records, Some(reg), year));
@@ -216,9 +220,9 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
         let anomalies = strict.hold_back(&mut figures, &mut current, anomalies, &pool)?;
         t.done("strict");
         let history = set.dir().join(HISTORY_FILE);
-        history::write_merged(&history, &prior_records, &current)?;
+        history::write_merged(&history, history_old, &current, &editions)?;
         let parquet = set.dir().join(HISTORY_PARQUET);
-        crate::dataset::parquet::write_history(&parquet, &prior_records, &current)?;
+        crate::dataset::parquet::write_history(&parquet, history_old, &current)?;
         let rows = figures.units.iter().map(detail_row).collect();
         let detail = summary::DetailSheet::build(&figures, schema, reg, rows)?;
         (anomalies, detail)
@@ -234,13 +238,9 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
                     rayon::join(
                         || -> Result<()> {
                             let history = set.dir().join(HISTORY_FILE);
-                            history::write_merged(&history, &prior_records, &current)?;
+                            history::write_merged(&history, history_old, &current, &editions)?;
                             let parquet = set.dir().join(HISTORY_PARQUET);
-                            crate::dataset::parquet::write_history(
-                                &parquet,
-                                &prior_records,
-                                &current,
-                            )
+                            crate::dataset::parquet::write_history(&parquet, history_old, &current)
                         },
                         || {
                             let rows = input.units.iter().map(detail_row).collect();
@@ -255,7 +255,9 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
         take_back_reported_rates(&mut figures.units, &rates);
         (anomalies, detail?)
     };
-    drop((prior_records, current, kept_prior));
+    drop((prior_records, prior_read, current, kept_prior));
+    // An indicator the edition change left without a comparable prior says so (不可比).
+    aggregate::mark_editions(&mut figures, schema, mapped_edition);
     // Figures resting on values still to verify say which units they are.
     let pending = unverified_values(&outcomes, &anomalies);
     aggregate::mark_unverified(&mut figures, schema, &pending);
@@ -266,6 +268,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
         .flat_map(|o| o.diagnostics.clone())
         .collect();
     findings.extend(batch);
+    findings.extend(prior_findings);
     crate::diagnostic::sort(&mut findings);
 
     let out = Outputs {

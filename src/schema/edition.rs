@@ -510,14 +510,16 @@ pub fn resolve(schema: &mut Schema, given: Option<Schema>) -> Result<()> {
         Some(g) => g,
         None => match embedded(&mapping.previous) {
             Some(s) => s?,
-            None => return Err(mapping.error(
-                mapping.previous_at,
-                format!(
+            None => {
+                return Err(mapping.error(
+                    mapping.previous_at,
+                    format!(
                     "上一版指标体系“{}”不是内置版本（内置：{}）：请用 --prior-schema 给出它的文件",
                     mapping.previous,
                     EMBEDDED.map(|e| e.0).join("、")
                 ),
-            )),
+                ))
+            }
         },
     };
     mapping.check(&old, schema)?;
