@@ -166,6 +166,9 @@ fn figure(
         yes: None,
         expected_units: None,
         unverified: vec![],
+        comparable: true,
+        not_comparable_reason: None,
+        prior_mapping: None,
     }
 }
 
@@ -284,6 +287,8 @@ fn figures() -> Figures {
             decimals: 2,
             units: 1,
             unverified: vec![],
+            comparable: true,
+            not_comparable_reason: None,
         }],
         // Deliberately not in registry order: the sheet must follow the registry.
         units: vec![
