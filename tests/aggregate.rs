@@ -622,13 +622,20 @@ fn history_round_trip() {
     assert!(text.starts_with("\u{feff}年度,单位代码,单位类型,指标代码,数值,来源,指标体系\n"));
     assert!(text.contains("2024,D1,department,ZF07,7610.35,"), "{text}");
     // Each year's rows name its edition.
-    assert!(text.contains("2023,T11,township,GF01,0.6666666666666666,"), "{text}");
+    assert!(
+        text.contains("2023,T11,township,GF01,0.6666666666666666,"),
+        "{text}"
+    );
     assert!(text.contains(",fazhi-2023\n2024,"), "{text}");
     assert!(text.ends_with(",fazhi-2024\n"), "{text}");
     let (_, read_editions) = history::read_editions(&path).expect("read editions");
     assert_eq!(
         read_editions,
-        [(2023, "fazhi-2023".to_string()), (2024, "fazhi-2024".to_string())].into()
+        [
+            (2023, "fazhi-2023".to_string()),
+            (2024, "fazhi-2024".to_string())
+        ]
+        .into()
     );
     assert!(text.contains("2024,C1,county_office,FY02,70,"), "{text}");
     let back = history::read(&path).expect("read");

@@ -61,11 +61,17 @@ pub(super) fn rate_not_comparable(r: &mut RateFigure, reason: &str) {
     r.change_pp = None;
 }
 
+/// The start of `prior_mapping` of an indicator renamed from `from`: the draft finds a renamed
+/// indicator by its old code with it (draft templates written for the previous edition).
+pub fn renamed_note(from: &str) -> String {
+    format!("上年为 {from}（改代码）")
+}
+
 /// How the prior of `link` was obtained, in words; `None` when it is the same code unchanged.
 fn describe(link: &Link) -> Option<String> {
     let how = match &link.origin {
         Origin::Same => None,
-        Origin::Renamed(from) => Some(format!("上年为 {from}（改代码）")),
+        Origin::Renamed(from) => Some(renamed_note(from)),
         Origin::Split { from, share: None } => {
             Some(format!("由上年 {from} 拆分，未给出比例，上年数不可比"))
         }

@@ -15,7 +15,7 @@ pub mod rollup;
 mod units;
 mod unverified;
 
-pub use edition::mark_editions;
+pub use edition::{mark_editions, renamed_note};
 pub use prior::{map_edition, map_prior, EditionMapped};
 pub use rollup::{Incomplete, Level};
 pub use unverified::{mark_unverified, Unverified};

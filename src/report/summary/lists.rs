@@ -399,6 +399,9 @@ fn note_rows(input: &SummaryInput) -> Vec<(String, String)> {
             ),
         );
     }
+    for (k, v) in super::super::edition_notes::rows(input.schema, fig) {
+        add(&k, v);
+    }
     let open_indicators = fig
         .indicators
         .iter()
