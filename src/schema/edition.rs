@@ -451,7 +451,7 @@ impl Mapping {
                 first.at,
                 format!(
                     "上一版指标“{code}”拆分的各项 share 合计为 {}，应为 1",
-                    super::super::aggregate::history::format_value(total)
+                    crate::aggregate::history::format_value(total)
                 ),
             ));
         }
