@@ -894,3 +894,47 @@ fn zip_member(path: &Path, name: &str) -> String {
         .expect("utf-8");
     text
 }
+
+#[test]
+fn a_previous_edition_outside_the_program_is_given_with_prior_schema() {
+    // A province's own pair of editions: neither is built in.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let old = dir.path().join("省2024.toml");
+    let new = dir.path().join("省2025.toml");
+    let fazhi_2024 = include_str!("../schemas/fazhi-2024.toml");
+    std::fs::write(
+        &old,
+        fazhi_2024.replacen("id = \"fazhi-2024\"", "id = \"sheng-2024\"", 1),
+    )
+    .expect("old written");
+    std::fs::write(
+        &new,
+        FAZHI_2025
+            .replacen("id = \"fazhi-2025\"", "id = \"sheng-2025\"", 1)
+            .replacen("id = \"fazhi-2024\"", "id = \"sheng-2024\"", 1),
+    )
+    .expect("new written");
+    let loaded = Schema::load_with(Some(&new), Some(&old)).expect("loads with --prior-schema");
+    assert_eq!(loaded.previous().map(|p| p.id.as_str()), Some("sheng-2024"));
+    // Without it the previous edition is unknown: refused at [previous]'s id.
+    let err = Schema::load(Some(&new))
+        .expect_err("previous unknown")
+        .to_string();
+    let (line, col) = position(FAZHI_2025, "\"fazhi-2024\"\ndropped", 0);
+    assert!(
+        err.contains(&format!("第 {line} 行第 {col} 列")) && err.contains("--prior-schema"),
+        "{err}"
+    );
+    // The command line takes both files.
+    let out = huizong()
+        .args(["schema", "diff"])
+        .arg(&old)
+        .arg(&new)
+        .output()
+        .expect("diff");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("指标体系 sheng-2024（2024 年版"));
+    // A --prior-schema for a schema that declares no previous edition is refused.
+    let plain = Schema::load_with(None, Some(&old)).expect_err("no [previous]");
+    assert!(plain.to_string().contains("没有 [previous]"), "{plain}");
+}
