@@ -265,6 +265,14 @@ fn draft_says_why_instead_of_prior_missing() {
         !text.contains("上年缺失") && !text.contains("上年为0"),
         "{text}"
     );
+    // The remark a sheet shows for a figure without a comparable prior.
+    let remark = |code: &str| {
+        let f = f.indicators.iter().find(|i| i.code == code).expect("figure");
+        huizong::report::edition_notes::not_comparable_remark(f)
+    };
+    assert_eq!(remark("ZF16").as_deref(), Some("不可比（新增指标）"));
+    assert_eq!(remark("ZF06J").as_deref(), Some("不可比（口径变化）"));
+    assert_eq!(remark("GX01"), None);
     // A figure without a comparable prior: its YoY sentence is left out with the reason.
     let gx01 = f
         .indicators

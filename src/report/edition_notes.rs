@@ -48,3 +48,11 @@ pub fn rows(schema: &Schema, fig: &Figures) -> Vec<(String, String)> {
     }
     rows
 }
+
+/// The 备注 words of a figure without a comparable prior (`不可比（新增指标）`), for the sheets
+/// that list indicators with their YoY: where they now say 无上年数, this says why.
+pub fn not_comparable_remark(f: &crate::aggregate::IndicatorFigure) -> Option<String> {
+    f.not_comparable_reason
+        .as_deref()
+        .map(|why| format!("不可比（{why}）"))
+}

@@ -3,7 +3,7 @@
 //! outputs safely: each command's outputs as one set ([`outset`]), each file atomically
 //! ([`crate::io::write_atomic`]).
 
-mod edition_notes;
+pub mod edition_notes;
 pub mod feedback;
 pub mod outset;
 mod styles;
