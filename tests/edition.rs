@@ -267,7 +267,11 @@ fn draft_says_why_instead_of_prior_missing() {
     );
     // The remark a sheet shows for a figure without a comparable prior.
     let remark = |code: &str| {
-        let f = f.indicators.iter().find(|i| i.code == code).expect("figure");
+        let f = f
+            .indicators
+            .iter()
+            .find(|i| i.code == code)
+            .expect("figure");
         huizong::report::edition_notes::not_comparable_remark(f)
     };
     assert_eq!(remark("ZF16").as_deref(), Some("不可比（新增指标）"));
