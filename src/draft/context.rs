@@ -233,9 +233,13 @@ impl DraftContext {
         if missing.is_empty() {
             return true;
         }
-        // A code the figures do not have at all is not in this year's indicator system (a
-        // template written for another edition): not 数据缺失, which would blame the units.
-        let reason = if missing.iter().any(|c| self.fact(c).is_none()) {
+        // A code this year's (built-in) indicator system does not define (a template written
+        // for another edition): not 数据缺失, which would blame the units.
+        let schema = &self.figures.schema_id;
+        let reason = if missing.iter().any(|c| {
+            self.fact(c).is_none()
+                && crate::schema::edition::embedded_defines(schema, c) == Some(false)
+        }) {
             OmitReason::NotInEdition
         } else {
             self.missing_reason()

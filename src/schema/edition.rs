@@ -485,6 +485,24 @@ impl Mapping {
     }
 }
 
+/// Whether the embedded edition `id` defines the indicator or rate `code`; `None` when `id` is
+/// no embedded edition. Parsed once per edition.
+pub fn embedded_defines(id: &str, code: &str) -> Option<bool> {
+    static CODES: [std::sync::OnceLock<Vec<String>>; EMBEDDED.len()] =
+        [const { std::sync::OnceLock::new() }; EMBEDDED.len()];
+    let i = EMBEDDED.iter().position(|(e, _, _)| *e == id)?;
+    let codes = CODES.get(i)?.get_or_init(|| match embedded(id) {
+        Some(Ok(s)) => s
+            .indicators
+            .iter()
+            .map(|x| x.code.clone())
+            .chain(s.rates.iter().map(|r| r.code.clone()))
+            .collect(),
+        _ => Vec::new(),
+    });
+    Some(codes.iter().any(|c| c == code))
+}
+
 /// The embedded edition with this id, parsed (its own `[previous]` left unresolved).
 pub fn embedded(id: &str) -> Option<Result<Schema>> {
     EMBEDDED
