@@ -492,6 +492,7 @@ impl Own {
         let registry = LoadedRegistry {
             registry: Registry::new(units),
             display: cfg.registry.display.clone(),
+            settings: cfg.registry.settings.clone(),
         };
         let paths: Vec<PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();
         let files = if paths.is_empty() {
