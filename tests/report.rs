@@ -421,6 +421,8 @@ fn meta() -> RunMeta {
         prior_source: Some("history.csv".into()),
         registry: Some("units.csv".into()),
         run_time: None,
+        office: Some("某县司法局".into()),
+        headline: Vec::new(),
     }
 }
 
@@ -515,6 +517,7 @@ fn summary_sheets_in_order_and_chart_data_hidden() {
     assert_eq!(
         wb.sheet_names(),
         [
+            "概览",
             "汇总",
             "比率",
             "分单位明细",
@@ -852,7 +855,7 @@ fn summary_of_nothing_still_has_every_sheet() {
     };
     let bytes = build_summary(&input).expect("empty summary builds");
     let wb = open(&bytes);
-    assert_eq!(wb.sheet_names().len(), 9);
+    assert_eq!(wb.sheet_names().len(), 10);
     let r = range(&bytes, "版本变化");
     assert_eq!(text(&r, 1, 0), "本次没有单位报送多个版本");
     let r = range(&bytes, "汇总");
@@ -876,17 +879,19 @@ fn parse_display(s: &str) -> Option<f64> {
 }
 
 #[test]
-fn libreoffice_reads_the_first_sheet_like_we_wrote_it() {
+fn libreoffice_reads_the_totals_sheet_like_we_wrote_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let xlsx = dir.path().join("汇总_2024.xlsx");
     let bytes = summary_bytes();
     std::fs::write(&xlsx, &bytes).expect("write");
-    // ",1" = first line as is: keep the title rows.
-    let filter = format!("{},1", common::CSV_UTF8);
+    // ",1" = first line as is: keep the title rows; token 9 "as shown"; token 12 = the sheet
+    // to export (汇总, the second after 概览; LibreOffice 7.2 and later).
+    let filter = format!("{},1,,0,false,true,true,false,false,2", common::CSV_UTF8);
     if !common::libreoffice_convert(std::slice::from_ref(&xlsx), &filter, dir.path()) {
         return;
     }
-    let csv_path = dir.path().join("汇总_2024.csv");
+    // one sheet exported by number: LibreOffice names the file after it
+    let csv_path = dir.path().join("汇总_2024-汇总.csv");
     assert!(Path::new(&csv_path).exists(), "LibreOffice wrote no CSV");
 
     let mut reader = csv::ReaderBuilder::new()
@@ -1241,7 +1246,7 @@ fn summary_print_setup() {
             .expect("utf-8");
         s
     };
-    for i in 1..=9 {
+    for i in 1..=10 {
         let xml = part(&format!("xl/worksheets/sheet{i}.xml"));
         assert!(
             xml.contains("<oddFooter>&amp;C第 &amp;P 页 共 &amp;N 页</oddFooter>"),
@@ -1249,14 +1254,22 @@ fn summary_print_setup() {
         );
         assert!(xml.contains("打印日期：&amp;D"), "sheet{i}");
     }
-    let detail = part("xl/worksheets/sheet3.xml");
+    let detail = part("xl/worksheets/sheet4.xml");
     assert!(detail.contains(r#"scale="85""#), "{detail}");
     assert!(!detail.contains("fitToPage"), "not shrunk to one page wide");
-    let totals = part("xl/worksheets/sheet1.xml");
+    let totals = part("xl/worksheets/sheet2.xml");
     assert!(
         totals.contains("<mergeCell ref=\"A2:"),
         "the coverage note spans the table"
     );
+    // 制表单位 from the settings and the table's title in every header.
+    assert!(
+        totals.contains("<oddHeader>&amp;L制表单位：某县司法局&amp;C&amp;\"-,Bold\"2024年"),
+        "{totals}"
+    );
+    // 概览 on one page.
+    let overview = part("xl/worksheets/sheet1.xml");
+    assert!(overview.contains(r#"fitToHeight="1""#) || !overview.contains("fitToHeight"));
     let wb = part("xl/workbook.xml");
     assert!(wb.contains("分单位明细!$A:$C"), "unit columns repeat: {wb}");
 }

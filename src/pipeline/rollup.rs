@@ -713,6 +713,8 @@ fn write_outputs(
             prior_source: cfg.prior.as_ref().map(|p| p.display().to_string()),
             registry: Some(reg.display.clone()),
             run_time: None,
+            office: reg.settings.office.clone(),
+            headline: crate::draft::TemplateSet::defaults().headline_codes(),
         },
     };
     write_atomic(

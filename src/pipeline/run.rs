@@ -580,6 +580,8 @@ impl Outputs<'_> {
             prior_source: cfg.prior.as_ref().map(|p| p.display().to_string()),
             registry: Some(self.registry.display.clone()),
             run_time: None,
+            office: self.registry.settings.office.clone(),
+            headline: crate::draft::TemplateSet::defaults().headline_codes(),
         };
         let input = SummaryInput {
             figures: self.figures,

@@ -264,6 +264,10 @@ impl<'a> Feedback<'a> {
         rows.extend(warnings);
 
         let mut sh = Sheet::new(SHEET_FEEDBACK)?;
+        // One landscape page wide at 9 points or more: the long columns wrap early.
+        sh.wrap_at(1, 20.0);
+        sh.wrap_at(6, 24.0);
+        sh.wrap_at(7, 24.0);
         let n_errors = rows
             .iter()
             .filter(|r| r.severity == Severity::Error)

@@ -229,7 +229,7 @@ pub(super) fn draft(
     // 107 indicator columns shrunk to one page wide print at 2 pt: print in blocks with the unit
     // columns on every page instead, whole sections to a page as far as they fit.
     let breaks = section_breaks(figures);
-    sh.print_in_blocks(UNIT_COLS, &breaks)?;
+    sh.print_in_blocks(UNIT_COLS, &breaks, 85)?;
 
     let formats = CellFormats::new(st);
     let types: Vec<ValueType> = codes
