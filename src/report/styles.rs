@@ -24,6 +24,34 @@ const FILL_HEADER: &str = "#DDEBF7";
 /// Fill of section rows in the 汇总 sheet.
 const FILL_SECTION: &str = "#F2F2F2";
 
+/// The scale of a sheet printed in blocks: 11-point text prints at 9 points.
+pub const BLOCK_SCALE: u16 = 82;
+/// How many character units of columns a landscape A4 page holds at [`BLOCK_SCALE`], with the
+/// default margins, as LibreOffice prints them (measured: tests/print.rs), with some room.
+const PAGE_UNITS: f64 = 128.0;
+/// Excel's width of a column nothing was written to.
+const DEFAULT_WIDTH: f64 = 8.43;
+
+/// Where the page breaks of [`Sheet::print_readably`] fall (before which columns), given the
+/// columns' widths; empty when the whole table fits on one page at [`BLOCK_SCALE`].
+fn block_breaks(widths: Vec<f64>, repeat: ColNum) -> Vec<u32> {
+    if widths.iter().sum::<f64>() <= PAGE_UNITS {
+        return Vec::new();
+    }
+    let repeat = usize::from(repeat).min(widths.len());
+    let room = (PAGE_UNITS - widths[..repeat].iter().sum::<f64>()).max(10.0);
+    let mut breaks = Vec::new();
+    let mut used = 0.0;
+    for (col, w) in widths.iter().enumerate().skip(repeat) {
+        if used > 0.0 && used + w > room {
+            breaks.push(col as u32);
+            used = 0.0;
+        }
+        used += w;
+    }
+    breaks
+}
+
 /// The least a header label widens its column, in Excel character units.
 const HEADER_MIN: f64 = 4.5;
 /// Narrowest and widest column we set, in Excel character units.
@@ -159,6 +187,9 @@ pub struct Sheet {
     /// The first vertical page break, when the sheet prints in blocks: notes are merged up to
     /// it only, so each prints whole on the first block's pages.
     first_break: Option<ColNum>,
+    /// Print in blocks of columns when one page wide would shrink the text below 9 points
+    /// ([`Sheet::print_readably`]): the leading columns repeated on every page.
+    auto_blocks: Option<ColNum>,
 }
 
 impl Sheet {
@@ -181,6 +212,7 @@ impl Sheet {
             labels: Vec::new(),
             repeat_from: 0,
             first_break: None,
+            auto_blocks: None,
         })
     }
 
@@ -209,6 +241,13 @@ impl Sheet {
             .write_string_with_format(row, col, s, f)
             .map_err(xlsx_err)?;
         Ok(())
+    }
+
+    /// Prints the sheet one page wide when that keeps the text at 9 points or more, and
+    /// otherwise in blocks of columns at [`BLOCK_SCALE`] %, breaking where a page is full, with
+    /// the first `repeat` columns (what a row is about) on every page.
+    pub fn print_readably(&mut self, repeat: ColNum) {
+        self.auto_blocks = Some(repeat);
     }
 
     /// Lets long text in `col` run to `width` before it wraps (a column printed on a page of
@@ -330,6 +369,17 @@ impl Sheet {
         last_row: RowNum,
         last_col: ColNum,
     ) -> crate::Result<Worksheet> {
+        if let Some(repeat) = self.auto_blocks {
+            let width = |c: ColNum| {
+                self.widths
+                    .get(&c)
+                    .map_or(DEFAULT_WIDTH, |w| (w + 1.5).clamp(MIN_WIDTH, MAX_WIDTH))
+            };
+            let breaks = block_breaks((0..=last_col).map(width).collect(), repeat);
+            if !breaks.is_empty() {
+                self.print_in_blocks(repeat, &breaks, BLOCK_SCALE)?;
+            }
+        }
         let note_col = match self.first_break {
             Some(b) if b > 0 => last_col.min(b - 1),
             _ => last_col,
@@ -401,6 +451,16 @@ mod tests {
         assert!((text_width("汇总") - 4.2).abs() < 1e-9);
         assert!((text_width("（）") - 4.2).abs() < 1e-9);
         assert!((text_width("ab\n汇总表") - 6.3).abs() < 1e-9);
+    }
+
+    #[test]
+    fn blocks_break_where_a_page_is_full() {
+        // fits: no breaks
+        assert!(block_breaks(vec![10.0; 12], 2).is_empty());
+        // 20 columns of 10 with 2 repeated: 108 units of room, 10 columns a page
+        assert_eq!(block_breaks(vec![10.0; 20], 2), [12]);
+        // one column wider than the room still gets a page of its own
+        assert_eq!(block_breaks(vec![10.0, 10.0, 60.0, 120.0, 5.0], 2), [3, 4]);
     }
 
     #[test]

@@ -50,6 +50,7 @@ pub(super) fn rates_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
     sh.min_width(6, 9.0);
     sh.min_width(7, 9.0);
     sh.min_width(9, 9.0);
+    sh.print_readably(2);
     sh.finish(1, row - 1, (RATE_HEADERS.len() - 1) as ColNum)
 }
 
