@@ -647,7 +647,8 @@ const FILE_CASES: &[FileCase] = &[
     case(
         "V14",
         "D02",
-        At::Cell("JC02"),
+        // at the part that exceeds the total, not the first code of the rule
+        At::Cell("JC03"),
         |d| {
             d.set_all(&JC, 3.0);
             d.set("JC03", 4.0);
@@ -849,7 +850,7 @@ const FILE_CASES: &[FileCase] = &[
     case(
         "V64",
         "D02",
-        At::Cell("JC02"),
+        At::Cell("JC06"),
         |d| {
             d.set_all(&JC, 3.0);
             d.set("JC06", 2.0);

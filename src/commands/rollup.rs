@@ -7,10 +7,7 @@ use crate::registry::Registry;
 use crate::Result;
 
 pub fn run(args: &RollupArgs) -> Result<Outcome> {
-    let registry = LoadedRegistry {
-        registry: Registry::load(&args.registry)?,
-        display: args.registry.display().to_string(),
-    };
+    let registry = LoadedRegistry::load(&args.registry)?;
     let acceptances = pipeline::acceptances(args.accept.as_deref())?;
     let cfg = RollupConfig {
         schema: args.schema.load()?,

@@ -81,6 +81,7 @@ fn read_prior(
     let loaded = crate::pipeline::batch::LoadedRegistry {
         registry: registry.clone(),
         display: args.registry.display().to_string(),
+        settings: Default::default(),
     };
     let pool = crate::pipeline::batch::pool(None)?;
     crate::pipeline::batch::load_prior(path, schema, Some(&loaded), args.year, &pool)

@@ -20,10 +20,23 @@ use crate::{Error, Result};
 /// The registry file name looked for next to the submissions when `--registry` is not given.
 pub const REGISTRY_FILE: &str = "units.csv";
 
-/// A loaded registry and how to name it in messages.
+/// A loaded registry, how to name it in messages, and the county's settings beside it
+/// (`huizong.toml`: 制表单位, deadline, contact — [`crate::settings`]).
 pub struct LoadedRegistry {
     pub registry: Registry,
     pub display: String,
+    pub settings: crate::settings::Settings,
+}
+
+impl LoadedRegistry {
+    /// The registry at `path` and the settings file beside it, if any.
+    pub fn load(path: &Path) -> Result<LoadedRegistry> {
+        Ok(LoadedRegistry {
+            registry: Registry::load(path)?,
+            display: path.display().to_string(),
+            settings: crate::settings::Settings::beside(path)?,
+        })
+    }
 }
 
 /// The submission files under `paths`, leaving out the registry file itself: `units.csv` may sit
@@ -70,13 +83,7 @@ pub fn find_registry(
                 .find(|p| p.is_file())
         }),
     };
-    path.map(|p| {
-        Registry::load(&p).map(|registry| LoadedRegistry {
-            registry,
-            display: p.display().to_string(),
-        })
-    })
-    .transpose()
+    path.map(|p| LoadedRegistry::load(&p)).transpose()
 }
 
 /// Builds the rayon pool for reading (`threads` = None → one per core).

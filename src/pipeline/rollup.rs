@@ -492,6 +492,7 @@ impl Own {
         let registry = LoadedRegistry {
             registry: Registry::new(units),
             display: cfg.registry.display.clone(),
+            settings: cfg.registry.settings.clone(),
         };
         let paths: Vec<PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();
         let files = if paths.is_empty() {
@@ -712,6 +713,8 @@ fn write_outputs(
             prior_source: cfg.prior.as_ref().map(|p| p.display().to_string()),
             registry: Some(reg.display.clone()),
             run_time: None,
+            office: reg.settings.office.clone(),
+            headline: crate::draft::TemplateSet::defaults().headline_codes(),
         },
     };
     write_atomic(
