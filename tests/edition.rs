@@ -237,6 +237,30 @@ fn every_mapping_kind_end_to_end() {
     assert!(!rows.iter().any(|r| r.0 == 2026 && r.2 == "GF01"));
     let old_rows: Vec<_> = rows.iter().filter(|r| r.0 == 2025).collect();
     assert_eq!(old_rows.len(), rows25.len(), "2025 rows carried as read");
+    // The summary says why, never 无上年数: the new indicator in 汇总's 备注, the renamed one
+    // on 概览 under its new code, compared with its old one.
+    let strings = zip_member(&by_history.join("汇总_2026.xlsx"), "xl/sharedStrings.xml");
+    assert!(strings.contains("不可比（新增指标）"), "汇总 备注");
+    let wb = by_history.join("汇总_2026.xlsx");
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&wb).expect("summary");
+    let overview = calamine::Reader::worksheet_range(&mut book, "概览").expect("概览");
+    let gx01 = overview
+        .rows()
+        .find(|r| r[0].to_string().starts_with(&fig_name(&fh, "GX01")))
+        .expect("GX01 on 概览");
+    assert!(
+        !gx01[2].to_string().is_empty(),
+        "compared with GF01: {gx01:?}"
+    );
+}
+
+fn fig_name(f: &Json, code: &str) -> String {
+    f["indicators"]
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["code"] == code))
+        .and_then(|i| i["name"].as_str())
+        .expect("figure")
+        .to_string()
 }
 
 #[test]

@@ -58,8 +58,20 @@ fn lines<'a>(input: &SummaryInput<'a>) -> Vec<Line<'a>> {
             fig.indicator(code)
                 .map(Line::Indicator)
                 .or_else(|| fig.rate(code).map(Line::Rate))
+                .or_else(|| renamed(fig, code).map(Line::Indicator))
         })
         .collect()
+}
+
+/// The figure that carries `old` under a new code, when this year's edition renamed it (the
+/// draft's templates name the previous edition's codes).
+fn renamed<'a>(fig: &'a crate::aggregate::Figures, old: &str) -> Option<&'a IndicatorFigure> {
+    let note = crate::aggregate::renamed_note(old);
+    fig.indicators.iter().find(|i| {
+        i.prior_mapping
+            .as_deref()
+            .is_some_and(|m| m.starts_with(&note))
+    })
 }
 
 /// The counts of the chart: headline counts and amounts (not 是/否 tallies) with both years at
@@ -168,7 +180,8 @@ fn indicator_line(sh: &mut Sheet, st: &Styles, row: RowNum, f: &IndicatorFigure)
             wording::change_words(v, p, unit),
             wording::pct_words(v, p, unit)
         ),
-        (Some(_), None) => "上年无数据".to_string(),
+        (Some(_), None) => crate::report::edition_notes::not_comparable_remark(f)
+            .unwrap_or_else(|| "上年无数据".to_string()),
         (None, _) => String::new(),
     };
     sh.text(row, 3, &change, &st.text)?;
@@ -195,7 +208,10 @@ fn rate_line(sh: &mut Sheet, st: &Styles, row: RowNum, r: &RateFigure) -> Result
     sh.number(row, 2, r.prior_value, &pct)?;
     let change = match (r.value, r.prior_value) {
         (Some(v), Some(p)) => wording::pp_words(v, p, r.decimals),
-        (Some(_), None) => "上年无数据".to_string(),
+        (Some(_), None) => match &r.not_comparable_reason {
+            Some(why) => format!("不可比（{why}）"),
+            None => "上年无数据".to_string(),
+        },
         (None, _) => String::new(),
     };
     sh.text(row, 3, &change, &st.text)?;

@@ -337,6 +337,8 @@ pub(super) fn remark(f: &IndicatorFigure) -> String {
     if f.change_pct.is_none() && f.value.is_some() {
         if f.prior == Some(0.0) {
             parts.push("上年为0，不计算同比".to_string());
+        } else if let Some(why) = crate::report::edition_notes::not_comparable_remark(f) {
+            parts.push(why);
         } else if f.prior.is_none() {
             parts.push("无上年数".to_string());
         }
