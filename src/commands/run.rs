@@ -5,7 +5,6 @@ use std::path::Path;
 
 use crate::cli::RunArgs;
 use crate::pipeline::{self, Outcome, RunConfig, RunReport};
-use crate::schema::Schema;
 use crate::{Error, Result};
 
 pub fn run(args: &RunArgs) -> Result<Outcome> {
@@ -14,7 +13,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     })?;
     let acceptances = pipeline::acceptances(args.accept.as_deref())?;
     let cfg = RunConfig {
-        schema: Schema::load(args.schema.schema.as_deref())?,
+        schema: args.schema.load()?,
         registry,
         paths: args.paths.clone(),
         year: args.year,

@@ -8,9 +8,11 @@
 mod anomalies;
 mod detail;
 mod lists;
+mod overview;
 mod totals;
 
 pub use detail::DetailRow;
+pub use overview::SHEET_OVERVIEW;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Worksheet};
 
@@ -143,6 +145,11 @@ pub struct RunMeta {
     pub registry: Option<String>,
     /// Written only when present (breaks byte-identical output on purpose).
     pub run_time: Option<String>,
+    /// 制表单位, from the county's settings: printed in every sheet's page header.
+    pub office: Option<String>,
+    /// The figure codes the 概览 sheet shows, in order (the draft's headline figures,
+    /// [`crate::draft::TemplateSet::headline_codes`]); empty → the first indicators.
+    pub headline: Vec<String>,
 }
 
 /// Builds one worksheet of the summary workbook.
@@ -150,6 +157,7 @@ type SheetBuilder = fn(&SummaryInput, &Styles) -> Result<Worksheet>;
 
 /// The sheets, in workbook order: name and builder.
 pub(crate) const SHEETS: &[(&str, SheetBuilder)] = &[
+    (SHEET_OVERVIEW, overview::overview_sheet),
     (SHEET_TOTALS, totals::totals_sheet),
     ("比率", detail::rates_sheet),
     (SHEET_DETAIL, detail::units_sheet),
@@ -163,7 +171,7 @@ pub(crate) const SHEETS: &[(&str, SheetBuilder)] = &[
 
 /// The per-unit sheet.
 pub const SHEET_DETAIL: &str = "分单位明细";
-/// The first sheet: county figures.
+/// The county figures by section (after the one-page 概览).
 pub const SHEET_TOTALS: &str = "汇总";
 /// Hidden sheet holding the chart's data range.
 pub const SHEET_CHART_DATA: &str = "图表数据";
@@ -207,15 +215,36 @@ pub fn build_summary_with(input: &SummaryInput, detail: Option<DetailSheet>) -> 
     let mut wb = super::new_workbook();
     wb.set_properties(&properties(input)?);
     let mut detail = detail;
+    let header = page_header(input);
     for (name, build) in SHEETS {
         let ahead = detail.take_if(|_| *name == SHEET_DETAIL);
-        let sheet = match ahead {
+        let mut sheet = match ahead {
             Some(DetailSheet(draft)) => detail::finish(draft, input, &styles)?,
             None => build(input, &styles)?,
         };
+        sheet.set_header(&header);
         wb.push_worksheet(sheet);
     }
     wb.save_to_buffer().map_err(xlsx_err)
+}
+
+/// Every sheet's page header: 制表单位 on the left (when the county's settings name it), the
+/// table's title and the sheet's name in the middle, the print date on the right (Excel's
+/// `&D`, so the bytes do not depend on the day). `&` in a name is doubled, as Excel reads a
+/// single one as a code.
+fn page_header(input: &SummaryInput) -> String {
+    let esc = |s: &str| s.replace('&', "&&");
+    let left = input
+        .meta
+        .office
+        .as_deref()
+        .map(|o| format!("&L制表单位：{}", esc(o)))
+        .unwrap_or_default();
+    format!(
+        "{left}&C&\"-,Bold\"{}年{} &A&R打印日期：&D",
+        input.figures.year,
+        esc(&input.schema.title)
+    )
 }
 
 fn properties(input: &SummaryInput) -> Result<DocProperties> {

@@ -162,5 +162,6 @@ pub(super) fn anomalies_sheet(input: &SummaryInput, st: &Styles) -> Result<Works
         sh.text(row, 12, &notes.join("；"), &st.text)?;
         row += 1;
     }
+    sh.print_readably(3);
     sh.finish(1, row - 1, (HEADERS.len() - 1) as ColNum)
 }

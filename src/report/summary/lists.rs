@@ -35,6 +35,7 @@ pub(super) fn severity_format(st: &Styles, sev: Severity) -> Format {
 pub(super) fn findings_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet> {
     let mut sh = Sheet::new("校验问题")?;
     sh.header(0, &FINDING_HEADERS, &st.header)?;
+    sh.wrap_at(0, 24.0); // the file: its folders wrap
     let mut sorted: Vec<Diagnostic> = input.findings.to_vec();
     diagnostic::sort(&mut sorted);
     let mut row = 1;
@@ -62,6 +63,7 @@ pub(super) fn findings_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksh
         sh.text(row, 8, d.explanation.as_deref().unwrap_or(""), &st.text)?;
         row += 1;
     }
+    sh.print_readably(1);
     sh.finish(1, row - 1, (FINDING_HEADERS.len() - 1) as ColNum)
 }
 
@@ -148,6 +150,7 @@ pub(super) fn files_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
         sh.number(row, 9, Some(f64::from(f.warnings)), &st.count)?;
         row += 1;
     }
+    sh.print_readably(2);
     sh.finish(1, row - 1, (FILE_HEADERS.len() - 1) as ColNum)
 }
 
@@ -217,6 +220,7 @@ pub(super) fn versions_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksh
         sh.text(1, 0, "本次没有单位报送多个版本", &st.text)?;
         row = 2;
     }
+    sh.print_readably(1);
     sh.finish(1, row - 1, (VERSION_HEADERS.len() - 1) as ColNum)
 }
 
@@ -334,6 +338,9 @@ fn note_rows(input: &SummaryInput) -> Vec<(String, String)> {
                 i.missing.len()
             ),
         );
+    }
+    for (k, v) in super::super::edition_notes::rows(input.schema, fig) {
+        add(&k, v);
     }
     let open_indicators = fig
         .indicators
