@@ -75,6 +75,8 @@ struct Plant {
     /// The cells it changed (kept for debugging output).
     #[allow(dead_code)]
     cells: Vec<String>,
+    /// The true values of `cells`, before planting (empty for decoys).
+    truth: Vec<f64>,
 }
 
 /// One county of the evaluation, ready for `detect`.
@@ -307,10 +309,15 @@ fn plant(
         units[i] = u;
         return None;
     }
+    let truth = changed
+        .iter()
+        .map(|c| u.values.get(c).copied().unwrap_or(0.0))
+        .collect();
     Some(Plant {
         kind: KINDS[k],
         unit: units[i].code.clone(),
         cells: changed,
+        truth,
     })
 }
 
@@ -340,6 +347,7 @@ fn decoy(units: &mut [UnitRow], notes: &mut Notes, i: usize, rng: &mut Rng) -> O
         kind: "已说明的真实变化",
         unit: u.code.clone(),
         cells,
+        truth: Vec::new(),
     })
 }
 
@@ -412,7 +420,43 @@ fn detect(schema: &Schema, units: Vec<UnitRow>, notes: Notes) -> Vec<Finding> {
         county: BTreeMap::new(),
         notes,
     };
-    anomaly::detect(&input, &Params::default())
+    anomaly::detect(&input, &params())
+}
+
+/// The default parameters; `RANK_EVAL_NO_DIGIT_SLIP` switches the digit-slip signal off (the
+/// "before" column of docs/anomaly-ranking.md).
+fn params() -> Params {
+    let mut p = Params::default();
+    if std::env::var_os("RANK_EVAL_NO_DIGIT_SLIP").is_some() {
+        p.digit_slip.far = f64::INFINITY;
+    }
+    p
+}
+
+/// Whether a finding on the planted cell suggests its true value (`可能应为 322（…`), or for a
+/// dropped digit a value within 10 % of it (`可能应为 450 左右（可能少输了一位）`).
+fn suggests_truth(f: &[Finding], p: &Plant) -> bool {
+    let ([cell], [truth]) = (p.cells.as_slice(), p.truth.as_slice()) else {
+        return false;
+    };
+    let value = |s: &str| -> Option<f64> {
+        let rest = s.split("可能应为 ").nth(1)?;
+        let num: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+            .filter(|c| *c != ',')
+            .collect();
+        num.parse().ok()
+    };
+    f.iter().any(|x| {
+        x.unit.as_deref() == Some(&p.unit)
+            && x.indicator.as_deref() == Some(cell)
+            && x.suggestion.as_deref().is_some_and(|s| {
+                value(s).is_some_and(|v| {
+                    v == *truth || (s.contains("少输了一位") && (v / truth - 1.0).abs() <= 0.1)
+                })
+            })
+    })
 }
 
 /// The ranked list, one position per line or entry: its unit (`None` = county-level) and the
@@ -546,6 +590,7 @@ fn main() {
         Score::default(),
     );
     let mut cases = 0;
+    let mut suggested: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for &size in &sizes {
         for seed in 1..=seeds {
             // PER_COUNTY kinds per county, rotating so every kind is planted equally often.
@@ -555,6 +600,11 @@ fn main() {
             let f = detect(&schema, c.units.clone(), c.notes.clone());
             if std::env::var_os("RANK_EVAL_DEBUG").is_some() {
                 debug(&schema, &f, &c);
+            }
+            for p in &c.plants {
+                let e = suggested.entry(p.kind).or_insert((0, 0));
+                e.0 += usize::from(suggests_truth(&f, p));
+                e.1 += 1;
             }
             by_line.add(&lines(&f), &c);
             by_entry.add(&entries(&f, &schema), &c);
@@ -578,10 +628,11 @@ fn main() {
     println!("{}", by_line.row("异常提示 lines (one per finding)"));
     println!("{}", by_log.row("naive |log((cur+1)/(prev+1))|"));
     println!("{}", by_abs.row("naive |cur − prev|"));
-    println!("\n| kind | entries in top 10 | lines in top 10 |\n|---|---|---|");
+    println!("\n| kind | entries in top 10 | lines in top 10 | true value suggested |\n|---|---|---|---|");
     for (k, (hit, n)) in &by_entry.by_kind {
         let l = by_line.by_kind.get(k).map_or(0, |x| x.0);
-        println!("| {k} | {hit}/{n} | {l}/{n} |");
+        let s = suggested.get(k).map_or(0, |x| x.0);
+        println!("| {k} | {hit}/{n} | {l}/{n} | {s}/{n} |");
     }
     false_alarms(&schema, seeds, big);
 }
@@ -608,6 +659,11 @@ fn false_alarms(schema: &Schema, seeds: u64, big: usize) {
         let nu = units.len();
         let f = detect(schema, units, notes);
         let w = warnings(&f);
+        if std::env::var_os("RANK_EVAL_DEBUG").is_some() {
+            for x in &w {
+                eprintln!("clean48 seed {seed}: {} {:?} {:?} {} | {:?}", x.code, x.unit, x.indicator, x.message, x.suggestion);
+            }
+        }
         let mut by: BTreeMap<String, usize> = BTreeMap::new();
         for x in &w {
             *by.entry(x.code.to_string()).or_default() += 1;
@@ -727,12 +783,12 @@ fn timing(schema: &Schema, units: &[UnitRow], notes: &Notes) {
         let f = anomaly::detect(&input, params);
         (t.elapsed().as_secs_f64(), f)
     };
-    let mut off = Params::default();
+    let mut off = params();
     off.gates.single_peer = false;
     off.gates.hb_count_poisson = false;
     let (mut on_t, mut off_t, mut group_t) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..9 {
-        let (t, f) = run(&Params::default());
+        let (t, f) = run(&params());
         on_t.push(t);
         off_t.push(run(&off).0);
         let g = std::time::Instant::now();

@@ -9,6 +9,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use super::unit_error::UnitErrorVerdict;
+use super::digit_slip;
 use super::{
     accept, copy, county, entry, fmt_num, fmt_rate, fmt_thousands, gate, hb, heaping, peer,
     poisson, ranking, rate, ratio, sigma_gap, stats, status, unit_error, AnomalyInput, Finding,
@@ -470,6 +471,7 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .filter(|(u, _, _)| slipped.is_none_or(|s| !s.get(u.pos).copied().unwrap_or(false)))
                 .collect();
+            let start = out.len();
             // HB identifies units by their index in `rest`.
             let data: Vec<(usize, f64, f64)> = rest
                 .iter()
@@ -492,6 +494,78 @@ impl<'a> Ctx<'a> {
                     _ => self.ratio_bounds(u, ind, *p, *x, g, out),
                 }
             }
+            self.digit_slips(ind, &rest, &covered, g, start, out);
+        }
+    }
+
+    /// Typing slips ([`digit_slip`]): the suggestion goes on the cell's YoY line of this group
+    /// (from `start` in `out`), or a line of its own under the code of the method that judged
+    /// the cell (A01 where HB did, else A02 for counts and A11 for amounts).
+    fn digit_slips(
+        &self,
+        ind: &Indicator,
+        rest: &[&(&UnitView, f64, f64)],
+        covered: &[bool],
+        g: f64,
+        start: usize,
+        out: &mut Vec<Finding>,
+    ) {
+        let ps = &self.params.digit_slip;
+        let Some(s) = digit_slip::spread(rest.iter().map(|(_, p, x)| (*p, *x)), ps) else {
+            return;
+        };
+        for (i, (u, p, x)) in rest.iter().enumerate() {
+            let e = p * g;
+            // A count's own chance spread, ≈ √(1/x + 1/p) on the log scale, bounds it below:
+            // 2 against 7 is a dropped digit only in appearance.
+            let s = match ind.value_type {
+                ValueType::Count if *x > 0.0 && *p > 0.0 => s.max((1.0 / x + 1.0 / p).sqrt()),
+                _ => s,
+            };
+            let Some(slip) = digit_slip::explain(*x, e, s, ps) else {
+                continue;
+            };
+            let same = |f: &&mut Finding| {
+                f.unit.as_deref() == Some(u.code.as_str())
+                    && f.indicator.as_deref() == Some(ind.code.as_str())
+            };
+            if let Some(f) = out.get_mut(start..).and_then(|o| o.iter_mut().find(same)) {
+                f.suggestion.get_or_insert_with(|| slip.suggestion());
+                if slip.warn {
+                    f.severity = Severity::Warning;
+                    f.suspicion = f.suspicion.max(0.85);
+                }
+                continue;
+            }
+            let code = match (covered.get(i).copied().unwrap_or(false), ind.value_type) {
+                (true, _) => Code::A01,
+                (false, ValueType::Count) => Code::A02,
+                _ => Code::A11,
+            };
+            let severity = if slip.warn {
+                Severity::Warning
+            } else {
+                Severity::Info
+            };
+            let message = format!(
+                "{}今年{}{unit}，去年{}{unit}，按趋势约{}{unit}；{}则与之相符，{}",
+                ind.name,
+                fmt_thousands(*x),
+                fmt_thousands(*p),
+                fmt_thousands(e.round()),
+                fmt_thousands(slip.value),
+                slip.reason,
+                unit = ind.unit,
+            );
+            let mut f = self.unit_finding(code, severity, u, ind, message);
+            f.suspicion = if slip.warn { 0.85 } else { 0.6 };
+            f.suggestion = Some(slip.suggestion());
+            f.statistic = Some(Statistic::new(
+                "偏离/离散度",
+                (x / e).ln().abs() / s,
+                format!("≥{}", ps.far),
+            ));
+            out.push(f);
         }
     }
 

@@ -55,6 +55,7 @@
 pub mod accept;
 pub mod copy;
 pub mod correct;
+pub mod digit_slip;
 pub mod county;
 mod detect;
 pub mod entry;
@@ -114,6 +115,9 @@ pub struct Params {
     pub hb: hb::HbParams,
     pub poisson: poisson::PoissonParams,
     pub unit_error: unit_error::UnitErrorParams,
+    /// Transposed digits and dropped digits in a YoY change ([`digit_slip`]).
+    #[serde(default)]
+    pub digit_slip: digit_slip::DigitSlipParams,
     pub ratio_bounds: ratio::RatioBoundsParams,
     pub rate: rate::RateParams,
     pub copy_prev: copy::CopyParams,
@@ -143,6 +147,7 @@ impl Default for Params {
             hb: hb::HbParams::default(),
             poisson: poisson::PoissonParams::default(),
             unit_error: unit_error::UnitErrorParams::default(),
+            digit_slip: digit_slip::DigitSlipParams::default(),
             ratio_bounds: ratio::RatioBoundsParams::default(),
             rate: rate::RateParams::default(),
             copy_prev: copy::CopyParams::default(),
