@@ -661,7 +661,10 @@ fn false_alarms(schema: &Schema, seeds: u64, big: usize) {
         let w = warnings(&f);
         if std::env::var_os("RANK_EVAL_DEBUG").is_some() {
             for x in &w {
-                eprintln!("clean48 seed {seed}: {} {:?} {:?} {} | {:?}", x.code, x.unit, x.indicator, x.message, x.suggestion);
+                eprintln!(
+                    "clean48 seed {seed}: {} {:?} {:?} {} | {:?}",
+                    x.code, x.unit, x.indicator, x.message, x.suggestion
+                );
             }
         }
         let mut by: BTreeMap<String, usize> = BTreeMap::new();

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use super::unit_error::UnitErrorVerdict;
 use super::digit_slip;
+use super::unit_error::UnitErrorVerdict;
 use super::{
     accept, copy, county, entry, fmt_num, fmt_rate, fmt_thousands, gate, hb, heaping, peer,
     poisson, ranking, rate, ratio, sigma_gap, stats, status, unit_error, AnomalyInput, Finding,
@@ -547,14 +547,13 @@ impl<'a> Ctx<'a> {
             } else {
                 Severity::Info
             };
+            // The suggestion (`可能应为 320（数字顺序颠倒）`) is appended by `to_diagnostic`.
             let message = format!(
-                "{}今年{}{unit}，去年{}{unit}，按趋势约{}{unit}；{}则与之相符，{}",
+                "{}今年{}{unit}，去年{}{unit}，按趋势约{}{unit}",
                 ind.name,
                 fmt_thousands(*x),
                 fmt_thousands(*p),
                 fmt_thousands(e.round()),
-                fmt_thousands(slip.value),
-                slip.reason,
                 unit = ind.unit,
             );
             let mut f = self.unit_finding(code, severity, u, ind, message);

@@ -65,7 +65,11 @@ impl DigitSlip {
     /// `可能应为 322（数字顺序颠倒）`; a dropped digit is only roughly known:
     /// `可能应为 450 左右（可能少输了一位）`.
     pub fn suggestion(&self) -> String {
-        let about = if self.reason == DROPPED { " 左右" } else { "" };
+        let about = if self.reason == DROPPED {
+            " 左右"
+        } else {
+            ""
+        };
         format!(
             "可能应为 {}{about}（{}）",
             super::fmt_thousands(self.value),
@@ -193,7 +197,13 @@ mod tests {
         let pairs = [(100.0, 100.0); 6].into_iter();
         assert_eq!(spread(pairs, &p), Some(0.05));
         assert_eq!(spread([(1.0, 2.0); 4].into_iter(), &p), None);
-        let pairs = [(100., 110.), (100., 90.), (100., 100.), (100., 120.), (100., 80.)];
+        let pairs = [
+            (100., 110.),
+            (100., 90.),
+            (100., 100.),
+            (100., 120.),
+            (100., 80.),
+        ];
         let s = spread(pairs.into_iter(), &p).unwrap();
         assert!((s - 1.4826 * -(0.9f64).ln()).abs() < 0.01, "{s}");
     }

@@ -55,9 +55,9 @@
 pub mod accept;
 pub mod copy;
 pub mod correct;
-pub mod digit_slip;
 pub mod county;
 mod detect;
+pub mod digit_slip;
 pub mod entry;
 pub mod gate;
 pub mod hb;
@@ -227,7 +227,7 @@ pub struct Finding {
     pub entry: usize,
     /// Chinese message, no trailing 。
     pub message: String,
-    /// Suggested correction (unit slips only); never applied.
+    /// Suggested correction (unit slips, digit slips); never applied.
     pub suggestion: Option<String>,
     /// Where the verification stands ([`status`]): 待核实, 已说明, 已确认 or 不予认可.
     #[serde(default)]
