@@ -30,7 +30,10 @@
 //! verdict. An HB outlier is a warning only when its trend-adjusted change is at least ×2 (as
 //! in A02), info from ×1.5, else dropped; a breakdown moving with its flagged total folds into
 //! the total's finding; a county count change (A09) must be beyond Poisson chance. The
-//! reasons are in [`gate`].
+//! reasons are in [`gate`]. Last in each group, [`digit_slip`] looks for a typing slip that
+//! explains the change (two adjacent digits swapped, a digit dropped or a zero too many): the
+//! suggestion goes on the cell's A01/A02/A11 line, or on a line of its own under the code of the
+//! method that judged the cell when the change was under the gates (a swap is often 15–60 %).
 //!
 //! Ranking (§4, module [`ranking`]): findings are scored, and sort by severity tier, then by the unit's
 //! priority (its worst `suspicion × impact`), where impact is the share of the anticipated
