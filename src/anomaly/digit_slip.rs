@@ -26,8 +26,11 @@ pub struct DigitSlipParams {
     /// warning (else info).
     pub far_warn: f64,
     pub warn_tight: f64,
-    /// The variant within this many spreads of the expected value.
+    /// The variant within this many spreads of the expected value …
     pub tight: f64,
+    /// … and a swapped variant within this distance (log scale, ≈ ±16 %) whatever the spread:
+    /// in a group with a wide spread some swap lands "near" almost any expected value.
+    pub max_band: f64,
     /// A ×10 or ÷10 variant may be this far (log scale) from the expected value: the dropped
     /// digit is unknown (45 for 452 gives 450), and a factor 10 is 2.3 away.
     pub scale_band: f64,
@@ -44,6 +47,7 @@ impl Default for DigitSlipParams {
             far_warn: 3.0,
             warn_tight: 0.3,
             tight: 1.2,
+            max_band: 0.15,
             scale_band: 0.35,
             min_spread: 0.05,
             gain: 0.5,
@@ -110,7 +114,7 @@ pub fn explain(x: f64, expected: f64, s: f64, p: &DigitSlipParams) -> Option<Dig
             let reason = reason(x, v)?;
             let d = (v / expected).ln().abs();
             let band = if reason == SWAPPED {
-                p.tight * s
+                (p.tight * s).min(p.max_band)
             } else {
                 p.scale_band.max(p.tight * s)
             };
@@ -175,6 +179,9 @@ mod tests {
         assert_eq!(explain(12.0, 21.0, 0.05, &p), None);
         // Equal digits give no swap; 446 → 464 is a swap but too far from 600.
         assert_eq!(explain(446.0, 600.0, 0.05, &p), None);
+        // A wide spread (0.3) does not widen the swap band past ±16 %: 429 700 against an
+        // expected 190 000 is far off, and its swap 249 700 is 27 % above, not a fit.
+        assert_eq!(explain(429_700.0, 190_000.0, 0.3, &p), None);
     }
 
     #[test]
