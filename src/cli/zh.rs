@@ -69,6 +69,11 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "huizong dataset add 汇总/ --into 数据集/",
     ),
     (
+        "serve",
+        "huizong serve --year 2024 --registry units.csv --inbox 收表/ --prior 上年收表/ --out 汇总/\n  \
+         huizong serve --year 2024 --inbox 收表/ --out 汇总/ --listen 0.0.0.0:8080 --url http://192.168.1.10:8080",
+    ),
+    (
         "add",
         "huizong dataset add 汇总/ --into 数据集/\n  huizong dataset add 县B/汇总 --into 数据集/",
     ),

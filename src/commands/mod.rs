@@ -8,4 +8,5 @@ pub mod rollup;
 pub mod rule;
 pub mod run;
 pub mod sample;
+pub mod serve;
 pub mod template;

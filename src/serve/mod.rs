@@ -1,0 +1,77 @@
+//! `huizong serve`: the collection round as a local web page (docs/serve.md). One binary, no
+//! internet: axum on tokio serves server-side pages (minijinja, templates embedded with
+//! `include_str!`) and a JSON API over the library pipeline, called in-process.
+//!
+//! The pieces, one concern each: [`state`] (the round's configuration and the last completed
+//! run, re-run after every upload or decision, one run at a time), [`auth`] (loopback or LAN
+//! mode, tokens, the cross-site check), [`upload`] (bounded upload, server-made names in the
+//! inbox), [`api`] (JSON), [`pages`] and [`view`] (HTML), [`grid`] (a data sheet as an HTML
+//! grid), [`downloads`] (summary, 退回 zip, draft) and [`router`] (routes and limits).
+
+pub mod api;
+pub mod auth;
+pub mod downloads;
+pub mod grid;
+pub mod pages;
+pub mod router;
+pub mod state;
+pub mod upload;
+pub mod view;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use router::router;
+pub use state::{AppState, ServeConfig};
+
+use crate::{Error, Result};
+
+/// Serves until the process is stopped: runs the pipeline once, binds `cfg.listen`, prints the
+/// address (and in LAN mode the reviewer token and the links file).
+pub fn serve(cfg: ServeConfig) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Other(format!("无法启动网页服务：{e}")))?;
+    runtime.block_on(async move {
+        let listen = cfg.listen;
+        let state = AppState::start(cfg).await?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| Error::Usage(format!("无法在 {listen} 上提供网页服务：{e}（端口可能已被占用，请换一个 --listen 端口）")))?;
+        let addr = listener.local_addr().unwrap_or(listen);
+        announce(&state, addr)?;
+        axum::serve(
+            listener,
+            router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .map_err(|e| Error::Other(format!("网页服务中断：{e}")))
+    })
+}
+
+/// The start-up lines on stdout.
+fn announce(state: &Arc<AppState>, addr: SocketAddr) -> Result<()> {
+    let host = if addr.ip().is_unspecified() {
+        "本机IP".to_string()
+    } else {
+        addr.ip().to_string()
+    };
+    crate::outln!("汇总网页已启动：http://{host}:{}/", addr.port())?;
+    if let Some(t) = state.tokens() {
+        crate::outln!("局域网模式：审核人口令 {}", t.reviewer)?;
+        crate::outln!(
+            "审核人打开：http://{host}:{}/?token={}",
+            addr.port(),
+            t.reviewer
+        )?;
+        crate::outln!(
+            "各单位的上传链接已写入 {}（审核人口令在 {}）",
+            state.cfg.out.join(auth::LINKS_FILE).display(),
+            state.cfg.out.join(auth::REVIEWER_FILE).display()
+        )?;
+    } else {
+        crate::outln!("仅本机可访问；局域网内各单位自助上传请用 --listen 0.0.0.0:端口")?;
+    }
+    crate::outln!("按 Ctrl+C 停止")
+}
