@@ -16,7 +16,10 @@ pub fn run(args: &ServeArgs) -> Result<Outcome> {
     }
     let paths = [args.inbox.clone()];
     let registry = pipeline::find_registry(args.registry.as_deref(), &paths)?.ok_or_else(|| {
-        Error::Usage("需要单位名册：请用 --registry 指定 units.csv，或把 units.csv 放在收表文件夹或其上级".into())
+        Error::Usage(
+            "需要单位名册：请用 --registry 指定 units.csv，或把 units.csv 放在收表文件夹或其上级"
+                .into(),
+        )
     })?;
     let links_dir = args.links.clone().unwrap_or_else(|| {
         args.out

@@ -24,7 +24,11 @@ pub fn refuse((status, message): Refusal) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 
-pub async fn status(State(s): State<Arc<AppState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+pub async fn status(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
     if let Err(r) = auth::reviewer(&s, &headers, q.as_deref()) {
         return refuse(r);
     }
@@ -37,7 +41,10 @@ pub fn status_json(s: &AppState) -> Value {
     let rows = view::unit_rows(s, &snap);
     let mut by_state = serde_json::Map::new();
     for st in view::UnitState::ALL {
-        by_state.insert(st.label().into(), rows.iter().filter(|r| r.state == st).count().into());
+        by_state.insert(
+            st.label().into(),
+            rows.iter().filter(|r| r.state == st).count().into(),
+        );
     }
     let r = snap.report.as_ref();
     json!({
@@ -73,8 +80,13 @@ pub async fn unit(
 /// The body of `/api/units/{code}`; `None` for a code the registry does not have this year.
 pub fn unit_json(s: &AppState, code: &str) -> Option<Value> {
     let snap = s.snapshot();
-    let row = view::unit_rows(s, &snap).into_iter().find(|r| r.code == code)?;
-    let findings: Vec<Value> = view::unit_findings(&snap, code).into_iter().map(view::finding_json).collect();
+    let row = view::unit_rows(s, &snap)
+        .into_iter()
+        .find(|r| r.code == code)?;
+    let findings: Vec<Value> = view::unit_findings(&snap, code)
+        .into_iter()
+        .map(view::finding_json)
+        .collect();
     let anomalies: Vec<Value> = snap
         .report
         .as_ref()
@@ -86,7 +98,10 @@ pub fn unit_json(s: &AppState, code: &str) -> Option<Value> {
                 .collect()
         })
         .unwrap_or_default();
-    let files: Vec<Value> = view::unit_files(&snap, code).into_iter().map(view::file_json).collect();
+    let files: Vec<Value> = view::unit_files(&snap, code)
+        .into_iter()
+        .map(view::file_json)
+        .collect();
     Some(json!({
         "unit": row,
         "files": files,
@@ -137,7 +152,11 @@ pub fn guard_post(s: &AppState, headers: &HeaderMap, q: Option<&str>) -> Result<
 }
 
 /// Files every `file` field of the form; the status is the first refusal's, else 200.
-pub async fn receive(s: Arc<AppState>, access: Access, mut multipart: Multipart) -> (StatusCode, Vec<Value>) {
+pub async fn receive(
+    s: Arc<AppState>,
+    access: Access,
+    mut multipart: Multipart,
+) -> (StatusCode, Vec<Value>) {
     let mut results = Vec::new();
     let mut status = StatusCode::OK;
     loop {
@@ -146,7 +165,9 @@ pub async fn receive(s: Arc<AppState>, access: Access, mut multipart: Multipart)
             Ok(None) => break,
             Err(e) => {
                 let code = e.status();
-                results.push(json!({"filed": false, "error": format!("上传未完成：{}", e.body_text())}));
+                results.push(
+                    json!({"filed": false, "error": format!("上传未完成：{}", e.body_text())}),
+                );
                 return (code, results);
             }
         };
@@ -162,7 +183,9 @@ pub async fn receive(s: Arc<AppState>, access: Access, mut multipart: Multipart)
             Ok(b) => b.to_vec(),
             Err(e) => {
                 let code = e.status();
-                results.push(json!({"filed": false, "error": format!("上传未完成：{}", e.body_text())}));
+                results.push(
+                    json!({"filed": false, "error": format!("上传未完成：{}", e.body_text())}),
+                );
                 return (code, results);
             }
         };
@@ -211,7 +234,12 @@ pub async fn decide_with(s: Arc<AppState>, form: DecisionForm) -> Result<String,
     let decision = match form.decision.as_str() {
         "accept" => Decision::Accept,
         "reject" => Decision::Reject,
-        other => return Err((StatusCode::BAD_REQUEST, format!("decision 应为 accept 或 reject，收到 {other}"))),
+        other => {
+            return Err((
+                StatusCode::BAD_REQUEST,
+                format!("decision 应为 accept 或 reject，收到 {other}"),
+            ))
+        }
     };
     let req = DecisionRequest {
         unit: form.unit,
@@ -230,11 +258,22 @@ pub async fn decide_with(s: Arc<AppState>, form: DecisionForm) -> Result<String,
         pipeline::record_decision(&st.cfg.accept, &req, &st.cfg.schema)
     })
     .await
-    .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "程序内部错误，请报告".to_string()))?;
+    .map_err(|_| {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "程序内部错误，请报告".to_string(),
+        )
+    })?;
     match done {
         Ok((e, _)) => {
             s.request_run();
-            Ok(format!("已记录：{} {} {}，理由：{}", e.decision.label(), e.unit, e.rule, e.reason))
+            Ok(format!(
+                "已记录：{} {} {}，理由：{}",
+                e.decision.label(),
+                e.unit,
+                e.rule,
+                e.reason
+            ))
         }
         Err(e) => Err((StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
     }
@@ -246,7 +285,9 @@ pub async fn decision(
     RawQuery(q): RawQuery,
     Json(form): Json<DecisionForm>,
 ) -> Response {
-    if let Err(r) = auth::reviewer(&s, &headers, q.as_deref()).and_then(|_| auth::same_origin(&headers)) {
+    if let Err(r) =
+        auth::reviewer(&s, &headers, q.as_deref()).and_then(|_| auth::same_origin(&headers))
+    {
         return refuse(r);
     }
     match decide_with(s, form).await {

@@ -92,7 +92,11 @@ fn old_links(path: &Path) -> BTreeMap<String, String> {
     text.lines()
         .skip(1)
         .filter_map(|l| {
-            let code = l.split(',').next()?.trim_start_matches('\u{feff}').to_string();
+            let code = l
+                .split(',')
+                .next()?
+                .trim_start_matches('\u{feff}')
+                .to_string();
             Some((code, token_in(l)?))
         })
         .collect()
@@ -158,34 +162,55 @@ pub fn token_of(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
-            .find_map(|c| c.trim().strip_prefix(&format!("{COOKIE}=")).map(str::to_string))
+            .find_map(|c| {
+                c.trim()
+                    .strip_prefix(&format!("{COOKIE}="))
+                    .map(str::to_string)
+            })
     };
     from_query.or_else(from_header).or_else(from_cookie)
 }
 
 /// Equal in time independent of where they differ.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Who the request is from, or why it is refused (401 without a token, 403 with a wrong one
 /// or a foreign host name).
-pub fn access(state: &AppState, headers: &HeaderMap, query: Option<&str>) -> Result<Access, Refusal> {
+pub fn access(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<Access, Refusal> {
     let Some(tokens) = state.tokens() else {
         if !loopback_host(headers) {
-            return Err((StatusCode::FORBIDDEN, "本机模式只接受 127.0.0.1 或 localhost 的访问".into()));
+            return Err((
+                StatusCode::FORBIDDEN,
+                "本机模式只接受 127.0.0.1 或 localhost 的访问".into(),
+            ));
         }
         return Ok(Access::Reviewer);
     };
     let Some(given) = token_of(headers, query) else {
-        return Err((StatusCode::UNAUTHORIZED, "需要口令：请用审核人或本单位收到的链接打开".into()));
+        return Err((
+            StatusCode::UNAUTHORIZED,
+            "需要口令：请用审核人或本单位收到的链接打开".into(),
+        ));
     };
     if same(&given, &tokens.reviewer) {
         return Ok(Access::Reviewer);
     }
     match tokens.units.iter().find(|(_, t)| same(t, &given)) {
         Some((code, _)) => Ok(Access::Unit(code.clone())),
-        None => Err((StatusCode::FORBIDDEN, "口令不对：请用收到的链接重新打开".into())),
+        None => Err((
+            StatusCode::FORBIDDEN,
+            "口令不对：请用收到的链接重新打开".into(),
+        )),
     }
 }
 
@@ -228,6 +253,9 @@ pub fn same_origin(headers: &HeaderMap) -> Result<(), Refusal> {
     if ok {
         Ok(())
     } else {
-        Err((StatusCode::FORBIDDEN, "拒绝来自其他网站的提交（跨站请求）".into()))
+        Err((
+            StatusCode::FORBIDDEN,
+            "拒绝来自其他网站的提交（跨站请求）".into(),
+        ))
     }
 }

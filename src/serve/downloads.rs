@@ -41,10 +41,17 @@ fn attachment(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
 }
 
 fn not_yet(what: &str) -> Response {
-    refuse((StatusCode::NOT_FOUND, format!("还没有{what}：汇总尚未成功运行（见报送进度页的提示）")))
+    refuse((
+        StatusCode::NOT_FOUND,
+        format!("还没有{what}：汇总尚未成功运行（见报送进度页的提示）"),
+    ))
 }
 
-pub async fn summary_xlsx(State(s): State<Arc<AppState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+pub async fn summary_xlsx(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
     if let Err(r) = auth::reviewer(&s, &headers, q.as_deref()) {
         return refuse(r);
     }
@@ -55,7 +62,11 @@ pub async fn summary_xlsx(State(s): State<Arc<AppState>>, headers: HeaderMap, Ra
     }
 }
 
-pub async fn feedback_zip(State(s): State<Arc<AppState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+pub async fn feedback_zip(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
     if let Err(r) = auth::reviewer(&s, &headers, q.as_deref()) {
         return refuse(r);
     }
@@ -64,13 +75,17 @@ pub async fn feedback_zip(State(s): State<Arc<AppState>>, headers: HeaderMap, Ra
     match tokio::task::spawn_blocking(move || zip_folder(&dir)).await {
         Ok(Ok(bytes)) => attachment(bytes, "application/zip", &format!("退回_{year}.zip")),
         Ok(Err(e)) => refuse((StatusCode::NOT_FOUND, e)),
-        Err(_) => refuse((StatusCode::INTERNAL_SERVER_ERROR, "程序内部错误，请报告".into())),
+        Err(_) => refuse((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "程序内部错误，请报告".into(),
+        )),
     }
 }
 
 /// The folder's workbooks (one level) in one zip, sorted by name.
 pub fn zip_folder(dir: &Path) -> Result<Vec<u8>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|_| "还没有退回清单：本次汇总没有需要退回的单位".to_string())?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|_| "还没有退回清单：本次汇总没有需要退回的单位".to_string())?;
     let mut files: Vec<(String, std::path::PathBuf)> = entries
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
@@ -92,7 +107,11 @@ pub fn zip_folder(dir: &Path) -> Result<Vec<u8>, String> {
     Ok(zip.finish().map_err(|e| fail(&e))?.into_inner())
 }
 
-pub async fn draft_docx(State(s): State<Arc<AppState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+pub async fn draft_docx(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
     if let Err(r) = auth::reviewer(&s, &headers, q.as_deref()) {
         return refuse(r);
     }

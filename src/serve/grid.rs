@@ -90,10 +90,13 @@ fn mark_of(s: Severity) -> &'static str {
 }
 
 fn letters(col: usize) -> String {
-    crate::diagnostic::Pos { row: 0, col: col as u16 }
-        .a1()
-        .trim_end_matches('1')
-        .to_string()
+    crate::diagnostic::Pos {
+        row: 0,
+        col: col as u16,
+    }
+    .a1()
+    .trim_end_matches('1')
+    .to_string()
 }
 
 /// A cell's value as the clerk sees it (numbers without a trailing .0).

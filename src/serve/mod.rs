@@ -36,9 +36,11 @@ pub fn serve(cfg: ServeConfig) -> Result<()> {
     runtime.block_on(async move {
         let listen = cfg.listen;
         let state = AppState::start(cfg).await?;
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|e| Error::Usage(format!("无法在 {listen} 上提供网页服务：{e}（端口可能已被占用，请换一个 --listen 端口）")))?;
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+            Error::Usage(format!(
+                "无法在 {listen} 上提供网页服务：{e}（端口可能已被占用，请换一个 --listen 端口）"
+            ))
+        })?;
         let addr = listener.local_addr().unwrap_or(listen);
         announce(&state, addr)?;
         axum::serve(

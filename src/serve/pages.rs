@@ -45,7 +45,14 @@ fn env() -> &'static Environment<'static> {
 }
 
 /// Renders `name` with the layout's values added.
-fn render(s: &AppState, access: &Access, name: &str, page: &str, title: &str, ctx: Value) -> Response {
+fn render(
+    s: &AppState,
+    access: &Access,
+    name: &str,
+    page: &str,
+    title: &str,
+    ctx: Value,
+) -> Response {
     let snap = s.snapshot();
     let base = context! {
         year => s.cfg.year,
@@ -58,7 +65,10 @@ fn render(s: &AppState, access: &Access, name: &str, page: &str, title: &str, ct
     let merged = context! { ..base, ..ctx };
     match env().get_template(name).and_then(|t| t.render(merged)) {
         Ok(html) => Html(html).into_response(),
-        Err(e) => error_page(StatusCode::INTERNAL_SERVER_ERROR, &format!("页面生成失败，请报告：{e}")),
+        Err(e) => error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("页面生成失败，请报告：{e}"),
+        ),
     }
 }
 
@@ -77,7 +87,11 @@ fn refuse((status, message): Refusal) -> Response {
 }
 
 /// Who the request is from; a valid `?token=` is kept in a cookie for the next pages.
-fn who(s: &AppState, headers: &HeaderMap, q: Option<&str>) -> Result<(Access, Option<HeaderValue>), Refusal> {
+fn who(
+    s: &AppState,
+    headers: &HeaderMap,
+    q: Option<&str>,
+) -> Result<(Access, Option<HeaderValue>), Refusal> {
     let access = auth::access(s, headers, q)?;
     let cookie = q
         .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("token=")))
@@ -126,7 +140,11 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-pub async fn home(State(s): State<Arc<AppState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+pub async fn home(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
     let (access, cookie) = match who(&s, &headers, q.as_deref()) {
         Ok(a) => a,
         Err(r) => return refuse(r),
@@ -145,7 +163,10 @@ pub async fn home(State(s): State<Arc<AppState>>, headers: HeaderMap, RawQuery(q
         .iter()
         .filter(|u| filter.as_deref().is_none_or(|f| f == u.state_label))
         .collect();
-    let missing: Vec<&view::UnitRow> = units.iter().filter(|u| u.state == UnitState::Missing).collect();
+    let missing: Vec<&view::UnitRow> = units
+        .iter()
+        .filter(|u| u.state == UnitState::Missing)
+        .collect();
     let r = snap.report.as_ref();
     let ctx = context! {
         units => v(&units), shown => v(&shown), states => v(&states), missing => v(&missing),
@@ -153,7 +174,10 @@ pub async fn home(State(s): State<Arc<AppState>>, headers: HeaderMap, RawQuery(q
         errors => r.map_or(0, |r| r.errors), warnings => r.map_or(0, |r| r.warnings),
         anomalies => r.map_or(0, |r| r.anomalies.len()),
     };
-    with_cookie(render(&s, &access, "home.html", "home", "报送进度", ctx), cookie)
+    with_cookie(
+        render(&s, &access, "home.html", "home", "报送进度", ctx),
+        cookie,
+    )
 }
 
 pub async fn unit(
@@ -177,10 +201,12 @@ pub async fn unit(
     let adopted = files.first().and_then(|f| f.file.clone());
     let marks = marks_for(&snap, &code, adopted.as_deref());
     let grid = match adopted {
-        Some(path) => tokio::task::spawn_blocking(move || grid::draw(std::path::Path::new(&path), &marks))
-            .await
-            .ok()
-            .flatten(),
+        Some(path) => {
+            tokio::task::spawn_blocking(move || grid::draw(std::path::Path::new(&path), &marks))
+                .await
+                .ok()
+                .flatten()
+        }
         None => None,
     };
     let ctx = context! {
@@ -188,7 +214,10 @@ pub async fn unit(
         files => v(&doc["files"]), grid => v(&grid), max_rows => grid::MAX_ROWS, max_cols => grid::MAX_COLS,
     };
     let title = doc["unit"]["name"].as_str().unwrap_or("单位").to_string();
-    with_cookie(render(&s, &access, "unit.html", "unit", &title, ctx), cookie)
+    with_cookie(
+        render(&s, &access, "unit.html", "unit", &title, ctx),
+        cookie,
+    )
 }
 
 /// The cells of the adopted file the unit's findings and anomalies point at.
@@ -196,11 +225,18 @@ fn marks_for(snap: &super::state::Snapshot, code: &str, file: Option<&str>) -> M
     let mut marks = Marks::new();
     let Some(file) = file else { return marks };
     for d in view::unit_findings(snap, code) {
-        if d.location.file != file || d.location.sheet.as_deref() != Some(crate::sheets::DATA_SHEET) {
+        if d.location.file != file || d.location.sheet.as_deref() != Some(crate::sheets::DATA_SHEET)
+        {
             continue;
         }
         if let Some(c) = d.location.cell {
-            grid::add_mark(&mut marks, c.row, c.col as u32, d.severity, format!("{} {}", d.code, d.message));
+            grid::add_mark(
+                &mut marks,
+                c.row,
+                c.col as u32,
+                d.severity,
+                format!("{} {}", d.code, d.message),
+            );
         }
     }
     for a in snap.report.iter().flat_map(|r| &r.anomalies) {
@@ -214,13 +250,23 @@ fn marks_for(snap: &super::state::Snapshot, code: &str, file: Option<&str>) -> M
             continue;
         }
         if let Some((row, col)) = cell.and_then(grid::parse_a1) {
-            grid::add_mark(&mut marks, row, col, a.severity, format!("{} {}", a.code, a.message));
+            grid::add_mark(
+                &mut marks,
+                row,
+                col,
+                a.severity,
+                format!("{} {}", a.code, a.message),
+            );
         }
     }
     marks
 }
 
-pub async fn anomalies(State(s): State<Arc<AppState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+pub async fn anomalies(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
     if let Err(r) = auth::reviewer(&s, &headers, q.as_deref()) {
         return refuse(r);
     }
@@ -239,7 +285,14 @@ fn anomalies_page(s: &AppState, message: Option<String>, problem: Option<String>
         anomalies => v(&list), message => message, problem => problem,
         accept_file => s.cfg.accept.display().to_string(),
     };
-    render(s, &Access::Reviewer, "anomalies.html", "anomalies", "异常提示", ctx)
+    render(
+        s,
+        &Access::Reviewer,
+        "anomalies.html",
+        "anomalies",
+        "异常提示",
+        ctx,
+    )
 }
 
 pub async fn decide(
@@ -248,7 +301,9 @@ pub async fn decide(
     RawQuery(q): RawQuery,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    if let Err(r) = auth::reviewer(&s, &headers, q.as_deref()).and_then(|_| auth::same_origin(&headers)) {
+    if let Err(r) =
+        auth::reviewer(&s, &headers, q.as_deref()).and_then(|_| auth::same_origin(&headers))
+    {
         return refuse(r);
     }
     match api::decide_with(s.clone(), form).await {
@@ -302,7 +357,11 @@ struct Bar {
 const CHART_BARS: usize = 12;
 const BAR_WIDTH: f64 = 560.0;
 
-pub async fn figures(State(s): State<Arc<AppState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+pub async fn figures(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
     if let Err(r) = auth::reviewer(&s, &headers, q.as_deref()) {
         return refuse(r);
     }
@@ -320,7 +379,10 @@ pub async fn figures(State(s): State<Arc<AppState>>, headers: HeaderMap, RawQuer
                     value: num(i.value),
                     prior: num(i.prior),
                     change: num(i.change),
-                    pct: i.change_pct.map(|p| format!("{:+.1}%", p * 100.0)).unwrap_or_default(),
+                    pct: i
+                        .change_pct
+                        .map(|p| format!("{:+.1}%", p * 100.0))
+                        .unwrap_or_default(),
                     prior_reported: num(i.prior_reported),
                     units: i.units_reporting,
                 })
@@ -331,7 +393,14 @@ pub async fn figures(State(s): State<Arc<AppState>>, headers: HeaderMap, RawQuer
     };
     let height = 24 + chart.len() as u32 * 26;
     let ctx = context! { rows => v(&rows), chart => v(&chart), chart_height => height, accepted => accepted };
-    render(&s, &Access::Reviewer, "figures.html", "figures", "汇总", ctx)
+    render(
+        &s,
+        &Access::Reviewer,
+        "figures.html",
+        "figures",
+        "汇总",
+        ctx,
+    )
 }
 
 /// Bars for the indicators with a comparable YoY, largest |change| first, each pair scaled to
@@ -343,7 +412,11 @@ fn chart(f: &crate::aggregate::Figures) -> Vec<Bar> {
         .filter_map(|i| Some((i, i.value?, i.prior?, i.change_pct?)))
         .filter(|(_, v, p, _)| *v >= 0.0 && *p >= 0.0 && v.max(*p) > 0.0)
         .collect();
-    with.sort_by(|a, b| b.3.abs().total_cmp(&a.3.abs()).then_with(|| a.0.code.cmp(&b.0.code)));
+    with.sort_by(|a, b| {
+        b.3.abs()
+            .total_cmp(&a.3.abs())
+            .then_with(|| a.0.code.cmp(&b.0.code))
+    });
     with.iter()
         .take(CHART_BARS)
         .enumerate()
@@ -363,22 +436,41 @@ fn chart(f: &crate::aggregate::Figures) -> Vec<Bar> {
         .collect()
 }
 
-pub async fn downloads(State(s): State<Arc<AppState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+pub async fn downloads(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
     if let Err(r) = auth::reviewer(&s, &headers, q.as_deref()) {
         return refuse(r);
     }
     let count = std::fs::read_dir(s.cfg.out.join(FEEDBACK_DIR))
-        .map(|d| d.flatten().filter(|e| !e.file_name().to_string_lossy().starts_with('.')).count())
+        .map(|d| {
+            d.flatten()
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .count()
+        })
         .unwrap_or(0);
     let ctx = context! {
         summary_name => crate::report::summary::file_name(s.cfg.year),
         feedback_count => count,
         out => s.cfg.out.display().to_string(),
     };
-    render(&s, &Access::Reviewer, "downloads.html", "downloads", "下载", ctx)
+    render(
+        &s,
+        &Access::Reviewer,
+        "downloads.html",
+        "downloads",
+        "下载",
+        ctx,
+    )
 }
 
-pub async fn upload_form(State(s): State<Arc<AppState>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+pub async fn upload_form(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
     let (access, cookie) = match who(&s, &headers, q.as_deref()) {
         Ok(a) => a,
         Err(r) => return refuse(r),
@@ -388,7 +480,12 @@ pub async fn upload_form(State(s): State<Arc<AppState>>, headers: HeaderMap, Raw
 
 fn upload_page(s: &AppState, access: &Access, results: Vec<serde_json::Value>) -> Response {
     let own = match access {
-        Access::Unit(code) => s.cfg.registry.registry.get(code).map(|u| context! { code => &u.code, name => &u.name }),
+        Access::Unit(code) => s
+            .cfg
+            .registry
+            .registry
+            .get(code)
+            .map(|u| context! { code => &u.code, name => &u.name }),
         Access::Reviewer => None,
     };
     let ctx = context! { own => own, results => v(&results) };

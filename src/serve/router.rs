@@ -46,6 +46,8 @@ pub fn router(state: Arc<AppState>) -> Router {
 async fn time_limit(req: Request, next: Next) -> Response {
     match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
         Ok(r) => r,
-        Err(_) => pages::error_page(StatusCode::REQUEST_TIMEOUT, "请求超时，请重试").into_response(),
+        Err(_) => {
+            pages::error_page(StatusCode::REQUEST_TIMEOUT, "请求超时，请重试").into_response()
+        }
     }
 }

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::Notify;
@@ -60,6 +61,8 @@ pub struct AppState {
     /// A run was asked for since the worker last looked.
     wanted: Mutex<bool>,
     wake: Notify,
+    /// A run is under way.
+    running: AtomicBool,
     /// Serialises the naming and filing of uploads (the next free 第N版).
     pub filing: tokio::sync::Mutex<()>,
 }
@@ -80,6 +83,7 @@ impl AppState {
             received: Mutex::new(BTreeMap::new()),
             wanted: Mutex::new(false),
             wake: Notify::new(),
+            running: AtomicBool::new(false),
             filing: tokio::sync::Mutex::new(()),
         });
         let first = state.clone();
@@ -130,11 +134,14 @@ impl AppState {
 
     /// Whether a run is wanted or under way (the pages say 汇总更新中).
     pub fn busy(&self) -> bool {
-        self.wanted.lock().map(|w| *w).unwrap_or(false) || !self.pending().is_empty()
+        self.running.load(Ordering::SeqCst)
+            || self.wanted.lock().map(|w| *w).unwrap_or(false)
+            || !self.pending().is_empty()
     }
 
     /// One run of the pipeline over the inbox; its result replaces the snapshot whole.
     fn run_once(&self) {
+        self.running.store(true, Ordering::SeqCst);
         let started = self.pending();
         let result = self.run_pipeline();
         let previous = self.snapshot();
@@ -159,6 +166,7 @@ impl AppState {
         if let Ok(mut p) = self.pending.lock() {
             p.retain(|unit, at| started.get(unit) != Some(at));
         }
+        self.running.store(false, Ordering::SeqCst);
     }
 
     fn run_pipeline(&self) -> Result<(RunReport, Option<Figures>)> {
@@ -173,7 +181,9 @@ impl AppState {
             year: c.year,
             prior: c.prior.clone(),
             out: c.out.clone(),
-            acceptances: pipeline::acceptances(Some(&c.accept).filter(|p| p.exists()).map(|p| p.as_path()))?,
+            acceptances: pipeline::acceptances(
+                Some(&c.accept).filter(|p| p.exists()).map(|p| p.as_path()),
+            )?,
             progress: false,
             threads: c.threads,
             strict: false,
@@ -192,7 +202,13 @@ async fn worker(state: Arc<AppState>) {
             let wanted = state
                 .wanted
                 .lock()
-                .map(|mut w| std::mem::take(&mut *w))
+                .map(|mut w| {
+                    // Marked running before the ask is cleared: `busy` never sees neither.
+                    if *w {
+                        state.running.store(true, Ordering::SeqCst);
+                    }
+                    std::mem::take(&mut *w)
+                })
                 .unwrap_or(false);
             if !wanted {
                 break;

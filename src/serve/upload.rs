@@ -34,7 +34,11 @@ pub struct Filed {
 }
 
 /// Reads, names, files and checks one upload. Blocking (runs on the blocking pool).
-pub fn file_one(state: &AppState, access: &Access, bytes: Vec<u8>) -> Result<Filed, (Refusal, Vec<Diagnostic>)> {
+pub fn file_one(
+    state: &AppState,
+    access: &Access,
+    bytes: Vec<u8>,
+) -> Result<Filed, (Refusal, Vec<Diagnostic>)> {
     let cfg = &state.cfg;
     let shown = "上传的文件";
     let format = sniff::sniff(&bytes, &Limits::default()).map_err(|r| {
@@ -56,12 +60,14 @@ pub fn file_one(state: &AppState, access: &Access, bytes: Vec<u8>) -> Result<Fil
         return Err(((StatusCode::UNPROCESSABLE_ENTITY, why), diags));
     };
     if !access.may_see(&unit.code) {
-        let why = format!("这是 {}（{}）的报表，本链接只能上传本单位的报表，未存入", unit.name, unit.code);
+        let why = format!(
+            "这是 {}（{}）的报表，本链接只能上传本单位的报表，未存入",
+            unit.name, unit.code
+        );
         return Err(((StatusCode::FORBIDDEN, why), Vec::new()));
     }
-    let (path, version) = store(state, &unit.code, format, &bytes).map_err(|e| {
-        ((StatusCode::INTERNAL_SERVER_ERROR, e), Vec::new())
-    })?;
+    let (path, version) = store(state, &unit.code, format, &bytes)
+        .map_err(|e| ((StatusCode::INTERNAL_SERVER_ERROR, e), Vec::new()))?;
     let report = pipeline::check(&CheckConfig {
         schema: cfg.schema.clone(),
         registry: Some(LoadedRegistry {
@@ -73,7 +79,12 @@ pub fn file_one(state: &AppState, access: &Access, bytes: Vec<u8>) -> Result<Fil
         prior: None,
         progress: false,
     })
-    .map_err(|e| ((StatusCode::INTERNAL_SERVER_ERROR, e.to_string()), Vec::new()))?;
+    .map_err(|e| {
+        (
+            (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            Vec::new(),
+        )
+    })?;
     state.filed(&unit.code);
     Ok(Filed {
         unit: unit.code.clone(),
@@ -85,7 +96,9 @@ pub fn file_one(state: &AppState, access: &Access, bytes: Vec<u8>) -> Result<Fil
 }
 
 fn file_name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The extension for the sniffed format (never the client's).
@@ -107,12 +120,22 @@ fn safe_code(code: &str) -> bool {
 }
 
 /// Writes the bytes as the unit's next version; returns the path and N.
-fn store(state: &AppState, code: &str, format: Format, bytes: &[u8]) -> Result<(PathBuf, u32), String> {
+fn store(
+    state: &AppState,
+    code: &str,
+    format: Format,
+    bytes: &[u8],
+) -> Result<(PathBuf, u32), String> {
     if !safe_code(code) {
-        return Err(format!("单位代码 {code} 含有不能用于文件名的字符，请在名册中改用字母、数字和“-”"));
+        return Err(format!(
+            "单位代码 {code} 含有不能用于文件名的字符，请在名册中改用字母、数字和“-”"
+        ));
     }
     let inbox = &state.cfg.inbox;
-    let temp = inbox.join(format!(".huizong-upload-{}.tmp", super::auth::new_token().map_err(|e| e.to_string())?));
+    let temp = inbox.join(format!(
+        ".huizong-upload-{}.tmp",
+        super::auth::new_token().map_err(|e| e.to_string())?
+    ));
     let fail = |e: std::io::Error| format!("无法存入收表文件夹 {}：{e}", inbox.display());
     std::fs::write(&temp, bytes).map_err(fail)?;
     // One filer at a time picks N; the hard link refuses an existing name all the same.
@@ -120,7 +143,9 @@ fn store(state: &AppState, code: &str, format: Format, bytes: &[u8]) -> Result<(
     let mut n = next_version(state, code);
     let result = loop {
         if n > MAX_VERSIONS {
-            break Err(format!("本单位已上传 {MAX_VERSIONS} 个版本，不能再上传；请联系审核人"));
+            break Err(format!(
+                "本单位已上传 {MAX_VERSIONS} 个版本，不能再上传；请联系审核人"
+            ));
         }
         let target = inbox.join(format!("{code}_第{n}版.{}", extension(format)));
         match std::fs::hard_link(&temp, &target) {

@@ -77,15 +77,25 @@ pub fn unit_rows(state: &AppState, snap: &Snapshot) -> Vec<UnitRow> {
     let pending = state.pending();
     let received = state.received();
     let cfg = &state.cfg;
-    let files: &[FileStatus] = snap.report.as_ref().map(|r| r.files.as_slice()).unwrap_or_default();
-    let anomalies: &[Finding] = snap.report.as_ref().map(|r| r.anomalies.as_slice()).unwrap_or_default();
+    let files: &[FileStatus] = snap
+        .report
+        .as_ref()
+        .map(|r| r.files.as_slice())
+        .unwrap_or_default();
+    let anomalies: &[Finding] = snap
+        .report
+        .as_ref()
+        .map(|r| r.anomalies.as_slice())
+        .unwrap_or_default();
     cfg.registry
         .registry
         .active_in(cfg.year)
         .map(|u| {
             let mine: Vec<&FileStatus> = files
                 .iter()
-                .filter(|f| f.unit.as_deref() == Some(u.code.as_str()) && f.status != FileState::Missing)
+                .filter(|f| {
+                    f.unit.as_deref() == Some(u.code.as_str()) && f.status != FileState::Missing
+                })
                 .collect();
             let main = mine.iter().find(|f| adopted(f)).copied();
             let open = anomalies
@@ -97,7 +107,9 @@ pub fn unit_rows(state: &AppState, snap: &Snapshot) -> Vec<UnitRow> {
             } else {
                 match main.map(|f| f.status) {
                     None => UnitState::Missing,
-                    Some(FileState::Aggregated) if open == 0 && main.is_some_and(|f| f.warnings == 0) => {
+                    Some(FileState::Aggregated)
+                        if open == 0 && main.is_some_and(|f| f.warnings == 0) =>
+                    {
                         UnitState::Aggregated
                     }
                     Some(FileState::Aggregated | FileState::HeldUnverified) => UnitState::ToVerify,
@@ -187,7 +199,12 @@ pub fn counts(findings: &[Diagnostic]) -> Value {
 pub fn unit_findings<'a>(snap: &'a Snapshot, code: &str) -> Vec<&'a Diagnostic> {
     snap.report
         .as_ref()
-        .map(|r| r.findings.iter().filter(|d| d.unit.as_deref() == Some(code)).collect())
+        .map(|r| {
+            r.findings
+                .iter()
+                .filter(|d| d.unit.as_deref() == Some(code))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
