@@ -267,13 +267,16 @@ pub async fn decide_with(s: Arc<AppState>, form: DecisionForm) -> Result<String,
     match done {
         Ok((e, _)) => {
             s.request_run();
-            Ok(format!(
-                "已记录：{} {} {}，理由：{}",
-                e.decision.label(),
-                e.unit,
-                e.rule,
-                e.reason
-            ))
+            // The words of the 核实状态 column, not the command's verb.
+            let status = match decision {
+                Decision::Accept => "已确认",
+                Decision::Reject => "不予认可",
+            };
+            let what = match &e.indicator {
+                Some(i) => format!("{} {} {i}", e.unit, e.rule),
+                None => format!("{} {}", e.unit, e.rule),
+            };
+            Ok(format!("已记录：{status} {what}，理由：{}", e.reason))
         }
         Err(e) => Err((StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
     }

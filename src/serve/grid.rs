@@ -23,6 +23,8 @@ pub struct Cell {
     pub mark: &'static str,
     /// The findings at the cell, for its tooltip.
     pub note: String,
+    /// `D33`: the anchor the findings table links to.
+    pub a1: String,
 }
 
 /// The sheet as drawn: column letters, then rows of (row number, cells).
@@ -68,7 +70,17 @@ pub fn draw(path: &std::path::Path, marks: &Marks) -> Option<Grid> {
                     Some((s, notes)) => (mark_of(*s), notes.join("；")),
                     None => ("", String::new()),
                 };
-                Cell { text, mark, note }
+                let a1 = crate::diagnostic::Pos {
+                    row: r as u32,
+                    col: c as u16,
+                }
+                .a1();
+                Cell {
+                    text,
+                    mark,
+                    note,
+                    a1,
+                }
             })
             .collect();
         rows.push((r as u32 + 1, cells));

@@ -356,6 +356,7 @@ struct Bar {
 /// Bars drawn: the indicators with the largest comparable changes.
 const CHART_BARS: usize = 12;
 const BAR_WIDTH: f64 = 560.0;
+const CHART_MIN_PRIOR: f64 = 10.0;
 
 pub async fn figures(
     State(s): State<Arc<AppState>>,
@@ -410,7 +411,8 @@ fn chart(f: &crate::aggregate::Figures) -> Vec<Bar> {
         .indicators
         .iter()
         .filter_map(|i| Some((i, i.value?, i.prior?, i.change_pct?)))
-        .filter(|(_, v, p, _)| *v >= 0.0 && *p >= 0.0 && v.max(*p) > 0.0)
+        // A change on a small base (4 against 1) says little: last year at least this much.
+        .filter(|(_, v, p, _)| *v >= 0.0 && *p >= CHART_MIN_PRIOR)
         .collect();
     with.sort_by(|a, b| {
         b.3.abs()
