@@ -333,9 +333,17 @@ async fn an_upload_with_an_error_answers_its_finding_and_the_unit_page_marks_the
     assert_eq!(st, StatusCode::OK);
     let page = String::from_utf8(page).expect("utf-8");
     // The grid's error cell carries the finding as its tooltip and shows the typed text.
-    assert!(page.contains("<td class=\"error\" title=\"V02 "), "{page}");
+    assert!(
+        page.contains(&format!(
+            "<td id=\"cell-{cell}\" class=\"error\" title=\"V02 "
+        )),
+        "{page}"
+    );
     assert!(page.contains(">xx</td>"), "the typed text is drawn");
-    assert!(page.contains(&cell), "the finding names {cell}");
+    assert!(
+        page.contains(&format!("<a href=\"#cell-{cell}\">{cell}</a>")),
+        "the finding links to {cell}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

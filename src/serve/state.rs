@@ -194,10 +194,16 @@ impl AppState {
     }
 }
 
+/// How long the worker waits after an ask before it runs.
+pub const RUN_DELAY: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// Runs the pipeline whenever a run was asked for, one at a time.
 async fn worker(state: Arc<AppState>) {
     loop {
         state.wake.notified().await;
+        // A burst of uploads (a unit dropping ten files, fifty units at the deadline) makes
+        // one run, not one each, and the uploads are answered before the run takes the cores.
+        tokio::time::sleep(RUN_DELAY).await;
         loop {
             let wanted = state
                 .wanted
