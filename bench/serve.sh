@@ -15,6 +15,7 @@
 #      50 background clients each upload their own unit's workbook BENCH_ROUNDS times (default
 #      4) back to back, while one probe client uploads another unit's workbook BENCH_PROBES
 #      times (default 40) and times each answer (request sent → JSON with the findings read).
+#      Before that, 20 probes alone (0.5 s apart) give the cost of one upload without the load.
 #      Every upload also asks the server for a new run (folded, one at a time), so the probes
 #      compete with the runs as well as with the uploads.
 #   4. Reports the probes' p50/p95/max, the uploads filed, and the server's RSS (VmRSS) and
@@ -91,6 +92,15 @@ def background(i):
         with lock:
             if st == 200 and doc.get("filed"): filed[0] += 1
             else: failed[0] += 1
+alone = []
+conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+for _ in range(20):
+    t0 = time.perf_counter()
+    st, doc = upload(conn, bodies[0])
+    alone.append((time.perf_counter() - t0) * 1000)
+    assert st == 200 and doc.get("filed"), doc
+    time.sleep(0.5)  # each upload asks for a run; 0.5 s lets it start between probes
+alone.sort()
 go = threading.Event()
 threads = [threading.Thread(target=lambda i=i: (go.wait(), background(i))) for i in range(1, 51)]
 for t in threads: t.start()
@@ -105,10 +115,11 @@ for _ in range(probes):
     time.sleep(0.02)
 for t in threads: t.join()
 times.sort()
-p = lambda q: times[min(len(times) - 1, int(round(q * (len(times) - 1))))]
-print(f"{p(0.5):.1f} {p(0.95):.1f} {times[-1]:.1f} {filed[0]} {failed[0]} {len(times)}")
+p = lambda t, q: t[min(len(t) - 1, int(round(q * (len(t) - 1))))]
+print(f"{p(times, 0.5):.1f} {p(times, 0.95):.1f} {times[-1]:.1f} {filed[0]} {failed[0]} {len(times)} "
+      f"{p(alone, 0.5):.1f} {p(alone, 0.95):.1f}")
 PY
-read -r p50 p95 pmax ok bad n <"$TMP/load.txt"
+read -r p50 p95 pmax ok bad n a50 a95 <"$TMP/load.txt"
 # Let the runs the uploads asked for finish, then read the memory.
 for _ in $(seq 1200); do
   python3 -c "import json,urllib.request,sys; d=json.load(urllib.request.urlopen('http://127.0.0.1:$PORT/api/status')); sys.exit(0 if not d['busy'] else 1)" && break
@@ -126,6 +137,7 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "| measure | value |"
   echo "|---|---|"
   echo "| start (first run of the round, then listening) | ${ready} s |"
+  echo "| one upload answered with findings, alone (20, runs going on between them), p50 / p95 | $a50 / $a95 ms |"
   echo "| probe upload answered with findings, p50 / p95 / max ($n probes, 50 concurrent uploaders) | $p50 / $p95 / $pmax ms |"
   echo "| background uploads filed / refused | $ok / $bad |"
   echo "| RSS after start | $((rss_idle / 1024)) MB |"

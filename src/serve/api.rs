@@ -157,6 +157,13 @@ pub async fn receive(
     access: Access,
     mut multipart: Multipart,
 ) -> (StatusCode, Vec<Value>) {
+    // Held until the whole request is filed; the body is not read before.
+    let Ok(_turn) = s.uploads.acquire().await else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            vec![json!({"filed": false, "error": "服务正在停止"})],
+        );
+    };
     let mut results = Vec::new();
     let mut status = StatusCode::OK;
     loop {

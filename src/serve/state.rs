@@ -63,6 +63,9 @@ pub struct AppState {
     wake: Notify,
     /// A run is under way.
     running: AtomicBool,
+    /// Upload requests being received and checked at once: bounds the memory (each holds up to
+    /// a body's bytes and a parsed workbook) and keeps the cores for the answers.
+    pub uploads: tokio::sync::Semaphore,
     /// Serialises the naming and filing of uploads (the next free 第N版).
     pub filing: tokio::sync::Mutex<()>,
 }
@@ -84,6 +87,7 @@ impl AppState {
             wanted: Mutex::new(false),
             wake: Notify::new(),
             running: AtomicBool::new(false),
+            uploads: tokio::sync::Semaphore::new(MAX_UPLOADS_AT_ONCE),
             filing: tokio::sync::Mutex::new(()),
         });
         let first = state.clone();
@@ -193,6 +197,9 @@ impl AppState {
         Ok((report, figures))
     }
 }
+
+/// Upload requests handled at once; more wait their turn.
+pub const MAX_UPLOADS_AT_ONCE: usize = 4;
 
 /// How long the worker waits after an ask before it runs.
 pub const RUN_DELAY: std::time::Duration = std::time::Duration::from_millis(300);
