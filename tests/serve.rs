@@ -782,3 +782,99 @@ async fn a_hundred_concurrent_uploads_are_all_filed() {
         assert_eq!(Served::unit_row(&status, u)["versions"], 11, "{u}");
     }
 }
+
+/// The binary: a missing inbox and a port in use stop it with exit 2 and a Chinese reason; on a
+/// free port it prints the address and answers there.
+#[test]
+fn the_binary_serves_on_the_address_it_prints_and_exits_2_when_it_cannot() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let huizong = || assert_cmd::Command::cargo_bin("huizong").expect("binary");
+    huizong()
+        .args(["sample", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let inbox = dir.path().join("2024");
+    let out = huizong()
+        .args(["serve", "--year", "2024", "--inbox"])
+        .arg(dir.path().join("没有这个文件夹"))
+        .output()
+        .expect("ran");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("收表文件夹"),
+        "{out:?}"
+    );
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = taken.local_addr().expect("address").port();
+    let out = huizong()
+        .args([
+            "serve",
+            "--year",
+            "2024",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--inbox",
+        ])
+        .arg(&inbox)
+        .arg("--out")
+        .arg(dir.path().join("out1"))
+        .output()
+        .expect("ran");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("端口"),
+        "{out:?}"
+    );
+    drop(taken);
+
+    let bin = assert_cmd::cargo::cargo_bin("huizong");
+    let mut child = std::process::Command::new(bin)
+        .args([
+            "serve",
+            "--year",
+            "2024",
+            "--listen",
+            "127.0.0.1:0",
+            "--inbox",
+        ])
+        .arg(&inbox)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .arg("--accept")
+        .arg(dir.path().join("accept.toml"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("started");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a line").expect("utf-8");
+    let addr = first
+        .strip_prefix("汇总网页已启动：http://")
+        .and_then(|a| a.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).expect("connected");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET /api/status HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("sent");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains("\"units\":[{\"code\":\"411321-"),
+        "{answer}"
+    );
+    assert!(
+        dir.path().join("out/汇总_2024.xlsx").exists(),
+        "the round was run at start"
+    );
+}

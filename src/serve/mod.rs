@@ -26,7 +26,7 @@ pub use state::{AppState, ServeConfig};
 
 use crate::{Error, Result};
 
-/// Serves until the process is stopped: runs the pipeline once, binds `cfg.listen`, prints the
+/// Serves until the process is stopped: binds `cfg.listen`, runs the pipeline once, prints the
 /// address (and in LAN mode the reviewer token and the links file).
 pub fn serve(cfg: ServeConfig) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -35,13 +35,14 @@ pub fn serve(cfg: ServeConfig) -> Result<()> {
         .map_err(|e| Error::Other(format!("无法启动网页服务：{e}")))?;
     runtime.block_on(async move {
         let listen = cfg.listen;
-        let state = AppState::start(cfg).await?;
+        // Bound first: a port in use stops the command before the round is run and written.
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
             Error::Usage(format!(
                 "无法在 {listen} 上提供网页服务：{e}（端口可能已被占用，请换一个 --listen 端口）"
             ))
         })?;
         let addr = listener.local_addr().unwrap_or(listen);
+        let state = AppState::start(cfg).await?;
         announce(&state, addr)?;
         axum::serve(
             listener,
