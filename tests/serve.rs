@@ -310,6 +310,9 @@ async fn an_upload_with_an_error_answers_its_finding_and_the_unit_page_marks_the
     let d01 = code("D01");
     let bad = s.workbook(&d01, |d| {
         d.typed.insert("ZF03".into(), "xx".into());
+        // Markup in a cell is shown as text, never run.
+        d.notes
+            .insert("ZF01".into(), "<script>alert(1)</script>".into());
     });
     let (st, answer) = s
         .upload("/api/upload", &[("公安局.xlsx", &bad)], None)
@@ -340,6 +343,8 @@ async fn an_upload_with_an_error_answers_its_finding_and_the_unit_page_marks_the
         "{page}"
     );
     assert!(page.contains(">xx</td>"), "the typed text is drawn");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;"), "escaped");
+    assert!(!page.contains("<script>alert"), "not as markup");
     assert!(
         page.contains(&format!("<a href=\"#cell-{cell}\">{cell}</a>")),
         "the finding links to {cell}"
