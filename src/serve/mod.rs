@@ -55,26 +55,20 @@ pub fn serve(cfg: ServeConfig) -> Result<()> {
 
 /// The start-up lines on stdout.
 fn announce(state: &Arc<AppState>, addr: SocketAddr) -> Result<()> {
-    let host = if addr.ip().is_unspecified() {
-        "本机IP".to_string()
-    } else {
-        addr.ip().to_string()
-    };
-    crate::outln!("汇总网页已启动：http://{host}:{}/", addr.port())?;
-    if let Some(t) = state.tokens() {
-        crate::outln!("局域网模式：审核人口令 {}", t.reviewer)?;
-        crate::outln!(
-            "审核人打开：http://{host}:{}/?token={}",
-            addr.port(),
-            t.reviewer
-        )?;
-        crate::outln!(
-            "各单位的上传链接已写入 {}（审核人口令在 {}）",
-            state.cfg.out.join(auth::LINKS_FILE).display(),
-            state.cfg.out.join(auth::REVIEWER_FILE).display()
-        )?;
-    } else {
+    let Some(t) = state.tokens() else {
+        crate::outln!("汇总网页已启动：http://{addr}/")?;
         crate::outln!("仅本机可访问；局域网内各单位自助上传请用 --listen 0.0.0.0:端口")?;
-    }
+        return crate::outln!("按 Ctrl+C 停止");
+    };
+    // The address the units' links carry (--url, else this machine's LAN address).
+    let base = auth::base_url(&state.cfg);
+    crate::outln!("汇总网页已启动：{base}/（局域网模式，监听 {addr}）")?;
+    crate::outln!("审核人口令：{}", t.reviewer)?;
+    crate::outln!("审核人打开：{base}/?token={}", t.reviewer)?;
+    crate::outln!(
+        "各单位的上传链接已写入 {}（审核人口令在 {}）",
+        state.cfg.links_dir.join(auth::LINKS_FILE).display(),
+        state.cfg.links_dir.join(auth::REVIEWER_FILE).display()
+    )?;
     crate::outln!("按 Ctrl+C 停止")
 }
