@@ -59,6 +59,9 @@ pub enum Command {
     Dataset(DatasetCommand),
     /// 本机网页：在浏览器里看报送进度、逐单位问题、异常提示、汇总和下载，上传报表即时校验
     Serve(ServeArgs),
+    /// 指标体系：比较两个版本（schema diff）
+    #[command(subcommand)]
+    Schema(SchemaCommand),
 }
 
 #[derive(Debug, Args)]
@@ -97,12 +100,39 @@ pub struct ServeArgs {
     pub schema: SchemaArg,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// 列出两个版本之间指标的变化（改代码、拆分、合并、改单位、新增、删除），即上年数如何换算为本年口径
+    Diff(SchemaDiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaDiffArgs {
+    /// 上一版指标体系：文件，或内置版本的 id（如 fazhi-2024）
+    #[arg(value_name = "旧版")]
+    pub old: PathBuf,
+    /// 新版指标体系：文件，或内置版本的 id（如 fazhi-2025）；须在 [previous] 中写明旧版
+    #[arg(value_name = "新版")]
+    pub new: PathBuf,
+}
+
 /// Options shared by commands that read a schema.
 #[derive(Debug, Args, Clone)]
 pub struct SchemaArg {
-    /// 指标体系文件（TOML）；缺省使用内置的 fazhi-2024
+    /// 指标体系文件（TOML），或内置版本的 id（fazhi-2024、fazhi-2025）；缺省使用内置的 fazhi-2024
     #[arg(long, value_name = "文件")]
     pub schema: Option<PathBuf>,
+    /// 上一版指标体系文件：本版在 [previous] 中写明的上一版不是内置版本时给出，
+    /// 用它读取按上一版填报的上年数据并换算为本版口径
+    #[arg(long, value_name = "文件", verbatim_doc_comment)]
+    pub prior_schema: Option<PathBuf>,
+}
+
+impl SchemaArg {
+    /// The schema these options name, its previous edition resolved.
+    pub fn load(&self) -> crate::Result<crate::schema::Schema> {
+        crate::schema::Schema::load_with(self.schema.as_deref(), self.prior_schema.as_deref())
+    }
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +179,10 @@ pub struct SampleArgs {
     /// 用于演示和测试市级汇总（huizong rollup）
     #[arg(long, value_name = "代码", verbatim_doc_comment)]
     pub county: Option<String>,
+    /// 只有最后一个年度按 --schema 的版本填报，之前的年度按它的上一版（[previous]）填报，
+    /// 用于演示和测试指标体系换版（如 --schema fazhi-2025 --years 2025,2026）
+    #[arg(long, verbatim_doc_comment)]
+    pub prior_edition: bool,
     #[command(flatten)]
     pub schema: SchemaArg,
 }
@@ -405,5 +439,6 @@ pub fn run(cli: Cli) -> crate::Result<Outcome> {
         Command::Rollup(a) => commands::rollup::run(&a),
         Command::Dataset(DatasetCommand::Add(a)) => commands::dataset::add(&a),
         Command::Serve(a) => commands::serve::run(&a),
+        Command::Schema(SchemaCommand::Diff(a)) => commands::schema::diff(&a),
     }
 }

@@ -613,10 +613,30 @@ fn history_round_trip() {
             ..cur("T1", Township, "GW01", 0.0)
         },
     ];
-    history::write(&path, &records).expect("write");
+    let editions = history::Editions {
+        by_year: [(2023, "fazhi-2023".to_string())].into(),
+        default: "fazhi-2024".into(),
+    };
+    history::write(&path, &records, &editions).expect("write");
     let text = std::fs::read_to_string(&path).expect("read text");
-    assert!(text.starts_with("\u{feff}年度,单位代码,单位类型,指标代码,数值,来源\n"));
+    assert!(text.starts_with("\u{feff}年度,单位代码,单位类型,指标代码,数值,来源,指标体系\n"));
     assert!(text.contains("2024,D1,department,ZF07,7610.35,"), "{text}");
+    // Each year's rows name its edition.
+    assert!(
+        text.contains("2023,T11,township,GF01,0.6666666666666666,"),
+        "{text}"
+    );
+    assert!(text.contains(",fazhi-2023\n2024,"), "{text}");
+    assert!(text.ends_with(",fazhi-2024\n"), "{text}");
+    let (_, read_editions) = history::read_editions(&path).expect("read editions");
+    assert_eq!(
+        read_editions,
+        [
+            (2023, "fazhi-2023".to_string()),
+            (2024, "fazhi-2024".to_string())
+        ]
+        .into()
+    );
     assert!(text.contains("2024,C1,county_office,FY02,70,"), "{text}");
     let back = history::read(&path).expect("read");
     let mut want = records.clone();
@@ -704,12 +724,13 @@ fn history_written_merged_equals_merge_then_write() {
     ];
     let dir = tempfile::tempdir().expect("tempdir");
     let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
-    history::write(&a, &history::merge(old.clone(), new.clone())).expect("write");
-    history::write_merged(&b, &old, &new).expect("write_merged");
+    let editions = history::Editions::of("fazhi-2024");
+    history::write(&a, &history::merge(old.clone(), new.clone()), &editions).expect("write");
+    history::write_merged(&b, &old, &new, &editions).expect("write_merged");
     let expected = std::fs::read(&a).expect("read a");
     assert_eq!(expected, std::fs::read(&b).expect("read b"));
     new.reverse();
-    history::write_merged(&b, &old, &new).expect("write_merged reversed");
+    history::write_merged(&b, &old, &new, &editions).expect("write_merged reversed");
     assert_eq!(expected, std::fs::read(&b).expect("read b again"));
     let text = String::from_utf8(expected).expect("utf-8");
     assert!(

@@ -843,7 +843,8 @@ fn write_note(path: &Path, code: &str, text: &str) {
     std::fs::write(path, out.finish().expect("finish zip").into_inner()).expect("write workbook");
 }
 
-/// The rows of the 需核实 table of a 退回 workbook (after its header), as text cells.
+/// The anomaly rows of a 退回 workbook's table (序号, 指标, 单元格, 你填的值, 上年数, 级别, 问题,
+/// 怎么改), as text cells: those whose 问题 ends in an A code.
 fn verify_rows(path: &Path) -> Vec<Vec<String>> {
     let r = sheet(path, "退回清单");
     let rows: Vec<Vec<String>> = r
@@ -852,11 +853,12 @@ fn verify_rows(path: &Path) -> Vec<Vec<String>> {
         .collect();
     let head = rows
         .iter()
-        .position(|row| row.iter().any(|c| c == "合理范围"))
-        .unwrap_or_else(|| panic!("no 需核实 table in {}", path.display()));
+        .position(|row| row.iter().any(|c| c == "你填的值"))
+        .unwrap_or_else(|| panic!("no table in {}", path.display()));
     rows[head + 1..]
         .iter()
         .take_while(|row| row.iter().any(|c| !c.is_empty()))
+        .filter(|row| row[6].contains("（A"))
         .cloned()
         .collect()
 }
@@ -928,19 +930,19 @@ fn explanations_and_verification_from_the_unit_to_the_draft() {
     // The slip and the copied year reach the units; the explained one does not.
     let rows = verify_rows(&feedback_of(&out, "411321-D05").expect("D05 退回"));
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!(rows[0][2], "ZF07 罚没金额");
-    assert_eq!(rows[0][4], "55.46");
-    assert_eq!(rows[0][5], "642331");
-    assert!(rows[0][10].starts_with("请核实该数值：如有误请更正；如属实请在该行“说明”栏写明原因"));
-    assert!(rows[0][10].contains("按元应为 554600"), "{rows:?}");
+    assert_eq!(rows[0][1], "ZF07 罚没金额");
+    assert_eq!(rows[0][3], "55.46");
+    assert_eq!(rows[0][4], "642331");
+    assert!(rows[0][7].starts_with("请核实该数值：如有误请更正；如属实请在该行“说明”栏写明原因"));
+    assert!(rows[0][7].contains("按元应为554,600元"), "{rows:?}");
     let t06 = feedback_of(&out, "411321-T06").expect("T06 has no rule findings, yet a 退回");
-    assert_eq!(verify_rows(&t06)[0][1], "整个文件");
+    assert_eq!(verify_rows(&t06)[0][1], "整份报表");
     let d09_rows = feedback_of(&out, "411321-D09").map(|p| verify_rows(&p));
     assert!(
         d09_rows
             .iter()
             .flatten()
-            .all(|r| !r[2].starts_with("ZF06 ")),
+            .all(|r| !r[1].starts_with("ZF06 ")),
         "{d09_rows:?}"
     );
     // Figures that include the unverified values name the units.
@@ -1091,8 +1093,8 @@ fn explanations_and_verification_from_the_unit_to_the_draft() {
         "confirmed: nothing to do"
     );
     let rows = verify_rows(&feedback_of(&reviewed, "411321-D05").expect("D05 退回"));
-    assert_eq!(rows[0][9], "罚没台账为55.46万元，请按元填报");
-    assert!(rows[0][10].starts_with("审核未认可"));
+    assert!(rows[0][6].contains("审核意见：罚没台账为55.46万元，请按元填报"));
+    assert!(rows[0][7].starts_with("审核未认可"));
     assert!(!unverified_of(&f, "ZF06").contains(&"411321-T06".to_string()));
     assert!(unverified_of(&f, "ZF07").contains(&"411321-D05".to_string()));
 
@@ -1197,7 +1199,7 @@ fn check_shows_an_explained_anomaly_as_settled() {
     assert_eq!(find("A05")["status"], "待核实");
     let text = check_stdout(dir.path(), true, 1);
     assert!(
-        text.contains("按元应为 554600（已说明：本年误按万元填报，已知悉将更正）"),
+        text.contains("按元应为554,600元（已说明：本年误按万元填报，已知悉将更正）"),
         "{text}"
     );
 }

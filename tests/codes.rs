@@ -647,7 +647,8 @@ const FILE_CASES: &[FileCase] = &[
     case(
         "V14",
         "D02",
-        At::Cell("JC02"),
+        // at the part that exceeds the total, not the first code of the rule
+        At::Cell("JC03"),
         |d| {
             d.set_all(&JC, 3.0);
             d.set("JC03", 4.0);
@@ -849,7 +850,7 @@ const FILE_CASES: &[FileCase] = &[
     case(
         "V64",
         "D02",
-        At::Cell("JC02"),
+        At::Cell("JC06"),
         |d| {
             d.set_all(&JC, 3.0);
             d.set("JC06", 2.0);
@@ -1600,6 +1601,7 @@ const SPECIAL: &[(&str, &str)] = &[
     ("S09", "s09_file_over_the_size_limit"),
     ("S10", "s10_two_files_for_one_unit"),
     ("S14", "s14_a_later_version_replaces_the_earlier"),
+    ("S15", "s15_prior_code_neither_edition_knows"),
     ("X01", "x01_panic_while_reading"),
     // Covered where the file-system cases live (symlinks, FIFOs, copies), with their near misses.
     (
@@ -1708,6 +1710,32 @@ fn s14_a_later_version_replaces_the_earlier() {
     // Near miss: the same name without a later mark or time is no later version.
     let miss = two_versions("D02", "副本.xlsx", None);
     assert!(miss.iter().all(|x| x.code != "S14"), "{miss:#?}");
+}
+
+#[test]
+fn s15_prior_code_neither_edition_knows() {
+    // Last year's history under a code the schema in force does not know (the renamed GF01 of
+    // another edition, no 指标体系 column): a finding on the history file, not a silent drop.
+    let d02 = u("D02");
+    let dir = tempfile::tempdir().expect("temp dir");
+    Draft::new(&d02).write_into(dir.path());
+    let history = |code: &str| {
+        let p = dir.path().join(format!("history_{code}.csv"));
+        let text = format!(
+            "年度,单位代码,单位类型,指标代码,数值,来源\n{},{d02},department,{code},4,上年.xlsx!统计表!D5\n",
+            YEAR - 1
+        );
+        std::fs::write(&p, text).expect("history written");
+        p
+    };
+    let hit = check(dir.path(), Some(&history("GX01")));
+    let s15: Vec<&Found> = hit.iter().filter(|x| x.code == "S15").collect();
+    assert_eq!(s15.len(), 1, "{hit:#?}");
+    assert!(s15[0].file.ends_with("history_GX01.csv"), "{hit:#?}");
+    assert_eq!(s15[0].indicator.as_deref(), Some("GX01"));
+    // Near miss: a code of the edition in force.
+    let miss = check(dir.path(), Some(&history("GF01")));
+    assert!(miss.iter().all(|x| x.code != "S15"), "{miss:#?}");
 }
 
 #[test]

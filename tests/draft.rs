@@ -39,6 +39,9 @@ fn indicator(code: &str, name: &str, value: Option<f64>, prior: Option<f64>) -> 
         yes: None,
         expected_units: None,
         unverified: vec![],
+        comparable: true,
+        not_comparable_reason: None,
+        prior_mapping: None,
     }
 }
 
@@ -71,6 +74,8 @@ fn rate(
         decimals: 2,
         units: 1,
         unverified: vec![],
+        comparable: true,
+        not_comparable_reason: None,
     }
 }
 

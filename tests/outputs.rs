@@ -175,7 +175,8 @@ fn feedback_files_of_same_named_inputs_do_not_overwrite_each_other() {
     for (name, src) in names.iter().zip(sources) {
         let r = sheet(&out.join("退回").join(name), "退回清单");
         let line = r.get((1, 0)).map(|c| c.to_string()).unwrap_or_default();
-        let shown = format!("{}/{src}", inbox.display());
+        // the path inside the inbox, not the county's own folders
+        let shown = src;
         assert!(
             line.contains(&format!("报送文件：{shown}。")),
             "{name}: {line}"

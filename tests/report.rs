@@ -14,7 +14,7 @@ use huizong::codes::Code;
 use huizong::diagnostic::{Diagnostic, Location, Pos, Severity};
 use huizong::registry::{Registry, Unit, UnitKind};
 use huizong::report::feedback::{
-    build_feedback, build_feedback_with, feedback_file_name, VerifyItem, SHEET_FEEDBACK,
+    build_feedback, feedback_file_name, CellFacts, Cells, Feedback, VerifyItem, SHEET_FEEDBACK,
 };
 use huizong::report::summary::{
     build_summary, build_summary_with, AnomalyRow, DetailRow, DetailSheet, FileState, FileStatus,
@@ -166,6 +166,9 @@ fn figure(
         yes: None,
         expected_units: None,
         unverified: vec![],
+        comparable: true,
+        not_comparable_reason: None,
+        prior_mapping: None,
     }
 }
 
@@ -284,6 +287,8 @@ fn figures() -> Figures {
             decimals: 2,
             units: 1,
             unverified: vec![],
+            comparable: true,
+            not_comparable_reason: None,
         }],
         // Deliberately not in registry order: the sheet must follow the registry.
         units: vec![
@@ -339,6 +344,7 @@ fn findings() -> Vec<Diagnostic> {
 
 fn anomalies() -> Vec<AnomalyRow> {
     vec![AnomalyRow {
+        entry: 0,
         rank: 1,
         severity: Severity::Warning,
         unit: "D01".into(),
@@ -421,6 +427,8 @@ fn meta() -> RunMeta {
         prior_source: Some("history.csv".into()),
         registry: Some("units.csv".into()),
         run_time: None,
+        office: Some("某县司法局".into()),
+        headline: Vec::new(),
     }
 }
 
@@ -515,6 +523,7 @@ fn summary_sheets_in_order_and_chart_data_hidden() {
     assert_eq!(
         wb.sheet_names(),
         [
+            "概览",
             "汇总",
             "比率",
             "分单位明细",
@@ -852,7 +861,7 @@ fn summary_of_nothing_still_has_every_sheet() {
     };
     let bytes = build_summary(&input).expect("empty summary builds");
     let wb = open(&bytes);
-    assert_eq!(wb.sheet_names().len(), 9);
+    assert_eq!(wb.sheet_names().len(), 10);
     let r = range(&bytes, "版本变化");
     assert_eq!(text(&r, 1, 0), "本次没有单位报送多个版本");
     let r = range(&bytes, "汇总");
@@ -876,17 +885,19 @@ fn parse_display(s: &str) -> Option<f64> {
 }
 
 #[test]
-fn libreoffice_reads_the_first_sheet_like_we_wrote_it() {
+fn libreoffice_reads_the_totals_sheet_like_we_wrote_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let xlsx = dir.path().join("汇总_2024.xlsx");
     let bytes = summary_bytes();
     std::fs::write(&xlsx, &bytes).expect("write");
-    // ",1" = first line as is: keep the title rows.
-    let filter = format!("{},1", common::CSV_UTF8);
+    // ",1" = first line as is: keep the title rows; token 9 "as shown"; token 12 = the sheet
+    // to export (汇总, the second after 概览; LibreOffice 7.2 and later).
+    let filter = format!("{},1,,0,false,true,true,false,false,2", common::CSV_UTF8);
     if !common::libreoffice_convert(std::slice::from_ref(&xlsx), &filter, dir.path()) {
         return;
     }
-    let csv_path = dir.path().join("汇总_2024.csv");
+    // one sheet exported by number: LibreOffice names the file after it
+    let csv_path = dir.path().join("汇总_2024-汇总.csv");
     assert!(Path::new(&csv_path).exists(), "LibreOffice wrote no CSV");
 
     let mut reader = csv::ReaderBuilder::new()
@@ -1006,11 +1017,20 @@ fn feedback_workbook_lists_what_to_fix() {
     let head = row_of(&r, "序号");
     assert_eq!(
         header(&r, head),
-        ["序号", "位置", "指标", "级别", "问题", "怎么改"]
+        [
+            "序号",
+            "指标",
+            "单元格",
+            "你填的值",
+            "上年数",
+            "级别",
+            "问题",
+            "怎么改"
+        ]
     );
     // Errors first, then warnings in sheet order.
     let rows: Vec<_> = (head + 1..=head + 3)
-        .map(|row| (num(&r, row, 0), text(&r, row, 1), text(&r, row, 3)))
+        .map(|row| (num(&r, row, 0), text(&r, row, 2), text(&r, row, 5)))
         .collect();
     assert_eq!(
         rows[0],
@@ -1021,13 +1041,102 @@ fn feedback_workbook_lists_what_to_fix() {
         rows[2],
         (Some(3.0), "统计表!D7".to_string(), "警告".to_string())
     );
-    assert!(text(&r, head + 1, 5).contains("阿拉伯数字"));
-    assert!(text(&r, head + 3, 5).contains("核实无误"));
+    assert!(text(&r, head + 1, 7).contains("阿拉伯数字"));
+    assert!(text(&r, head + 3, 7).contains("核实无误"));
+    assert!(text(&r, head + 1, 6).ends_with("（N02）"));
     assert_eq!(
         text(&r, head + 4, 0),
         "",
         "explained warning and hint left out"
     );
+    // Without settings the request has no date; no path but the file's own name.
+    assert_eq!(text(&r, 2, 0), "请改正后尽快重新报送。");
+}
+
+/// The 退回 table with what the unit typed, the 上年数 its template showed, the indicator's
+/// name from the schema, and the county's deadline and contact.
+#[test]
+fn feedback_shows_the_cell_as_the_unit_filled_it() {
+    let schema = Schema::default_schema();
+    let cell = |row| Location::cell("T01_城关镇_2024.xlsx", "统计表", Pos::new(row, 3));
+    let findings = [
+        Diagnostic::new(
+            code("V03"),
+            Severity::Warning,
+            cell(69),
+            "填写了约数“1800余”",
+        )
+        .with_indicator("PF03"),
+        Diagnostic::new(code("V10"), Severity::Error, cell(12), "GF02 大于 GF01")
+            .with_indicator("GF02")
+            .with_suggestion("GF02 可能应为 12（数字顺序颠倒）"),
+        Diagnostic::new(
+            code("V04"),
+            Severity::Error,
+            Location::file("T01_城关镇_2024.xlsx"),
+            "封面单位代码不在名册中",
+        ),
+    ];
+    let cells: Cells = [
+        (
+            "PF03".to_string(),
+            CellFacts {
+                value: huizong::ingest::Value::Number(1800.0),
+                approximate: true,
+                prior: Some(1650.0),
+            },
+        ),
+        (
+            "GF02".to_string(),
+            CellFacts {
+                value: huizong::ingest::Value::Number(21.0),
+                approximate: false,
+                prior: Some(9.0),
+            },
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let settings = huizong::settings::Settings::parse(
+        "office = \"某县司法局\"\ncontact = \"张三\"\nphone = \"0377-61234567\"\ndeadline = \"2025年1月15日\"\n",
+    )
+    .expect("settings");
+    let bytes = Feedback {
+        findings: &findings,
+        cells: Some(&cells),
+        schema: Some(&schema),
+        settings: Some(&settings),
+        ..Feedback::new("T01", "城关镇", 2024, Some("东片/T01_城关镇_2024.xlsx"))
+    }
+    .build()
+    .expect("builds");
+    let r = range(&bytes, SHEET_FEEDBACK);
+    assert!(text(&r, 1, 0).starts_with("报送文件：东片/T01_城关镇_2024.xlsx。"));
+    assert_eq!(
+        text(&r, 2, 0),
+        "请于 2025年1月15日 前改正后重新报送；有疑问请联系某县司法局 张三 0377-61234567。"
+    );
+    let head = row_of(&r, "序号");
+    // errors first: V04 (a file-level finding) sorts before the cell one
+    assert_eq!(text(&r, head + 1, 1), "整份报表");
+    assert_eq!(text(&r, head + 1, 2), "—");
+    let gf02 = head + 2;
+    assert_eq!(
+        text(&r, gf02, 1),
+        format!("GF02 {}", schema.indicator("GF02").unwrap().name)
+    );
+    assert_eq!(text(&r, gf02, 2), "统计表!D13");
+    assert_eq!(num(&r, gf02, 3), Some(21.0));
+    assert_eq!(num(&r, gf02, 4), Some(9.0));
+    assert!(
+        text(&r, gf02, 7).contains("参考：GF02 可能应为 12（数字顺序颠倒）"),
+        "{}",
+        text(&r, gf02, 7)
+    );
+    let pf03 = head + 3;
+    assert_eq!(text(&r, pf03, 3), "1800（约数）");
+    assert_eq!(num(&r, pf03, 4), Some(1650.0));
+    assert_eq!(text(&r, pf03, 5), "警告");
 }
 
 /// An anomaly to verify at a T01 cell (D`row`).
@@ -1068,15 +1177,12 @@ fn open_anomalies_reach_the_feedback_as_items_to_verify() {
     rejected.review = Some("台账只有12件，请核对".into());
     let copied = verify_item("A05", Severity::Warning, 0, None);
     let items = [slip, rejected, copied];
-    let bytes = build_feedback_with(
-        "T01",
-        "城关镇",
-        2024,
-        Some("T01_城关镇_2024.xlsx"),
-        std::slice::from_ref(&rule),
-        &items,
-        None,
-    )
+    let bytes = Feedback {
+        findings: std::slice::from_ref(&rule),
+        verify: &items,
+        ..Feedback::new("T01", "城关镇", 2024, Some("T01_城关镇_2024.xlsx"))
+    }
+    .build()
     .expect("feedback builds");
     let r = range(&bytes, SHEET_FEEDBACK);
     assert!(
@@ -1084,60 +1190,43 @@ fn open_anomalies_reach_the_feedback_as_items_to_verify() {
         "{}",
         text(&r, 1, 0)
     );
-    // The rule table first (one row), then the items to verify, numbered on.
+    // One table: the rule finding first, then the items to verify, numbered on.
     let head = row_of(&r, "序号");
-    assert_eq!(text(&r, head + 1, 4), "报送备案件数少于印发件数");
-    let title = head + 3;
-    assert!(text(&r, title, 0).starts_with("需核实的数值（共 3 项）"));
-    assert!(text(&r, title, 0).contains("如属实请在该行“说明”栏写明原因"));
-    assert_eq!(
-        header(&r, title + 1),
-        [
-            "序号",
-            "位置",
-            "指标",
-            "级别",
-            "本年数",
-            "上年数",
-            "合理范围",
-            "问题",
-            "单位说明",
-            "审核意见",
-            "怎么办"
-        ]
-    );
-    let first = title + 2;
+    assert_eq!(text(&r, head + 1, 6), "报送备案件数少于印发件数（V63）");
+    let first = head + 2;
     assert_eq!(num(&r, first, 0), Some(2.0));
-    assert_eq!(text(&r, first, 1), "统计表!D20");
-    assert_eq!(text(&r, first, 2), "ZF07 罚没金额");
-    assert_eq!(num(&r, first, 4), Some(125.43));
-    assert_eq!(num(&r, first, 5), Some(1_198_200.0));
-    assert_eq!(text(&r, first, 6), "1000000 ~ 1500000.5");
-    assert!(text(&r, first, 7).ends_with("（A03）"));
-    assert!(text(&r, first, 10)
+    assert_eq!(text(&r, first, 1), "ZF07 罚没金额");
+    assert_eq!(text(&r, first, 2), "统计表!D20");
+    assert_eq!(num(&r, first, 3), Some(125.43));
+    assert_eq!(num(&r, first, 4), Some(1_198_200.0));
+    assert_eq!(text(&r, first, 5), "需核实");
+    assert!(text(&r, first, 6).contains("（A03）；合理范围约 1000000 ~ 1500000.5"));
+    assert!(text(&r, first, 7)
         .starts_with("请核实该数值：如有误请更正；如属实请在该行“说明”栏写明原因"));
-    assert!(text(&r, first, 10).contains("按元应为 1254300"));
+    assert!(text(&r, first, 7).contains("按元应为 1254300"));
     // The rejected one shows the unit's note and the reviewer's reason.
-    assert_eq!(text(&r, first + 1, 8), "专项整治，案件增加属实");
-    assert_eq!(text(&r, first + 1, 9), "台账只有12件，请核对");
-    assert!(text(&r, first + 1, 10).starts_with("审核未认可"));
+    assert!(text(&r, first + 1, 6)
+        .contains("单位说明：专项整治，案件增加属实；审核意见：台账只有12件，请核对"));
+    assert!(text(&r, first + 1, 7).starts_with("审核未认可"));
     // The whole-submission one.
-    assert_eq!(text(&r, first + 2, 1), "整个文件");
-    assert_eq!(text(&r, first + 2, 2), "整份报表");
-    assert!(text(&r, first + 2, 10).contains("整份报表"));
+    assert_eq!(text(&r, first + 2, 1), "整份报表");
+    assert_eq!(text(&r, first + 2, 2), "—");
+    assert!(text(&r, first + 2, 7).contains("整份报表"));
 
-    // A unit with anomalies only: the items table alone, right below the instructions.
-    let only =
-        build_feedback_with("T01", "城关镇", 2024, None, &[], &items[..1], None).expect("builds");
-    let r = range(&only, SHEET_FEEDBACK);
+    // A unit with anomalies only: the same table.
+    let only = || {
+        Feedback {
+            verify: &items[..1],
+            ..Feedback::new("T01", "城关镇", 2024, None)
+        }
+        .build()
+        .expect("builds")
+    };
+    let r = range(&only(), SHEET_FEEDBACK);
     assert!(text(&r, 1, 0).contains("共 1 个问题：错误 0 个，需核实 1 个"));
-    assert!(text(&r, 6, 0).starts_with("需核实的数值（共 1 项）"));
-    assert_eq!(row_of(&r, "序号"), 7);
-    assert_eq!(num(&r, 8, 0), Some(1.0));
-    assert_eq!(
-        only,
-        build_feedback_with("T01", "城关镇", 2024, None, &[], &items[..1], None).unwrap()
-    );
+    let head = row_of(&r, "序号");
+    assert_eq!(num(&r, head + 1, 0), Some(1.0));
+    assert_eq!(only(), only());
 }
 
 #[test]
@@ -1163,7 +1252,7 @@ fn summary_print_setup() {
             .expect("utf-8");
         s
     };
-    for i in 1..=9 {
+    for i in 1..=10 {
         let xml = part(&format!("xl/worksheets/sheet{i}.xml"));
         assert!(
             xml.contains("<oddFooter>&amp;C第 &amp;P 页 共 &amp;N 页</oddFooter>"),
@@ -1171,14 +1260,22 @@ fn summary_print_setup() {
         );
         assert!(xml.contains("打印日期：&amp;D"), "sheet{i}");
     }
-    let detail = part("xl/worksheets/sheet3.xml");
+    let detail = part("xl/worksheets/sheet4.xml");
     assert!(detail.contains(r#"scale="85""#), "{detail}");
     assert!(!detail.contains("fitToPage"), "not shrunk to one page wide");
-    let totals = part("xl/worksheets/sheet1.xml");
+    let totals = part("xl/worksheets/sheet2.xml");
     assert!(
         totals.contains("<mergeCell ref=\"A2:"),
         "the coverage note spans the table"
     );
+    // 制表单位 from the settings and the table's title in every header.
+    assert!(
+        totals.contains("<oddHeader>&amp;L制表单位：某县司法局&amp;C&amp;\"-,Bold\"2024年"),
+        "{totals}"
+    );
+    // 概览 on one page.
+    let overview = part("xl/worksheets/sheet1.xml");
+    assert!(overview.contains(r#"fitToHeight="1""#) || !overview.contains("fitToHeight"));
     let wb = part("xl/workbook.xml");
     assert!(wb.contains("分单位明细!$A:$C"), "unit columns repeat: {wb}");
 }

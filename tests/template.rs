@@ -355,6 +355,14 @@ fn sheets_are_protected_and_only_input_cells_unlocked() {
     let sheet2 = zip_member(&bytes, "xl/worksheets/sheet2.xml");
     assert!(sheet2.contains("<dataValidation"), "no data validation");
     assert!(sheet2.contains("&quot;是,否&quot;") || sheet2.contains("\"是,否\""));
+    // Counts and amounts accept a number of their kind or the word 不适用, which the reader
+    // takes and the messages ask for; nothing else.
+    let custom = sheet2.matches("type=\"custom\"").count();
+    assert!(custom > 0, "no custom validation");
+    assert!(
+        sheet2.contains("=INT(") && sheet2.contains("=\"不适用\")</formula1>"),
+        "count rule without 不适用"
+    );
     let mut wb = open(&bytes);
     let styles = wb.worksheet_style(DATA_SHEET).unwrap();
     let unlocked = |row: u32, col: DataColumn| {

@@ -5,8 +5,8 @@
 //! CSV, UTF-8 with a BOM, comma-separated, one header row
 //!
 //! ```text
-//! 年度,单位代码,单位类型,指标代码,数值,来源
-//! 2024,411321-T01,township,FY08,3,大同镇.xlsx!复议应诉!C5
+//! 年度,单位代码,单位类型,指标代码,数值,来源,指标体系
+//! 2024,411321-T01,township,FY08,3,大同镇.xlsx!复议应诉!C5,fazhi-2024
 //! ```
 //!
 //! - `单位类型` is the stable registry key (`township`, `department`, `county_office`,
@@ -15,10 +15,14 @@
 //!   other value (weighted predecessor shares) as the shortest text that reads back identically.
 //! - Rows are sorted by (year, unit, indicator); one file holds any number of years, and
 //!   [`merge`] replaces the years a new run produced.
-//! - The reader also accepts the ASCII header `year,unit,kind,indicator,value,origin`.
+//! - `指标体系` is the id of the schema edition the row's indicator code belongs to (one edition
+//!   per year): a year read under last year's edition keeps its codes and that edition, and next
+//!   year's run maps them (docs/schema-format.md §版本与上年对应). Files written before this
+//!   column existed have six columns; their rows are in the edition of the schema in force.
+//! - The reader also accepts the ASCII header `year,unit,kind,indicator,value,origin[,edition]`.
 
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::{Interner, Record};
@@ -26,23 +30,76 @@ use crate::registry::UnitKind;
 use crate::Result;
 
 /// The header written by [`write`].
-pub const HEADER: [&str; 6] = ["年度", "单位代码", "单位类型", "指标代码", "数值", "来源"];
+pub const HEADER: [&str; 7] = [
+    "年度",
+    "单位代码",
+    "单位类型",
+    "指标代码",
+    "数值",
+    "来源",
+    "指标体系",
+];
 /// The ASCII header [`read`] also accepts.
-pub const HEADER_ASCII: [&str; 6] = ["year", "unit", "kind", "indicator", "value", "origin"];
+pub const HEADER_ASCII: [&str; 7] = [
+    "year",
+    "unit",
+    "kind",
+    "indicator",
+    "value",
+    "origin",
+    "edition",
+];
+
+/// The schema edition (its id) of each year's rows; a year not listed is in `default`'s.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Editions {
+    pub by_year: BTreeMap<i32, String>,
+    /// The edition of years not listed: the schema in force.
+    pub default: String,
+}
+
+impl Editions {
+    /// Every year in `default`.
+    pub fn of(default: &str) -> Self {
+        Editions {
+            by_year: BTreeMap::new(),
+            default: default.to_string(),
+        }
+    }
+
+    /// The edition of `year`'s rows.
+    pub fn get(&self, year: i32) -> &str {
+        self.by_year.get(&year).unwrap_or(&self.default)
+    }
+}
 
 const BOM: &str = "\u{feff}";
 
 /// Reads a history file written by [`write`].
 pub fn read(path: &Path) -> Result<Vec<Record>> {
+    read_editions(path).map(|(records, _)| records)
+}
+
+/// Reads a history file with the edition of each year that names one.
+pub fn read_editions(path: &Path) -> Result<(Vec<Record>, BTreeMap<i32, String>)> {
     let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    parse(&text).map_err(|m| crate::Error::Other(format!("历史数据文件 {}：{m}", path.display())))
+    parse_editions(&text)
+        .map_err(|m| crate::Error::Other(format!("历史数据文件 {}：{m}", path.display())))
 }
 
 /// Parses history text; errors name the 1-based line.
 pub fn parse(text: &str) -> std::result::Result<Vec<Record>, String> {
+    parse_editions(text).map(|(records, _)| records)
+}
+
+/// [`parse`] with the edition of each year whose rows name one. A year whose rows name two
+/// editions is refused: its codes could not be read under one.
+pub fn parse_editions(
+    text: &str,
+) -> std::result::Result<(Vec<Record>, BTreeMap<i32, String>), String> {
     let text = text.strip_prefix(BOM).unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -52,14 +109,19 @@ pub fn parse(text: &str) -> std::result::Result<Vec<Record>, String> {
         .headers()
         .map_err(|e| format!("第 1 行：无法读取表头（{e}）"))?;
     let fields: Vec<&str> = header.iter().map(str::trim).collect();
-    if fields != HEADER && fields != HEADER_ASCII {
+    let columns = if fields == HEADER || fields == HEADER_ASCII {
+        HEADER.len()
+    } else if fields == HEADER[..6] || fields == HEADER_ASCII[..6] {
+        6
+    } else {
         return Err(format!(
             "第 1 行：表头应为“{}”，实际为“{}”",
             HEADER.join(","),
             fields.join(",")
         ));
-    }
+    };
     let mut out = Vec::new();
+    let mut editions: BTreeMap<i32, (String, u64)> = BTreeMap::new();
     let mut codes = Interner::default();
     for row in reader.records() {
         let row = row.map_err(|e| {
@@ -70,14 +132,37 @@ pub fn parse(text: &str) -> std::result::Result<Vec<Record>, String> {
         if row.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        out.push(parse_row(&row, &mut codes).map_err(|m| format!("第 {line} 行：{m}"))?);
+        let record =
+            parse_row(&row, columns, &mut codes).map_err(|m| format!("第 {line} 行：{m}"))?;
+        let edition = row.get(6).map(str::trim).unwrap_or_default();
+        if !edition.is_empty() {
+            match editions.get(&record.year) {
+                Some((known, first)) if known != edition => {
+                    return Err(format!(
+                        "第 {line} 行：{} 年的数据同时有指标体系“{known}”（第 {first} 行起）和“{edition}”，\
+                         同一年度只能是一个版本",
+                        record.year
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    editions.insert(record.year, (edition.to_string(), line));
+                }
+            }
+        }
+        out.push(record);
     }
-    Ok(out)
+    let editions = editions.into_iter().map(|(y, (e, _))| (y, e)).collect();
+    Ok((out, editions))
 }
 
-fn parse_row(row: &csv::StringRecord, codes: &mut Interner) -> std::result::Result<Record, String> {
-    if row.len() != HEADER.len() {
-        return Err(format!("应有 {} 列，实际 {} 列", HEADER.len(), row.len()));
+fn parse_row(
+    row: &csv::StringRecord,
+    columns: usize,
+    codes: &mut Interner,
+) -> std::result::Result<Record, String> {
+    if row.len() != columns {
+        return Err(format!("应有 {columns} 列，实际 {} 列", row.len()));
     }
     let field = |i: usize| row.get(i).map(str::trim).unwrap_or_default();
     let year = field(0)
@@ -109,23 +194,30 @@ fn parse_row(row: &csv::StringRecord, codes: &mut Interner) -> std::result::Resu
     })
 }
 
-/// Writes records (sorted) to `path` atomically.
-pub fn write(path: &Path, records: &[Record]) -> Result<()> {
-    crate::io::write_atomic_with(path, |w| write_csv(w, records.iter()))
+/// Writes records (sorted) to `path` atomically, each year in its edition.
+pub fn write(path: &Path, records: &[Record], editions: &Editions) -> Result<()> {
+    crate::io::write_atomic_with(path, |w| write_csv(w, records.iter(), editions))
 }
 
 /// Writes the merge of `old` and `new` (see [`merge`]) to `path`, streaming, without copying
-/// the records: at province scale they are two million rows.
-pub fn write_merged(path: &Path, old: &[Record], new: &[Record]) -> Result<()> {
+/// the records: at province scale they are two million rows. Each year's rows name the
+/// edition `editions` gives it (the years of `new` are the schema in force).
+pub fn write_merged(
+    path: &Path,
+    old: &[Record],
+    new: &[Record],
+    editions: &Editions,
+) -> Result<()> {
     let years: BTreeSet<i32> = new.iter().map(|r| r.year).collect();
     let rows = old.iter().filter(|r| !years.contains(&r.year)).chain(new);
-    crate::io::write_atomic_with(path, |w| write_csv(w, rows))
+    crate::io::write_atomic_with(path, |w| write_csv(w, rows, editions))
 }
 
 /// The file text for `records`: BOM, header, rows sorted by (year, unit, indicator).
 fn write_csv<'a>(
     out: &mut dyn std::io::Write,
     records: impl Iterator<Item = &'a Record>,
+    editions: &Editions,
 ) -> std::io::Result<()> {
     let mut sorted: Vec<&Record> = records.collect();
     sorted.par_sort_unstable_by(|a, b| order(a, b));
@@ -137,7 +229,10 @@ fn write_csv<'a>(
     // in order: formatting two million rows on one thread was the longest job of its phase.
     const CHUNK: usize = 16 * 1024;
     for block in sorted.chunks(CHUNK * 2 * rayon::current_num_threads()) {
-        let texts: Vec<std::io::Result<Vec<u8>>> = block.par_chunks(CHUNK).map(rows_csv).collect();
+        let texts: Vec<std::io::Result<Vec<u8>>> = block
+            .par_chunks(CHUNK)
+            .map(|rows| rows_csv(rows, editions))
+            .collect();
         for text in texts {
             out.write_all(&text?)?;
         }
@@ -146,7 +241,7 @@ fn write_csv<'a>(
 }
 
 /// CSV text of consecutive rows.
-fn rows_csv(rows: &[&Record]) -> std::io::Result<Vec<u8>> {
+fn rows_csv(rows: &[&Record], editions: &Editions) -> std::io::Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 64));
     let mut value = String::new();
     let mut year = String::new();
@@ -168,6 +263,7 @@ fn rows_csv(rows: &[&Record]) -> std::io::Result<Vec<u8>> {
             &*r.indicator,
             value.as_str(),
             &*r.origin,
+            editions.get(r.year),
         ];
         writer.write_record(row)?;
     }

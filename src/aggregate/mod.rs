@@ -6,6 +6,7 @@
 //! computes the figures, [`figures_json`] dumps them, [`history`] keeps the long data across
 //! years.
 
+mod edition;
 mod frame;
 pub mod history;
 mod prior;
@@ -14,7 +15,8 @@ pub mod rollup;
 mod units;
 mod unverified;
 
-pub use prior::map_prior;
+pub use edition::{mark_editions, renamed_note};
+pub use prior::{map_edition, map_prior, EditionMapped};
 pub use rollup::{Incomplete, Level};
 pub use unverified::{mark_unverified, Unverified};
 
@@ -225,6 +227,21 @@ pub struct IndicatorFigure {
     /// when the figure rests on verified values only ([`mark_unverified`]).
     #[serde(default)]
     pub unverified: Vec<String>,
+    /// False when last year has no comparable value after a change of indicator system: then
+    /// `prior` and the changes are `None` and [`IndicatorFigure::not_comparable_reason`] says
+    /// why ([`mark_editions`]).
+    #[serde(default = "comparable_default")]
+    pub comparable: bool,
+    /// `新增指标` or `口径变化` when not comparable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_comparable_reason: Option<String>,
+    /// How last year's value was taken from the previous edition (`上年为 GF01（改代码）`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior_mapping: Option<String>,
+}
+
+fn comparable_default() -> bool {
+    true
 }
 
 /// A recomputed rate: Σ numerator / Σ denominator.
@@ -264,6 +281,12 @@ pub struct RateFigure {
     /// yet, in unit order ([`mark_unverified`]).
     #[serde(default)]
     pub unverified: Vec<String>,
+    /// False when an indicator of the rate has no comparable prior ([`mark_editions`]).
+    #[serde(default = "comparable_default")]
+    pub comparable: bool,
+    /// `新增指标` or `口径变化` when not comparable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_comparable_reason: Option<String>,
 }
 
 /// Values of one accepted unit, for the 分单位明细 sheet and the anomaly module.
@@ -728,6 +751,9 @@ fn indicator_figure(
         yes: count_yes.then(|| subs.values().map(|g| g.yes).sum()),
         expected_units: count_yes.then_some(expected),
         unverified: Vec::new(),
+        comparable: true,
+        not_comparable_reason: None,
+        prior_mapping: None,
     }
 }
 

@@ -1,12 +1,15 @@
 //! Prior-year alignment (docs/reference/domain.md §5.4): last year's records are mapped onto this year's unit codes
-//! through the registry's predecessor map, so merged and renamed units compare like with like.
+//! through the registry's predecessor map, so merged and renamed units compare like with like;
+//! and [`map_edition`] turns last year's indicator codes into this year's when the indicator
+//! system changed between the years (src/schema/edition.rs).
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::Record;
-use crate::registry::{Registry, Unit};
+use super::{Interner, Record};
+use crate::registry::{Registry, Unit, UnitKind};
+use crate::schema::{Schema, ValueType};
 
 /// Maps the records of `year - 1` onto the units active in `year`.
 ///
@@ -126,5 +129,103 @@ fn sources_of(unit: &Unit) -> Vec<(String, f64)> {
         vec![(unit.code.clone(), 1.0)]
     } else {
         unit.predecessors.clone()
+    }
+}
+
+/// Last year's records turned into this year's indicator codes (see [`map_edition`]).
+#[derive(Debug, Default)]
+pub struct EditionMapped {
+    /// The prior year's records in this year's codes; `None` when they need no change (read in
+    /// this year's edition).
+    pub records: Option<Vec<Record>>,
+    /// Codes of prior-year records that neither edition knows → how many records.
+    pub unknown: BTreeMap<String, usize>,
+}
+
+/// Maps the records of `year - 1`, read in edition `read_in`, onto the indicators of
+/// `current`: through `current`'s declared mapping when `read_in` is its previous edition
+/// (renamed codes, shares of a split, sums of a merge, the unit factor; new, dropped and
+/// not-comparable split indicators get nothing), unchanged when it is `current` itself. Codes
+/// neither edition knows are counted, not silently dropped. Records of other years are left
+/// out of a mapped result (only last year is compared).
+pub fn map_edition(
+    records: &[Record],
+    year: i32,
+    read_in: &Schema,
+    current: &Schema,
+) -> EditionMapped {
+    let prior_year = year - 1;
+    let last = records.iter().filter(|r| r.year == prior_year);
+    let mapping = current.mapping.as_ref().filter(|_| {
+        read_in.id != current.id && current.previous().map(|p| &p.id) == Some(&read_in.id)
+    });
+    let Some(mapping) = mapping else {
+        let mut unknown = BTreeMap::new();
+        for r in last.filter(|r| read_in.indicator(&r.indicator).is_none()) {
+            *unknown.entry(r.indicator.to_string()).or_default() += 1;
+        }
+        return EditionMapped {
+            records: None,
+            unknown,
+        };
+    };
+    let weights = mapping.weights();
+    let codes = Interner::of_indicators(current);
+    let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
+    // (unit, this year's code) → (value, kind, source records); BTreeMap: a fixed output order.
+    let mut sums: BTreeMap<(&str, &str), (f64, UnitKind, Vec<&Record>)> = BTreeMap::new();
+    for r in last {
+        match weights.get(&*r.indicator) {
+            Some(targets) => {
+                for (code, w) in targets {
+                    let entry = sums
+                        .entry((&*r.unit, code))
+                        .or_insert((0.0, r.kind, Vec::new()));
+                    let v = w * r.value;
+                    let yes_no = current
+                        .indicator(code)
+                        .is_some_and(|i| i.value_type == ValueType::YesNo);
+                    // 是 when any merged part was 是; counts and amounts add up.
+                    entry.0 = if yes_no { entry.0.max(v) } else { entry.0 + v };
+                    entry.2.push(r);
+                }
+            }
+            None if read_in.indicator(&r.indicator).is_some() => {}
+            None if current.indicator(&r.indicator).is_some() => {
+                // Already a code of this edition (and not one the previous edition had).
+                let entry =
+                    sums.entry((&*r.unit, &*r.indicator))
+                        .or_insert((0.0, r.kind, Vec::new()));
+                entry.0 += r.value;
+                entry.2.push(r);
+            }
+            None => *unknown.entry(r.indicator.to_string()).or_default() += 1,
+        }
+    }
+    let out = sums
+        .into_iter()
+        .map(|((unit, code), (value, kind, parts))| {
+            let origin: Arc<str> = match parts.as_slice() {
+                [only] => only.origin.clone(),
+                _ => {
+                    let all: Vec<&str> = parts.iter().map(|r| &*r.origin).collect();
+                    all.join("; ").into()
+                }
+            };
+            Record {
+                year: prior_year,
+                unit: parts
+                    .first()
+                    .map_or_else(|| unit.into(), |r| r.unit.clone()),
+                kind,
+                indicator: codes.shared(code),
+                value,
+                origin,
+            }
+        })
+        .collect();
+    EditionMapped {
+        records: Some(out),
+        unknown,
     }
 }

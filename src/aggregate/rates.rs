@@ -137,5 +137,7 @@ fn figure(rate: &Rate, now: Sums, before: Sums, reported: Sums) -> RateFigure {
         decimals: rate.decimals,
         units: now.units,
         unverified: Vec::new(),
+        comparable: true,
+        not_comparable_reason: None,
     }
 }

@@ -346,6 +346,14 @@ fn indicator(
         .collect();
     prior_excluded.dedup();
     let count_yes = ind.aggregation == Aggregation::CountYes;
+    // A region without a comparable prior (its run changed edition) makes the level's prior
+    // incomplete: not comparable either.
+    let not_comparable = figs.iter().find_map(|f| f.not_comparable_reason.clone());
+    let (prior, prior_reported, change, change_pct) = if not_comparable.is_some() {
+        (None, None, None, None)
+    } else {
+        (prior, prior_reported, change, change_pct)
+    };
     IndicatorFigure {
         code: code.to_string(),
         name: ind.name.clone(),
@@ -374,6 +382,9 @@ fn indicator(
             None
         },
         unverified: Vec::new(),
+        comparable: not_comparable.is_none(),
+        not_comparable_reason: not_comparable,
+        prior_mapping: figs.iter().find_map(|f| f.prior_mapping.clone()),
     }
 }
 
@@ -389,7 +400,7 @@ fn rate_figure(rate: &crate::schema::Rate, figs: &[&RateFigure]) -> RateFigure {
     let prior_value = ratio(prior_numerator, prior_denominator);
     let prior_reported_numerator = sum_some(figs.iter().map(|f| f.prior_reported_numerator));
     let prior_reported_denominator = sum_some(figs.iter().map(|f| f.prior_reported_denominator));
-    RateFigure {
+    let mut fig = RateFigure {
         code: rate.code.clone(),
         name: rate.name.clone(),
         numerator_text: rate.numerator_text.clone(),
@@ -409,7 +420,14 @@ fn rate_figure(rate: &crate::schema::Rate, figs: &[&RateFigure]) -> RateFigure {
         numerator_label: String::new(),
         denominator_label: String::new(),
         unverified: Vec::new(),
+        comparable: true,
+        not_comparable_reason: None,
+    };
+    // As for indicators: one region without a comparable prior leaves the level without one.
+    if let Some(reason) = figs.iter().find_map(|f| f.not_comparable_reason.clone()) {
+        super::edition::rate_not_comparable(&mut fig, &reason);
     }
+    fig
 }
 
 /// A region as a unit of the level above: its figures are its values, its comparable priors its

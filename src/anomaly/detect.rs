@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 
 use super::unit_error::UnitErrorVerdict;
 use super::{
-    accept, copy, county, fmt_num, gate, hb, heaping, peer, poisson, ranking, rate, ratio,
-    sigma_gap, stats, status, unit_error, AnomalyInput, Finding, Params, Statistic,
+    accept, copy, county, entry, fmt_num, fmt_rate, fmt_thousands, gate, hb, heaping, peer,
+    poisson, ranking, rate, ratio, sigma_gap, stats, status, unit_error, AnomalyInput, Finding,
+    Params, Statistic,
 };
 use crate::aggregate::UnitRow;
 use crate::codes::Code;
@@ -71,13 +72,15 @@ pub fn detect(input: &AnomalyInput, params: &Params) -> Vec<Finding> {
     status::explain(&mut out, &input.notes, input.schema);
     accept::apply(&mut out, &params.acceptances, input.year);
     finalize(&mut out);
+    entry::arrange(&mut out, input.schema);
     out
 }
 
-/// Ranks findings again (score, unit priority, order, rank), e.g. after findings of two
-/// detection passes were put together.
-pub fn rerank(findings: &mut [Finding]) {
+/// Ranks findings again (score, unit priority, order, entries, rank), e.g. after findings of
+/// two detection passes were put together.
+pub fn rerank(findings: &mut Vec<Finding>, schema: &crate::schema::Schema) {
     finalize(findings);
+    entry::arrange(findings, schema);
 }
 
 /// The findings of one check.
@@ -504,14 +507,7 @@ impl<'a> Ctx<'a> {
         let (message, suspicion, suggestion) = match verdict {
             UnitErrorVerdict::Ok => return,
             UnitErrorVerdict::Probable { k } => (
-                format!(
-                    "{}本年{}与上年{}相差约10^{}倍（本年偏{}），疑似单位填错（元/千元/万元）",
-                    ind.name,
-                    fmt_num(x),
-                    fmt_num(p),
-                    k.abs(),
-                    if k > 0 { "大" } else { "小" }
-                ),
+                unit_error::message(&ind.name, &ind.unit, x, p, k),
                 0.95,
                 Some(unit_error::suggestion(x, k, &ind.unit)),
             ),
@@ -577,18 +573,31 @@ impl<'a> Ctx<'a> {
             out.push(f);
         }
         let threshold = format!("[{:.3}, {:.3}]", res.exclusion.0, res.exclusion.1);
+        // Computed once, and only for a group with an outlier to judge.
+        let robust = std::cell::OnceCell::new();
+        let beyond_any_peer = |h: &&hb::HbUnit<usize>| {
+            if !self.params.gates.single_peer {
+                return true;
+            }
+            let (lo, hi) = *robust.get_or_init(|| res.single_peer_exclusion(&self.params.hb));
+            h.effect < lo || h.effect > hi
+        };
         for hu in res
             .units
             .iter()
             .filter(sized)
             .filter(|h| h.status.is_outlier())
+            .filter(beyond_any_peer)
         {
             let Some((u, _, _)) = rest.get(hu.id) else {
                 continue;
             };
-            let Some(severity) = self.params.gates.hb_severity(hu.ratio, res.r_m) else {
+            let Some(mut severity) = self.params.gates.hb_severity(hu.ratio, res.r_m) else {
                 continue;
             };
+            if is_count && severity == Severity::Warning && !self.count_beyond_chance(hu, res.r_m) {
+                severity = Severity::Info;
+            }
             let iv = res.accept_interval(hu.prev, self.params.hb.u, res.exclusion);
             let strength = if hu.status.is_imputation() {
                 "明显"
@@ -596,23 +605,36 @@ impl<'a> Ctx<'a> {
                 ""
             };
             let message = format!(
-                "{}本年{}{unit}，上年{}{unit}，变化{strength}偏离同类单位的趋势（HB检验E={:.2}，{}），合理范围约{}–{}",
+                "{}今年{}{unit}，去年{}{unit}，变化{strength}偏离同类单位的趋势，合理范围约{}–{}{unit}",
                 ind.name,
-                fmt_num(hu.cur),
-                fmt_num(hu.prev),
-                hu.effect,
-                hu.status.code(),
-                fmt_num((iv.0 * 10.0).round() / 10.0),
-                fmt_num((iv.1 * 10.0).round() / 10.0),
+                fmt_thousands(hu.cur),
+                fmt_thousands(hu.prev),
+                fmt_thousands((iv.0 * 10.0).round() / 10.0),
+                fmt_thousands((iv.1 * 10.0).round() / 10.0),
                 unit = ind.unit,
             );
             let mut f = self.unit_finding(Code::A01, severity, u, ind, message);
             f.suspicion = if hu.status.is_imputation() { 0.9 } else { 0.6 };
             f.expected = Some(iv);
-            f.statistic = Some(Statistic::new("E", hu.effect, threshold.clone()));
+            f.statistic = Some(Statistic::new(
+                &format!("HB E（{}）", hu.status.code()),
+                hu.effect,
+                threshold.clone(),
+            ));
             out.push(f);
         }
         covered
+    }
+
+    /// Whether an HB count outlier is also beyond Poisson chance at the warning level
+    /// (`gates.hb_count_poisson`): 9 → 27 is ×3 but p ≈ 0.003, which a count that small reaches
+    /// by chance somewhere among hundreds of units.
+    fn count_beyond_chance(&self, hu: &hb::HbUnit<usize>, r_m: f64) -> bool {
+        if !self.params.gates.hb_count_poisson {
+            return true;
+        }
+        let (p, c) = (hu.prev.round() as u64, hu.cur.round() as u64);
+        poisson::p_value(p, c, r_m).is_none_or(|pv| pv < self.params.poisson.p_warn)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -631,12 +653,11 @@ impl<'a> Ctx<'a> {
         };
         let Some(severity) = t.verdict else { return };
         let mut message = format!(
-            "{}本年{}{unit}，上年{}{unit}，按全县趋势（×{:.2}）调整后变化显著（p={:.1e}）",
+            "{}今年{}{unit}，去年{}{unit}，按全县趋势（×{:.2}）折算后变化仍很大，不像偶然波动",
             ind.name,
-            fmt_num(x),
-            fmt_num(p),
+            fmt_thousands(x),
+            fmt_thousands(p),
             g,
-            t.p,
             unit = ind.unit,
         );
         if let Some(r) = not_run {
@@ -647,7 +668,7 @@ impl<'a> Ctx<'a> {
         f.statistic = Some(Statistic::new(
             "p",
             t.p,
-            fmt_num(self.params.poisson.p_warn),
+            self.params.poisson.p_warn.to_string(),
         ));
         out.push(f);
     }
@@ -908,18 +929,17 @@ impl<'a> Ctx<'a> {
                     Code::A07,
                     Severity::Info,
                     format!(
-                        "{}：{}个不小于{}的填报值中有{}个是{}的整倍数（p={:.1e}），疑似估算填报",
+                        "{}：{}个不小于{}的填报值中有{}个是{}的整倍数，疑似估算填报",
                         ind.name,
                         t.n,
                         fmt_num(p.min_value),
                         t.k,
                         p.base,
-                        t.p
                     ),
                 );
                 f.indicator = Some(ind.code.clone());
                 f.suspicion = 0.3;
-                f.statistic = Some(Statistic::new("p", t.p, fmt_num(p.p_warn)));
+                f.statistic = Some(Statistic::new("p", t.p, p.p_warn.to_string()));
                 out.push(f);
             }
         }
@@ -927,16 +947,20 @@ impl<'a> Ctx<'a> {
             let values: Vec<f64> = counts.iter().filter_map(|i| u.cur(&i.code)).collect();
             if let Some(t) = heaping::test(&values, p).filter(|t| t.flagged) {
                 let msg = format!(
-                    "本单位{}个不小于{}的件数中有{}个是{}的整倍数（p={:.1e}），疑似估算填报",
+                    "本单位{}个不小于{}的件数中有{}个是{}的整倍数，远多于如实统计时的约十分之一，疑似估算填报：请按台账核实",
                     t.n,
                     fmt_num(p.min_value),
                     t.k,
                     p.base,
-                    t.p
                 );
-                let mut f = self.unit_level(Code::A07, Severity::Info, u, msg);
-                f.suspicion = 0.3;
-                f.statistic = Some(Statistic::new("p", t.p, fmt_num(p.p_warn)));
+                let (severity, suspicion) = if t.is_warning(p) {
+                    (Severity::Warning, 0.6)
+                } else {
+                    (Severity::Info, 0.3)
+                };
+                let mut f = self.unit_level(Code::A07, severity, u, msg);
+                f.suspicion = suspicion;
+                f.statistic = Some(Statistic::new("p", t.p, p.p_warn.to_string()));
                 out.push(f);
             }
             if !p.round_amounts {
@@ -1097,13 +1121,15 @@ impl<'a> Ctx<'a> {
                 continue;
             };
             let (u, n, d) = (g.0, g.1, g.2);
+            let unit = r.unit.as_deref();
             let msg = format!(
-                "{}为{}，明显偏离{}的一般水平（中位数{}，修正z={:.1}）",
+                "{}为{}（{}÷{}），{}一般为{}，明显偏离：请核对这两个数",
                 r.name,
-                fmt_num(n / d),
+                fmt_rate(n / d, unit),
+                fmt_thousands(n),
+                fmt_thousands(d),
                 kind.label(),
-                fmt_num(typical),
-                m
+                fmt_rate(typical, unit),
             );
             let mut f = Finding::new(Code::A08, p.severity, msg);
             f.unit = Some(u.code.clone());
@@ -1115,7 +1141,7 @@ impl<'a> Ctx<'a> {
             f.suspicion = peer::suspicion(*m, p.threshold);
             // What the county numerator would change by if the unit's rate were typical.
             f.impact = ranking::impact(n, d * typical, county_num, county_num);
-            f.statistic = Some(Statistic::new("M", *m, fmt_num(p.threshold)));
+            f.statistic = Some(Statistic::new("修正z", *m, fmt_num(p.threshold)));
             out.push(f);
         }
     }

@@ -30,6 +30,15 @@
 //!   the total already has a YoY finding at least as severe, the sub-field's finding is merged
 //!   into the total's message: it is the same story, and one row per story keeps the other
 //!   units' findings visible in the top of the list.
+//! * **Robust to a single peer.** HB's quartiles move when one unit crosses them, so one
+//!   department's 5 → 0 could turn fourteen other departments' identical 9 → 27 from nothing
+//!   into warnings. An HB outlier is reported only when it lies outside the exclusion interval
+//!   computed without whichever single peer moves the quartiles most (the unit of the smallest
+//!   or of the largest effect): [`YoyGates::single_peer`].
+//! * **Counts beyond chance.** An HB warning on a count needs the exact Poisson test too
+//!   (`p < ` the A02 warning level, trend `r_M`), else it is info: a noisy small count going
+//!   9 → 27 (×3, p ≈ 0.003) is flagged by HB in hundreds of clean units of a province
+//!   ([`YoyGates::hb_count_poisson`]).
 //! * **County changes beyond chance.** The macro check A09 (§2.10) flags a county total that
 //!   moved by 30 %; for a count, 10 → 13 is +30 % and pure chance. A county count is reported
 //!   only when the exact Poisson test of `prior → total` (§2.3, trend 1) gives
@@ -62,6 +71,12 @@ pub struct YoyGates {
     /// A09 on a count needs the county change to be beyond chance: the exact Poisson p-value
     /// of `prior → total` (trend 1) below this; 1 turns the gate off.
     pub county_count_p: f64,
+    /// An HB outlier must lie outside the exclusion interval whichever single peer is left out
+    /// ([`super::hb::HbResult::single_peer_exclusion`]): a flag no single other unit can make.
+    pub single_peer: bool,
+    /// An HB warning on a count also needs the exact Poisson test (trend `r_M`) below
+    /// `poisson.p_warn`, else it is info.
+    pub hb_count_poisson: bool,
 }
 
 impl Default for YoyGates {
@@ -73,6 +88,8 @@ impl Default for YoyGates {
             hb_info_ratio: 1.5,
             fold_breakdowns: true,
             county_count_p: 0.01,
+            single_peer: true,
+            hb_count_poisson: true,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Round-number heaping (docs/reference/anomaly-methods.md §2.8, info only): among counts ≥ 10 the last digit
+//! Round-number heaping (docs/reference/anomaly-methods.md §2.8; info, or a warning when almost all of a unit's counts are round): among counts ≥ 10 the last digit
 //! should be roughly uniform, so a binomial tail tests the share of multiples of 10; amounts are
 //! flagged only when "very round" (≥ 3 trailing zeros and at most one significant digit left).
 
@@ -16,6 +16,27 @@ pub struct HeapingParams {
     pub p_warn: f64,
     /// Report very round amounts (1000000, 2000).
     pub round_amounts: bool,
+    /// A unit's heaping is a warning, not info, when at least this share of its counts (of at
+    /// least `warn_min_n`) are round: almost nothing was counted, the sheet was estimated.
+    #[serde(default = "default_warn_share")]
+    pub warn_share: f64,
+    #[serde(default = "default_warn_min_n")]
+    pub warn_min_n: u64,
+}
+
+fn default_warn_share() -> f64 {
+    0.9
+}
+
+fn default_warn_min_n() -> u64 {
+    8
+}
+
+impl HeapingTest {
+    /// Whether a unit's heaping is a warning (see [`HeapingParams::warn_share`]).
+    pub fn is_warning(&self, p: &HeapingParams) -> bool {
+        self.n >= p.warn_min_n && (self.k as f64) >= p.warn_share * self.n as f64
+    }
 }
 
 impl Default for HeapingParams {
@@ -25,6 +46,8 @@ impl Default for HeapingParams {
             min_value: 10.0,
             p_warn: 0.001,
             round_amounts: true,
+            warn_share: default_warn_share(),
+            warn_min_n: default_warn_min_n(),
         }
     }
 }

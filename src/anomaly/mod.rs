@@ -14,7 +14,7 @@
 //! | A04 | error / warning | reported rate versus its counts (§2.6) | [`rate`] |
 //! | A05 | warning | copy of last year (§2.7) | [`copy`] |
 //! | A06 | error | identical submissions from two units (§2.7) | [`copy`] |
-//! | A07 | info | round-number heaping (§2.8) | [`heaping`] |
+//! | A07 | info / warning | round-number heaping (§2.8); a warning when ≥ 90 % of a unit's ≥ 8 counts are round | [`heaping`] |
 //! | A08 | info | peer comparison: modified z on the log scale within a unit kind (§2.5) | [`peer`] |
 //! | A09 | info | county-level change and the units that explain it (§2.10) | [`county`] |
 //! | A10 | info | sigma-gap among peers (§2.2), off unless [`Params::sigma_gap`] is set | [`sigma_gap`] |
@@ -32,7 +32,7 @@
 //! the total's finding; a county count change (A09) must be beyond Poisson chance. The
 //! reasons are in [`gate`].
 //!
-//! Ranking (§4, module [`ranking`]): findings sort by severity tier, then by the unit's
+//! Ranking (§4, module [`ranking`]): findings are scored, and sort by severity tier, then by the unit's
 //! priority (its worst `suspicion × impact`), where impact is the share of the anticipated
 //! county total at stake, `|x − x̂| / T̂` with `x̂ = prev × trend` (trend = median ratio per
 //! indicator and unit kind, without slipped units; 1 with fewer than 5 pairs; the kind median
@@ -42,9 +42,10 @@
 //! the unit's rate were typical; county-level findings (A09, group-level A01/A07) score 0.
 //! Every finding has a verification status ([`status`]): the unit's real 说明 on the row makes
 //! a warning 已说明, the reviewer's acceptance file ([`accept`]) makes it 已确认 or 不予认可.
-//! Within a severity tier, 已说明 findings rank below the open ones (待核实, 不予认可), and
-//! 已确认 findings go after all others; settled findings (已说明, 已确认) do not count towards
-//! a unit's priority.
+//! Settled findings (已说明, 已确认) do not count towards a unit's priority. Last, the findings
+//! are grouped into entries, one per unit and problem ([`entry`]): entries rank open first
+//! (待核实, 不予认可), then 已说明, then 已确认, each by worst severity and the entry's summed
+//! score, and the findings are put in entry order (`Finding::entry`, `Finding::rank`).
 //!
 //! Plain Rust over `Vec`/`BTreeMap` instead of polars: groups have 5–50 units, the methods need
 //! an exact, pinned quantile definition and order statistics that a DataFrame would only wrap,
@@ -53,8 +54,10 @@
 
 pub mod accept;
 pub mod copy;
+pub mod correct;
 pub mod county;
 mod detect;
+pub mod entry;
 pub mod gate;
 pub mod hb;
 pub mod heaping;
@@ -78,6 +81,7 @@ use crate::schema::Schema;
 
 pub use accept::{Acceptance, Decision};
 pub use detect::{detect, rerank, unit_queue, UnitPriority};
+pub use entry::{entries, Entry};
 pub use status::{Notes, Status};
 
 /// A county total as reported or aggregated; used by the macro check instead of unit sums.
@@ -165,6 +169,16 @@ pub struct Statistic {
 }
 
 impl Statistic {
+    /// As the 统计量 column shows it: `HB E（ODIR）=37.18，界限[-0.89, 0.88]`, `p=5.4e-4，界限0.001`.
+    pub fn render(&self) -> String {
+        let v = if self.value != 0.0 && self.value.abs() < 0.01 {
+            format!("{:.1e}", self.value)
+        } else {
+            format!("{:.2}", self.value)
+        };
+        format!("{}={v}，界限{}", self.name, self.threshold)
+    }
+
     pub fn new(name: &str, value: f64, threshold: impl Into<String>) -> Self {
         Statistic {
             name: name.to_string(),
@@ -202,6 +216,10 @@ pub struct Finding {
     pub priority: f64,
     /// 1-based position in the ranked list.
     pub rank: usize,
+    /// 1-based rank of the entry (unit × problem, [`entry`]) the line belongs to; lines of one
+    /// entry share it and stand together, main line first.
+    #[serde(default)]
+    pub entry: usize,
     /// Chinese message, no trailing 。
     pub message: String,
     /// Suggested correction (unit slips only); never applied.
@@ -242,6 +260,7 @@ impl Finding {
             score: 0.0,
             priority: 0.0,
             rank: 0,
+            entry: 0,
             message: message.into(),
             suggestion: None,
             status: Status::Open,
@@ -304,6 +323,39 @@ pub fn fmt_num(x: f64) -> String {
     }
 }
 
+/// Formats a number for a clerk: thousands separated by commas, up to 2 decimals
+/// (`642331` → `642,331`, `55.46` → `55.46`).
+pub fn fmt_thousands(x: f64) -> String {
+    let plain = fmt_num(x.abs());
+    let (int, frac) = plain
+        .split_once('.')
+        .map_or((plain.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    if x < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// A rate's value for a message: a percentage with one decimal, or the number with the rate's
+/// own unit (件均罚没金额 in 元/宗).
+pub fn fmt_rate(v: f64, unit: Option<&str>) -> String {
+    match unit {
+        None => format!("{:.1}%", v * 100.0),
+        Some(u) => format!("{}{u}", fmt_thousands((v * 100.0).round() / 100.0)),
+    }
+}
+
 /// Parses `file!sheet!cell` (as the reader records origins) into a [`Location`]; anything else
 /// becomes a file-only location.
 pub fn parse_location(origin: &str) -> Location {
@@ -352,6 +404,17 @@ mod tests {
         assert_eq!(l.cell, Some(Pos::new(0, 26)));
         assert_eq!(parse_location("a.xlsx"), Location::file("a.xlsx"));
         assert_eq!(parse_location("a!b!c"), Location::file("a!b!c"));
+    }
+
+    #[test]
+    fn numbers_format_for_clerks() {
+        assert_eq!(fmt_thousands(642331.0), "642,331");
+        assert_eq!(fmt_thousands(554600.0), "554,600");
+        assert_eq!(fmt_thousands(55.46), "55.46");
+        assert_eq!(fmt_thousands(999.0), "999");
+        assert_eq!(fmt_thousands(-1234.5), "-1,234.5");
+        assert_eq!(fmt_rate(0.4512, None), "45.1%");
+        assert_eq!(fmt_rate(1265.237, Some("元/宗")), "1,265.24元/宗");
     }
 
     #[test]

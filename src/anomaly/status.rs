@@ -83,7 +83,9 @@ pub fn explanation_for<'a>(f: &Finding, notes: &'a Notes, schema: &Schema) -> Op
             .map(String::as_str)
             .filter(|n| is_real_explanation(n))
     };
-    real(code).or_else(|| {
+    // A breakdown moves with its total: the total's 说明 explains it too.
+    let parent = || real(schema.indicator(code)?.parent.as_deref()?);
+    real(code).or_else(parent).or_else(|| {
         let rate = schema.rates.iter().find(|r| r.code == code)?;
         let mut inputs = rate.numerator.codes();
         inputs.extend(rate.denominator.codes());

@@ -67,26 +67,50 @@ pub fn scale_name(k: i32) -> &'static str {
     }
 }
 
+/// "1万" for 10^4: how many times too large or too small, in words.
+pub fn times_word(k: i32) -> &'static str {
+    match k.abs() {
+        1 => "10",
+        2 => "100",
+        3 => "1千",
+        4 => "1万",
+        8 => "1亿",
+        _ => "许多",
+    }
+}
+
 /// The suggestion text (never applied): the value corrected by 10^−k, in words the unit
 /// understands. `unit` is the indicator's unit (元 for amounts).
 pub fn suggestion(cur: f64, k: i32, unit: &str) -> String {
     let corrected = cur * 10f64.powi(-k);
     let unit = if unit.is_empty() { "元" } else { unit };
     if k > 0 {
-        // Too large: the figure looks like 元 where the scale of last year was 万元/千元.
+        // Too large: last year's figure looks like 万元/千元 against this year's 元.
         format!(
-            "疑似单位错误：按{}应为 {}",
+            "按{}计应为{}",
             scale_name(k),
-            super::fmt_num(corrected)
+            super::fmt_thousands(corrected)
         )
     } else {
-        // Too small: the figure looks like it was typed in 万元/千元.
-        format!(
-            "疑似单位错误：似按{}填报，按{unit}应为 {}",
-            scale_name(k),
-            super::fmt_num(corrected)
-        )
+        format!("按{unit}应为{}{unit}", super::fmt_thousands(corrected))
     }
+}
+
+/// The message of a probable slip: the two values, how far apart, and the likely cause.
+pub fn message(name: &str, unit: &str, cur: f64, prev: f64, k: i32) -> String {
+    let unit = if unit.is_empty() { "元" } else { unit };
+    let cause = if k < 0 {
+        format!("很可能按{}填写", scale_name(k))
+    } else {
+        format!("很可能单位填错（上年或今年按{}填写）", scale_name(k))
+    };
+    format!(
+        "{name}今年{}{unit}，去年{}{unit}，约{}{}倍：{cause}",
+        super::fmt_thousands(cur),
+        super::fmt_thousands(prev),
+        if k < 0 { "小" } else { "大" },
+        times_word(k),
+    )
 }
 
 #[cfg(test)]
@@ -118,17 +142,24 @@ mod tests {
 
     #[test]
     fn suggestions_name_the_scale() {
+        assert_eq!(suggestion(853_000., 4, "元"), "按万元计应为85.3");
+        assert_eq!(suggestion(126.5, -4, "元"), "按元应为1,265,000元");
+        assert_eq!(suggestion(7.9, -3, "元"), "按元应为7,900元");
+    }
+
+    #[test]
+    fn a_slip_reads_as_a_clerk_would_say_it() {
         assert_eq!(
-            suggestion(853_000., 4, "元"),
-            "疑似单位错误：按万元应为 85.3"
+            format!(
+                "{}，{}",
+                message("罚没金额", "元", 55.46, 642331.0, -4),
+                suggestion(55.46, -4, "元")
+            ),
+            "罚没金额今年55.46元，去年642,331元，约小1万倍：很可能按万元填写，按元应为554,600元"
         );
         assert_eq!(
-            suggestion(126.5, -4, "元"),
-            "疑似单位错误：似按万元填报，按元应为 1265000"
-        );
-        assert_eq!(
-            suggestion(7.9, -3, "元"),
-            "疑似单位错误：似按千元填报，按元应为 7900"
+            message("罚没金额", "元", 853_000.0, 85.3, 4),
+            "罚没金额今年853,000元，去年85.3元，约大1万倍：很可能单位填错（上年或今年按万元填写）"
         );
     }
 }

@@ -27,7 +27,8 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "sample",
         "huizong sample --out 示例县/\n  huizong sample --out 干净/ --clean\n  \
          huizong sample --out 大县/ --units 10000\n  \
-         huizong sample --out 乙县/ --county 411322 --clean",
+         huizong sample --out 乙县/ --county 411322 --clean\n  \
+         huizong sample --out 换版县/ --schema fazhi-2025 --years 2025,2026 --prior-edition --clean",
     ),
     (
         "check",
@@ -72,6 +73,14 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "serve",
         "huizong serve --year 2024 --registry units.csv --inbox 收表/ --prior 上年收表/ --out 汇总/\n  \
          huizong serve --year 2024 --inbox 收表/ --out 汇总/ --listen 0.0.0.0:8080 --url http://192.168.1.10:8080",
+    ),
+    (
+        "schema",
+        "huizong schema diff fazhi-2024 fazhi-2025\n  huizong schema diff fazhi-2024 我省2025版.toml",
+    ),
+    (
+        "diff",
+        "huizong schema diff fazhi-2024 fazhi-2025\n  huizong schema diff 旧版.toml 新版.toml",
     ),
     (
         "add",

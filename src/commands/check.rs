@@ -8,13 +8,12 @@ use crate::cli::{CheckArgs, Format};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ingest::FileOutcome;
 use crate::pipeline::{self, CheckConfig, Outcome};
-use crate::schema::Schema;
 use crate::validate;
 use crate::Result;
 
 pub fn run(args: &CheckArgs) -> Result<Outcome> {
     let cfg = CheckConfig {
-        schema: Schema::load(args.schema.schema.as_deref())?,
+        schema: args.schema.load()?,
         registry: pipeline::find_registry(args.registry.as_deref(), &args.paths)?,
         paths: args.paths.clone(),
         year: args.year,

@@ -5,11 +5,10 @@ use crate::anomaly::accept::Recorded;
 use crate::anomaly::Decision;
 use crate::cli::{DecideArgs, Outcome};
 use crate::pipeline::{self, DecisionRequest};
-use crate::schema::Schema;
 use crate::Result;
 
 pub fn run(args: &DecideArgs, decision: Decision) -> Result<Outcome> {
-    let schema = Schema::load(args.schema.schema.as_deref())?;
+    let schema = args.schema.load()?;
     let req = DecisionRequest {
         unit: args.unit.clone(),
         rule: args.code.clone(),

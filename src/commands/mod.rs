@@ -8,5 +8,6 @@ pub mod rollup;
 pub mod rule;
 pub mod run;
 pub mod sample;
+pub mod schema;
 pub mod serve;
 pub mod template;

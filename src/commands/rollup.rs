@@ -4,17 +4,13 @@
 use crate::cli::RollupArgs;
 use crate::pipeline::{self, LoadedRegistry, Outcome, RollupConfig, RollupReport};
 use crate::registry::Registry;
-use crate::schema::Schema;
 use crate::Result;
 
 pub fn run(args: &RollupArgs) -> Result<Outcome> {
-    let registry = LoadedRegistry {
-        registry: Registry::load(&args.registry)?,
-        display: args.registry.display().to_string(),
-    };
+    let registry = LoadedRegistry::load(&args.registry)?;
     let acceptances = pipeline::acceptances(args.accept.as_deref())?;
     let cfg = RollupConfig {
-        schema: Schema::load(args.schema.schema.as_deref())?,
+        schema: args.schema.load()?,
         registry,
         paths: args.paths.clone(),
         year: args.year,

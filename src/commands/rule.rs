@@ -3,11 +3,10 @@
 
 use crate::cli::{Outcome, RuleArgs};
 use crate::codes::{explain, Code};
-use crate::schema::Schema;
 use crate::{Error, Result};
 
 pub fn run(args: &RuleArgs) -> Result<Outcome> {
-    let schema = Schema::load(args.schema.schema.as_deref())?;
+    let schema = args.schema.load()?;
     if args.markdown {
         crate::console::text(&explain::markdown(&schema))?;
         return Ok(Outcome::Clean);

@@ -5,7 +5,6 @@ use std::path::Path;
 
 use crate::cli::RunArgs;
 use crate::pipeline::{self, Outcome, RunConfig, RunReport};
-use crate::schema::Schema;
 use crate::{Error, Result};
 
 pub fn run(args: &RunArgs) -> Result<Outcome> {
@@ -14,7 +13,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome> {
     })?;
     let acceptances = pipeline::acceptances(args.accept.as_deref())?;
     let cfg = RunConfig {
-        schema: Schema::load(args.schema.schema.as_deref())?,
+        schema: args.schema.load()?,
         registry,
         paths: args.paths.clone(),
         year: args.year,
@@ -56,18 +55,13 @@ fn print_summary(r: &RunReport, dir: &Path) -> Result<()> {
             c.held_unverified.join("、")
         )?;
     }
-    for a in r
-        .anomalies
-        .iter()
-        .filter(|a| !a.status.is_settled())
-        .take(5)
-    {
+    for a in crate::anomaly::entry::main_lines(&r.anomalies).take(5) {
         let who = a
             .unit_name
             .as_deref()
             .or(a.unit.as_deref())
             .unwrap_or("全县");
-        crate::outln!("  {}. {who}：{}", a.rank, a.message)?;
+        crate::outln!("  {}. {who}：{}", a.entry, a.message)?;
     }
     if c.scope_differs() {
         let outside: Vec<String> = c

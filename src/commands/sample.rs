@@ -2,7 +2,6 @@
 
 use crate::cli::{Outcome, SampleArgs};
 use crate::sample::{self, SampleOptions};
-use crate::schema::Schema;
 use crate::Result;
 
 pub fn run(args: &SampleArgs) -> Result<Outcome> {
@@ -30,9 +29,28 @@ pub fn run(args: &SampleArgs) -> Result<Outcome> {
             "--units 至少为 4（乡镇、部门、县本级、县法院各一）".into(),
         ));
     }
-    let schema = Schema::load(args.schema.schema.as_deref())?;
-    let county = sample::generate(&schema, &opts);
-    let files = sample::write(&schema, &county, opts.seed, &args.out)?;
+    let schema = args.schema.load()?;
+    let (county, files) = match (args.prior_edition, schema.previous(), &schema.mapping) {
+        (false, _, _) => {
+            let county = sample::generate(&schema, &opts);
+            let files = sample::write(&schema, &county, opts.seed, &args.out)?;
+            (county, files)
+        }
+        (true, Some(old), Some(mapping)) => {
+            let mut county = sample::generate(old, &opts);
+            let last = opts.sorted_years().last().copied().unwrap_or_default();
+            sample::edition::convert(&mut county, &schema, mapping, last);
+            let schema_of = |y: i32| if y >= last { &schema } else { old };
+            let files = sample::write_with(&schema_of, &county, opts.seed, &args.out)?;
+            (county, files)
+        }
+        (true, _, _) => {
+            return Err(crate::Error::Usage(format!(
+                "--prior-edition：指标体系“{}”没有写明上一版（[previous]），请用 --schema 给出新版，如 --schema fazhi-2025",
+                schema.id
+            )))
+        }
+    };
     crate::outln!(
         "已生成示例县：{} 个单位，{} 份报表，植入典型错误 {} 处，输出到 {}",
         county.registry.units.len(),

@@ -12,7 +12,7 @@ use crate::schema::{Schema, ValueType};
 use crate::Result;
 
 pub fn run(args: &TemplateArgs) -> Result<Outcome> {
-    let schema = Schema::load(args.schema.schema.as_deref())?;
+    let schema = args.schema.load()?;
     let registry = Registry::load(&args.registry)?;
     let settings = crate::settings::Settings::beside(&args.registry)?;
     // A roll-up registry's regions send their run's output, not a workbook: only its own units
@@ -81,6 +81,7 @@ fn read_prior(
     let loaded = crate::pipeline::batch::LoadedRegistry {
         registry: registry.clone(),
         display: args.registry.display().to_string(),
+        settings: Default::default(),
     };
     let pool = crate::pipeline::batch::pool(None)?;
     crate::pipeline::batch::load_prior(path, schema, Some(&loaded), args.year, &pool)

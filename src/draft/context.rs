@@ -11,7 +11,7 @@
 //! | `has(c)` / `has_prior(c)` / `prior_zero(c)` | tests, record nothing |
 //! | `verified(c)` | test: the figure rests on verified values only (its `unverified` list is empty) |
 //! | `need("句子", c, …)` | true when every code has a value; otherwise records the sentence as omitted (数据缺失 / 单位被退回) |
-//! | `need_prior("句子", c, …)` | as `need`, and the prior year must be there too (else 上年缺失) |
+//! | `need_prior("句子", c, …)` | as `need`, and the prior year must be there too (else 上年缺失, or 新增指标，不可比 / 口径变化，不可比 after a change of indicator system) |
 //! | `v(c)` | this year's value: "70", "164.2万"; a rate: "8.93%" |
 //! | `prior(c)` | the prior year's value, written the same way |
 //! | `num(c)` / `den(c)` | a rate's numerator / denominator |
@@ -50,6 +50,12 @@ pub enum OmitReason {
     HeldBack,
     /// This year's figure is there, last year's is not.
     PriorMissing,
+    /// The code is not an indicator or rate of this year's indicator system.
+    NotInEdition,
+    /// Last year has no comparable value: a new indicator of this edition.
+    NewIndicator,
+    /// Last year has no comparable value: its definition changed (a split without shares).
+    Redefined,
 }
 
 impl OmitReason {
@@ -59,6 +65,9 @@ impl OmitReason {
             OmitReason::Missing => "数据缺失",
             OmitReason::HeldBack => "单位被退回",
             OmitReason::PriorMissing => "上年缺失",
+            OmitReason::NotInEdition => "本年指标体系无此项",
+            OmitReason::NewIndicator => "新增指标，不可比",
+            OmitReason::Redefined => "口径变化，不可比",
         }
     }
 }
@@ -166,8 +175,20 @@ impl DraftContext {
     fn fact(&self, code: &str) -> Option<Fact<'_>> {
         if let Some(i) = self.figures.indicator(code) {
             Some(Fact::Indicator(i))
+        } else if let Some(r) = self.figures.rate(code) {
+            Some(Fact::Rate(r))
         } else {
-            self.figures.rate(code).map(Fact::Rate)
+            // A template written for the previous edition names a code this edition renamed.
+            let note = crate::aggregate::renamed_note(code);
+            self.figures
+                .indicators
+                .iter()
+                .find(|i| {
+                    i.prior_mapping
+                        .as_deref()
+                        .is_some_and(|m| m.starts_with(&note))
+                })
+                .map(Fact::Indicator)
         }
     }
 
@@ -212,7 +233,18 @@ impl DraftContext {
         if missing.is_empty() {
             return true;
         }
-        self.omit(sentence, self.missing_reason(), missing);
+        // A code this year's (built-in) indicator system does not define (a template written
+        // for another edition): not 数据缺失, which would blame the units.
+        let schema = &self.figures.schema_id;
+        let reason = if missing.iter().any(|c| {
+            self.fact(c).is_none()
+                && crate::schema::edition::embedded_defines(schema, c) == Some(false)
+        }) {
+            OmitReason::NotInEdition
+        } else {
+            self.missing_reason()
+        };
+        self.omit(sentence, reason, missing);
         false
     }
 
@@ -228,8 +260,27 @@ impl DraftContext {
         if missing.is_empty() {
             return true;
         }
-        self.omit(sentence, OmitReason::PriorMissing, missing);
+        // Last year reported it under the previous edition, but not comparably: say why, never
+        // 上年缺失 (see aggregate::mark_editions).
+        let reason = missing
+            .iter()
+            .find_map(|c| self.not_comparable(c))
+            .unwrap_or(OmitReason::PriorMissing);
+        self.omit(sentence, reason, missing);
         false
+    }
+
+    /// Why a figure has no comparable prior after a change of indicator system, if so.
+    fn not_comparable(&self, code: &str) -> Option<OmitReason> {
+        let reason = match self.fact(code)? {
+            Fact::Indicator(i) => i.not_comparable_reason.as_deref(),
+            Fact::Rate(r) => r.not_comparable_reason.as_deref(),
+        }?;
+        Some(if reason == crate::schema::edition::NEW_INDICATOR {
+            OmitReason::NewIndicator
+        } else {
+            OmitReason::Redefined
+        })
     }
 
     /// Units whose accepted values fed a figure.

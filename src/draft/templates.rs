@@ -144,4 +144,87 @@ impl TemplateSet {
             .map(|(_, o)| o.clone())
             .unwrap_or(TemplateOrigin::Default)
     }
+
+    /// The figures the report leads with, in report order, each once: every section's first
+    /// figure, every figure it compares with last year (`need_prior`), and every rate it
+    /// quotes (rate codes start with `R`). The summary's 概览 sheet shows these.
+    pub fn headline_codes(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut push = |c: &str| {
+            if !out.iter().any(|o| o == c) {
+                out.push(c.to_string());
+            }
+        };
+        for spec in SECTIONS {
+            let text = self.source(spec.file);
+            let codes = code_literals(text);
+            if let Some((_, first)) = codes.first() {
+                push(first);
+            }
+            for (at, code) in &codes {
+                let call = text[..*at].rfind('(').map(|open| &text[..open]);
+                let compared = call.is_some_and(|c| c.ends_with("need_prior"))
+                    && !text[text[..*at].rfind('(').unwrap_or(0)..*at].contains(')');
+                if compared || code.starts_with('R') {
+                    push(code);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The string literals of a template that look like figure codes (`"FY02"`, `"RYS02c"`), with
+/// their byte offsets, in order.
+fn code_literals(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(open) = rest.find('"') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('"') else { break };
+        let lit = &after[..close];
+        let upper = lit.bytes().take_while(u8::is_ascii_uppercase).count();
+        let digits = lit
+            .bytes()
+            .skip(upper)
+            .take_while(u8::is_ascii_digit)
+            .count();
+        if (2..=4).contains(&upper) && digits >= 2 && lit.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            out.push((offset + open, lit.to_string()));
+        }
+        offset += open + close + 2;
+        rest = &after[close + 1..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headline_codes_lead_with_each_section_and_its_comparisons() {
+        let codes = TemplateSet::defaults().headline_codes();
+        // the first section's first figure leads
+        assert_eq!(codes[0], "ZL01", "{codes:?}");
+        for c in ["FY02", "GF01", "FW05", "GK01", "ZF06", "RYS01", "RFY02"] {
+            assert!(codes.contains(&c.to_string()), "{c}: {codes:?}");
+        }
+        // a count quoted only inside its section is not a headline
+        assert!(!codes.contains(&"FY04".to_string()), "{codes:?}");
+        let mut unique = codes.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), codes.len());
+        println!("{codes:?}");
+    }
+
+    #[test]
+    fn code_literals_skip_other_strings() {
+        let got = code_literals(r#"{% if need("行政复议收案数", "FY02") %}{{ v("RYS02c") }}"x""#);
+        let codes: Vec<&str> = got.iter().map(|(_, c)| c.as_str()).collect();
+        assert_eq!(codes, ["FY02", "RYS02c"]);
+    }
 }

@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::aggregate::{history, map_prior, Interner, Record};
+use crate::aggregate::{map_prior, Interner, Record};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::ingest::{self, FileOutcome, Value};
 use crate::registry::Registry;
@@ -20,10 +20,23 @@ use crate::{Error, Result};
 /// The registry file name looked for next to the submissions when `--registry` is not given.
 pub const REGISTRY_FILE: &str = "units.csv";
 
-/// A loaded registry and how to name it in messages.
+/// A loaded registry, how to name it in messages, and the county's settings beside it
+/// (`huizong.toml`: 制表单位, deadline, contact — [`crate::settings`]).
 pub struct LoadedRegistry {
     pub registry: Registry,
     pub display: String,
+    pub settings: crate::settings::Settings,
+}
+
+impl LoadedRegistry {
+    /// The registry at `path` and the settings file beside it, if any.
+    pub fn load(path: &Path) -> Result<LoadedRegistry> {
+        Ok(LoadedRegistry {
+            registry: Registry::load(path)?,
+            display: path.display().to_string(),
+            settings: crate::settings::Settings::beside(path)?,
+        })
+    }
 }
 
 /// The submission files under `paths`, leaving out the registry file itself: `units.csv` may sit
@@ -70,13 +83,7 @@ pub fn find_registry(
                 .find(|p| p.is_file())
         }),
     };
-    path.map(|p| {
-        Registry::load(&p).map(|registry| LoadedRegistry {
-            registry,
-            display: p.display().to_string(),
-        })
-    })
-    .transpose()
+    path.map(|p| LoadedRegistry::load(&p)).transpose()
 }
 
 /// Builds the rayon pool for reading (`threads` = None → one per core).
@@ -329,7 +336,8 @@ pub fn accepted(outcomes: &[FileOutcome]) -> impl Iterator<Item = &FileOutcome> 
 }
 
 /// The prior year's accepted records from a history file or from last year's submission
-/// folder (read and validated like this year's, without cross-period rules).
+/// folder (read and validated like this year's, without cross-period rules), in this year's
+/// indicator codes ([`super::prior::load`], which also keeps them as read and their findings).
 pub fn load_prior(
     path: &Path,
     schema: &Schema,
@@ -337,37 +345,13 @@ pub fn load_prior(
     year: i32,
     pool: &rayon::ThreadPool,
 ) -> Result<Vec<Record>> {
-    let prior_year = year - 1;
-    if path.is_file() && !is_workbook(path) {
-        let records = history::read(path)?;
-        check_history_years(&records, path, year)?;
-        check_prior_bounds(&records, schema, path, year)?;
-        return Ok(records);
-    }
-    let files = inputs(&[path.to_path_buf()], registry)?;
-    let mut outcomes = read_all(&files, schema, pool, false);
-    check_prior_year(&outcomes, path, year)?;
-    validate_all(
-        &mut outcomes,
-        schema,
-        registry,
-        Some(prior_year),
-        &BTreeMap::new(),
-        false,
-        pool,
-    );
-    let reg = registry.map(|r| &r.registry);
-    let records = accepted_records(&outcomes, schema, reg, prior_year, pool);
-    // Ten thousand files' cell maps are millions of small allocations: free them on the pool,
-    // not one by one on this thread.
-    pool.install(|| outcomes.into_par_iter().for_each(drop));
-    Ok(records)
+    super::prior::load(path, schema, registry, year, pool).map(|p| p.records)
 }
 
 /// Refuses a prior folder whose workbooks are not last year's: its most common cover year must
 /// be `year - 1` (this year's folder given as `--prior` used to be read, held back as V04 file
 /// by file, and give no year-on-year change without a word).
-fn check_prior_year(outcomes: &[FileOutcome], path: &Path, year: i32) -> Result<()> {
+pub(super) fn check_prior_year(outcomes: &[FileOutcome], path: &Path, year: i32) -> Result<()> {
     let years = cover_years(outcomes);
     let prior_year = year - 1;
     let Some(&(found, _)) = by_count(&years).first() else {
@@ -397,7 +381,7 @@ fn check_prior_year(outcomes: &[FileOutcome], path: &Path, year: i32) -> Result<
 
 /// Refuses a history file without `year - 1`: one that holds several years is fine when last
 /// year is among them (every run writes the years it read plus its own).
-fn check_history_years(records: &[Record], path: &Path, year: i32) -> Result<()> {
+pub(super) fn check_history_years(records: &[Record], path: &Path, year: i32) -> Result<()> {
     let prior_year = year - 1;
     let years: std::collections::BTreeSet<i32> = records.iter().map(|r| r.year).collect();
     if years.contains(&prior_year) {
@@ -419,7 +403,12 @@ fn check_history_years(records: &[Record], path: &Path, year: i32) -> Result<()>
 
 /// Last year's values from a history file get the same plausibility bounds as this year's
 /// cells (N02): a hand-edited or foreign file must not carry an ID number into a YoY change.
-fn check_prior_bounds(records: &[Record], schema: &Schema, path: &Path, year: i32) -> Result<()> {
+pub(super) fn check_prior_bounds(
+    records: &[Record],
+    schema: &Schema,
+    path: &Path,
+    year: i32,
+) -> Result<()> {
     // Only last year's records are compared with this year; older years are carried along.
     for r in records.iter().filter(|r| r.year == year - 1) {
         let Some(ind) = schema.indicator(&r.indicator) else {
@@ -444,7 +433,7 @@ fn check_prior_bounds(records: &[Record], schema: &Schema, path: &Path, year: i3
 }
 
 /// Whether a path names a workbook by its extension.
-fn is_workbook(path: &Path) -> bool {
+pub(super) fn is_workbook(path: &Path) -> bool {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())

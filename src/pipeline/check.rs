@@ -49,12 +49,14 @@ pub fn check(cfg: &CheckConfig) -> Result<CheckReport> {
     }
     let year = cfg.year.or_else(|| common::batch_year(&outcomes));
     let reg = registry.map(|r| &r.registry);
-    let prior = match (&cfg.prior, year) {
+    // Last year in this year's codes; codes neither edition knows are S15 findings.
+    let (prior, prior_findings) = match (&cfg.prior, year) {
         (Some(p), Some(y)) => {
-            let records = common::load_prior(p, schema, registry, y, &pool)?;
-            pool.install(|| common::prior_by_unit(&records, reg, y).1)
+            let loaded = super::prior::load(p, schema, registry, y, &pool)?;
+            let by_unit = pool.install(|| common::prior_by_unit(&loaded.records, reg, y).1);
+            (by_unit, loaded.findings)
         }
-        _ => BTreeMap::new(),
+        _ => (BTreeMap::new(), Vec::new()),
     };
     // Missing units (S11) only when a whole folder is checked: a few resubmitted files checked
     // on their own are not the batch, and every other unit would be listed as not sent.
@@ -73,6 +75,7 @@ pub fn check(cfg: &CheckConfig) -> Result<CheckReport> {
         .flat_map(|o| o.diagnostics.clone())
         .collect();
     all.extend(batch);
+    all.extend(prior_findings);
     // Without a prior year only A06 (two units with identical data) can fire; run it anyway,
     // as `run` does, so the two commands agree on the same files.
     all.extend(unit_anomalies(schema, &outcomes, reg, year, &prior));

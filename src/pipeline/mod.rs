@@ -12,6 +12,7 @@
 pub mod batch;
 pub mod check;
 pub mod dataset;
+pub mod prior;
 pub mod review;
 pub mod rollup;
 pub mod run;

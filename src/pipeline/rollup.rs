@@ -492,6 +492,7 @@ impl Own {
         let registry = LoadedRegistry {
             registry: Registry::new(units),
             display: cfg.registry.display.clone(),
+            settings: cfg.registry.settings.clone(),
         };
         let paths: Vec<PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();
         let files = if paths.is_empty() {
@@ -712,6 +713,8 @@ fn write_outputs(
             prior_source: cfg.prior.as_ref().map(|p| p.display().to_string()),
             registry: Some(reg.display.clone()),
             run_time: None,
+            office: reg.settings.office.clone(),
+            headline: crate::draft::TemplateSet::defaults().headline_codes(),
         },
     };
     write_atomic(
@@ -722,6 +725,7 @@ fn write_outputs(
         &dir.join(format!("figures_{}.json", figures.year)),
         &super::run::figures_json(figures, anomalies)?,
     )?;
-    history::write_merged(&dir.join(super::HISTORY_FILE), prior, records)?;
+    let editions = history::Editions::of(&figures.schema_id);
+    history::write_merged(&dir.join(super::HISTORY_FILE), prior, records, &editions)?;
     crate::dataset::parquet::write_history(&dir.join(super::HISTORY_PARQUET), prior, records)
 }

@@ -133,10 +133,14 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     // unfinished, so nothing is written and `out` stays as it was.
     let set = OutputSet::prepare_as(&cfg.out, &format!("汇总 {year}"))?;
 
-    let prior_records = match &cfg.prior {
-        Some(p) => common::load_prior(p, schema, Some(registry), year, &pool)?,
-        None => Vec::new(),
+    let prior = match &cfg.prior {
+        Some(p) => super::prior::load(p, schema, Some(registry), year, &pool)?,
+        None => Default::default(),
     };
+    let mapped_edition = prior.mapped;
+    // Last year in this year's codes; as read (its own edition's codes) for the history file.
+    let (prior_records, prior_read, editions, prior_findings) = prior.split(schema, year);
+    let history_old: &[Record] = prior_read.as_deref().unwrap_or(&prior_records);
     t.done("prior");
     let (prior_mapped, prior_by_unit, units_changed) =
         pool.install(|| common::prior_by_unit(&prior_records, Some(reg), year));
@@ -182,6 +186,16 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
     let notes = common::unit_notes(&outcomes);
     // The outputs need the files' covers and findings only: the long records now carry every
     // accepted value, and the per-cell copies were a third of the memory at province scale.
+    // What the units typed in the cells they must correct goes to their 退回 workbooks first.
+    let cells: Vec<feedback::Cells> = outcomes
+        .iter()
+        .map(|o| {
+            o.submission
+                .as_ref()
+                .map(|s| feedback::cell_facts(s, &o.diagnostics))
+                .unwrap_or_default()
+        })
+        .collect();
     pool.install(|| {
         outcomes
             .par_iter_mut()
@@ -220,9 +234,9 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
         let anomalies = strict.hold_back(&mut figures, &mut current, anomalies, &pool)?;
         t.done("strict");
         let history = set.dir().join(HISTORY_FILE);
-        history::write_merged(&history, &prior_records, &current)?;
+        history::write_merged(&history, history_old, &current, &editions)?;
         let parquet = set.dir().join(HISTORY_PARQUET);
-        crate::dataset::parquet::write_history(&parquet, &prior_records, &current)?;
+        crate::dataset::parquet::write_history(&parquet, history_old, &current)?;
         let rows = figures.units.iter().map(detail_row).collect();
         let detail = summary::DetailSheet::build(&figures, schema, reg, rows)?;
         (anomalies, detail)
@@ -238,13 +252,9 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
                     rayon::join(
                         || -> Result<()> {
                             let history = set.dir().join(HISTORY_FILE);
-                            history::write_merged(&history, &prior_records, &current)?;
+                            history::write_merged(&history, history_old, &current, &editions)?;
                             let parquet = set.dir().join(HISTORY_PARQUET);
-                            crate::dataset::parquet::write_history(
-                                &parquet,
-                                &prior_records,
-                                &current,
-                            )
+                            crate::dataset::parquet::write_history(&parquet, history_old, &current)
                         },
                         || {
                             let rows = input.units.iter().map(detail_row).collect();
@@ -259,7 +269,9 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
         take_back_reported_rates(&mut figures.units, &rates);
         (anomalies, detail?)
     };
-    drop((prior_records, current, kept_prior));
+    drop((prior_records, prior_read, current, kept_prior));
+    // An indicator the edition change left without a comparable prior says so (不可比).
+    aggregate::mark_editions(&mut figures, schema, mapped_edition);
     // Figures resting on values still to verify say which units they are.
     let pending = unverified_values(&outcomes, &anomalies);
     aggregate::mark_unverified(&mut figures, schema, &pending);
@@ -270,6 +282,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
         .flat_map(|o| o.diagnostics.clone())
         .collect();
     findings.extend(batch);
+    findings.extend(prior_findings);
     crate::diagnostic::sort(&mut findings);
 
     let out = Outputs {
@@ -277,6 +290,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
         registry,
         year,
         outcomes: &outcomes,
+        cells: &cells,
         findings: &findings,
         figures: &figures,
         anomalies: &anomalies,
@@ -400,7 +414,7 @@ impl Strict<'_> {
         let mut anomalies = anomalies;
         anomalies.retain(|f| f.unit.is_some());
         anomalies.extend(county);
-        anomaly::rerank(&mut anomalies);
+        anomaly::rerank(&mut anomalies, self.schema);
         Ok(anomalies)
     }
 }
@@ -555,6 +569,8 @@ struct Outputs<'a> {
     registry: &'a LoadedRegistry,
     year: i32,
     outcomes: &'a [FileOutcome],
+    /// Per outcome: what its unit typed in the flagged cells ([`feedback::cell_facts`]).
+    cells: &'a [feedback::Cells],
     findings: &'a [Diagnostic],
     figures: &'a Figures,
     anomalies: &'a [Finding],
@@ -574,6 +590,8 @@ impl Outputs<'_> {
             prior_source: cfg.prior.as_ref().map(|p| p.display().to_string()),
             registry: Some(self.registry.display.clone()),
             run_time: None,
+            office: self.registry.settings.office.clone(),
+            headline: crate::draft::TemplateSet::defaults().headline_codes(),
         };
         let input = SummaryInput {
             figures: self.figures,
@@ -599,16 +617,7 @@ impl Outputs<'_> {
                         let json = figures_json(self.figures, self.anomalies)?;
                         write_atomic(&dir.join(format!("figures_{}.json", self.year)), &json)
                     },
-                    || {
-                        write_feedback(
-                            &dir.join(FEEDBACK_DIR),
-                            self.outcomes,
-                            &self.registry.registry,
-                            self.schema,
-                            self.year,
-                            self.anomalies,
-                        )
-                    },
+                    || write_feedback(&dir.join(FEEDBACK_DIR), self, &cfg.paths),
                 )
             },
         );
@@ -648,6 +657,7 @@ impl Outputs<'_> {
                 let indicator = a.indicator.clone().unwrap_or_default();
                 AnomalyRow {
                     rank: a.rank as u32,
+                    entry: a.entry as u32,
                     severity: a.severity,
                     unit_name: a.unit_name.clone().unwrap_or_else(|| unit.clone()),
                     unit,
@@ -664,9 +674,7 @@ impl Outputs<'_> {
                     statistic: a
                         .statistic
                         .as_ref()
-                        .map(|s| {
-                            format!("{}={} ({})", s.name, anomaly::fmt_num(s.value), s.threshold)
-                        })
+                        .map(anomaly::Statistic::render)
                         .unwrap_or_default(),
                     score: a.score,
                     message: match &a.suggestion {
@@ -687,15 +695,10 @@ impl Outputs<'_> {
 /// One 退回 workbook per file with something the unit must act on, each under its own name
 /// ([`feedback::feedback_file_names`]): its findings that need action, and on the file whose
 /// data was checked (the unit's first accepted file) the unit's anomalies still to verify.
-fn write_feedback(
-    dir: &Path,
-    outcomes: &[FileOutcome],
-    registry: &Registry,
-    schema: &Schema,
-    year: i32,
-    anomalies: &[Finding],
-) -> Result<()> {
-    let verify = verify_items(anomalies, schema);
+fn write_feedback(dir: &Path, out: &Outputs, inputs: &[PathBuf]) -> Result<()> {
+    let (outcomes, registry, schema, year) =
+        (out.outcomes, &out.registry.registry, out.schema, out.year);
+    let verify = verify_items(out.anomalies, schema);
     let mut checked: BTreeMap<String, usize> = BTreeMap::new();
     for (i, o) in outcomes.iter().enumerate() {
         if let (Some(code), true) = (
@@ -706,7 +709,7 @@ fn write_feedback(
         }
     }
     let none: &[feedback::VerifyItem] = &[];
-    let todo: Vec<(&FileOutcome, Vec<Diagnostic>, &[feedback::VerifyItem])> = outcomes
+    let todo: Vec<(usize, Vec<Diagnostic>, &[feedback::VerifyItem])> = outcomes
         .iter()
         .enumerate()
         .map(|(i, o)| {
@@ -721,13 +724,14 @@ fn write_feedback(
                 .filter(|c| checked.get(c) == Some(&i))
                 .and_then(|c| verify.get(&c))
                 .map_or(none, Vec::as_slice);
-            (o, todo.collect::<Vec<_>>(), items)
+            (i, todo.collect::<Vec<_>>(), items)
         })
         .filter(|(_, todo, items)| !todo.is_empty() || !items.is_empty())
         .collect();
     let targets: Vec<feedback::FeedbackFor> = todo
         .iter()
-        .map(|(o, _, _)| feedback::FeedbackFor {
+        .map(|(i, _, _)| &outcomes[*i])
+        .map(|o| feedback::FeedbackFor {
             display: &o.display,
             unit: unit_code(o)
                 .and_then(|c| registry.get(&c))
@@ -735,24 +739,43 @@ fn write_feedback(
         })
         .collect();
     let names = feedback::feedback_file_names(&targets, year);
-    for ((o, todo, items), file) in todo.iter().zip(names) {
+    for ((i, todo, items), file) in todo.iter().zip(names) {
+        let o = &outcomes[*i];
         let code = unit_code(o).unwrap_or_else(|| "未识别".to_string());
         let name = registry
             .get(&code)
             .map(|u| u.name.clone())
             .unwrap_or_else(|| file_stem(&o.display));
-        let bytes = feedback::build_feedback_with(
-            &code,
-            &name,
-            year,
-            Some(&o.display),
-            todo,
-            items,
-            o.revision.as_ref(),
-        )?;
+        let shown = inbox_name(&o.display, inputs);
+        let bytes = feedback::Feedback {
+            findings: todo,
+            verify: items,
+            revision: o.revision.as_ref(),
+            cells: out.cells.get(*i),
+            schema: Some(schema),
+            settings: Some(&out.registry.settings),
+            ..feedback::Feedback::new(&code, &name, year, Some(&shown))
+        }
+        .build()?;
         write_atomic(&dir.join(file), &bytes)?;
     }
     Ok(())
+}
+
+/// A file as its unit knows it: the path below the input folder the county named (its name, or
+/// `东片/报表.xlsx`), never the county's own folders.
+fn inbox_name(display: &str, inputs: &[PathBuf]) -> String {
+    let path = Path::new(display);
+    inputs
+        .iter()
+        .filter(|root| root.as_os_str() != path.as_os_str())
+        .find_map(|root| path.strip_prefix(root).ok())
+        .filter(|rest| !rest.as_os_str().is_empty())
+        .map(|rest| rest.display().to_string())
+        .unwrap_or_else(|| {
+            path.file_name()
+                .map_or_else(|| display.to_string(), |n| n.to_string_lossy().into_owned())
+        })
 }
 
 /// The anomalies each unit must still verify ([`Finding::needs_action`]), in rank order.
@@ -910,6 +933,7 @@ pub(super) fn anomaly_rows(
         registry,
         year: figures.year,
         outcomes: &[],
+        cells: &[],
         findings: &[],
         figures,
         anomalies,

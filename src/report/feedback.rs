@@ -18,7 +18,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::styles::{xlsx_err, Sheet, Styles, FILL_ERROR, FILL_WARNING};
 use crate::codes::Code;
-use crate::diagnostic::{self, Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::ingest::{Submission, Value};
+use crate::schema::Schema;
+use crate::settings::Settings;
 use crate::validate::versions::{Revision, Role};
 use crate::Result;
 
@@ -27,10 +30,17 @@ pub const SHEET_FEEDBACK: &str = "退回清单";
 /// The sheet of a resubmission's changes since the version before.
 pub const SHEET_CHANGES: &str = "版本变化";
 
-const HEADERS: [&str; 6] = ["序号", "位置", "指标", "级别", "问题", "怎么改"];
-
-/// Rows above the table: title, source file, three instruction lines, blank.
-const TOP_ROWS: u32 = 6;
+/// The table's columns: one row per problem, rule findings and anomalies alike.
+pub const HEADERS: [&str; 8] = [
+    "序号",
+    "指标",
+    "单元格",
+    "你填的值",
+    "上年数",
+    "级别",
+    "问题",
+    "怎么改",
+];
 
 /// Characters file systems refuse (and control characters) replaced by `_`, trimmed.
 fn clean_name(s: &str) -> String {
@@ -154,112 +164,343 @@ pub fn build_feedback(
     findings: &[Diagnostic],
     revision: Option<&Revision>,
 ) -> Result<Vec<u8>> {
-    build_feedback_with(unit_code, unit_name, year, file, findings, &[], revision)
+    Feedback {
+        findings,
+        revision,
+        ..Feedback::new(unit_code, unit_name, year, file)
+    }
+    .build()
 }
 
-/// [`build_feedback`] with the unit's anomalies to verify (需核实), listed in the order given
-/// (the ranking) in their own table below the rule findings.
-pub fn build_feedback_with(
-    unit_code: &str,
-    unit_name: &str,
-    year: i32,
-    file: Option<&str>,
-    findings: &[Diagnostic],
-    verify: &[VerifyItem],
-    revision: Option<&Revision>,
-) -> Result<Vec<u8>> {
-    let st = Styles::default();
-    let mut rows: Vec<Diagnostic> = findings
+/// What the unit entered in a flagged cell, and the 上年数 its template showed beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellFacts {
+    pub value: Value,
+    /// Taken from an approximate entry ("1800余").
+    pub approximate: bool,
+    pub prior: Option<f64>,
+}
+
+/// [`CellFacts`] by indicator code, for one file.
+pub type Cells = BTreeMap<String, CellFacts>;
+
+/// The facts of the cells `findings` point at (their indicators), taken from the submission
+/// before `run` lets its values go.
+pub fn cell_facts(sub: &Submission, findings: &[Diagnostic]) -> Cells {
+    findings
         .iter()
         .filter(|d| d.needs_action())
-        .cloned()
-        .collect();
-    diagnostic::sort(&mut rows);
-    // Errors first: they block aggregation; within a severity keep the sheet order.
-    rows.sort_by_key(|d| d.severity);
+        .filter_map(|d| d.indicator.as_deref())
+        .filter_map(|code| {
+            let cell = sub.values.get(code)?;
+            let facts = CellFacts {
+                value: cell.value,
+                approximate: cell.approximate,
+                prior: cell.prior_shown,
+            };
+            Some((code.to_string(), facts))
+        })
+        .collect()
+}
 
-    let mut sh = Sheet::new(SHEET_FEEDBACK)?;
-    let errors = rows
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count()
-        + verify
-            .iter()
-            .filter(|v| v.severity == Severity::Error)
-            .count();
-    let warnings = rows.len() + verify.len() - errors;
-    sh.long_text(
-        0,
-        0,
-        &format!("{unit_name}（{unit_code}）{year}年报表退回修改清单"),
-        &st.title,
-    )?;
-    sh.long_text(
-        1,
-        0,
-        &format!(
-            "报送文件：{}。共 {} 个问题：错误 {} 个，需核实 {} 个。",
-            file.unwrap_or("（未知）"),
-            rows.len() + verify.len(),
-            errors,
-            warnings
-        ),
-        &st.note,
-    )?;
-    if let Some(r) = revision.filter(|r| r.role == Role::Adopted) {
-        // The table starts below the instructions; this line replaces the blank one above it.
-        let line = format!(
-            "本文件替代此前报送的 {}（{}）；与上一版本相比改动 {} 处，见“{SHEET_CHANGES}”工作表。",
-            r.others.join("、"),
-            r.basis,
-            r.changes.len()
-        );
-        sh.long_text(TOP_ROWS - 1, 0, &line, &st.note)?;
-    }
-    for (row, line) in (2..).zip(INSTRUCTIONS) {
-        sh.long_text(row, 0, line, &st.note)?;
-    }
-    // A unit with anomalies only gets the 需核实 table alone, not an empty rule table.
-    if rows.is_empty() && !verify.is_empty() {
-        let last = verify_table(&mut sh, &st, TOP_ROWS, 1, verify)?;
-        let last_col = (VERIFY_HEADERS.len() - 1) as u16;
-        return finish_workbook(
-            sh,
+/// Everything one unit's 退回 workbook shows.
+pub struct Feedback<'a> {
+    pub unit_code: &'a str,
+    pub unit_name: &'a str,
+    pub year: i32,
+    /// The file as the unit knows it: its name, with its sub-folder inside the inbox when it
+    /// has one — never a path of the county's machine.
+    pub file: Option<&'a str>,
+    /// The file's findings (only those that need action are listed).
+    pub findings: &'a [Diagnostic],
+    /// The unit's anomalies to verify, in rank order.
+    pub verify: &'a [VerifyItem],
+    pub revision: Option<&'a Revision>,
+    /// What the unit entered in the flagged cells ([`cell_facts`]).
+    pub cells: Option<&'a Cells>,
+    /// For the indicators' names.
+    pub schema: Option<&'a Schema>,
+    /// The deadline and the reviewer's contact.
+    pub settings: Option<&'a Settings>,
+}
+
+impl<'a> Feedback<'a> {
+    /// A feedback with no findings yet: fill in the rest with struct update syntax.
+    pub fn new(unit_code: &'a str, unit_name: &'a str, year: i32, file: Option<&'a str>) -> Self {
+        Feedback {
+            unit_code,
             unit_name,
             year,
-            (TOP_ROWS + 2, last, last_col),
-            revision,
-        );
+            file,
+            findings: &[],
+            verify: &[],
+            revision: None,
+            cells: None,
+            schema: None,
+            settings: None,
+        }
     }
-    sh.header(TOP_ROWS, &HEADERS, &st.header)?;
-    let mut row = TOP_ROWS + 1;
-    for (n, d) in (1..).zip(&rows) {
-        let sev_fmt = match d.severity {
+
+    /// The workbook's bytes (deterministic).
+    pub fn build(&self) -> Result<Vec<u8>> {
+        let st = Styles::default();
+        let mut findings: Vec<&Diagnostic> =
+            self.findings.iter().filter(|d| d.needs_action()).collect();
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        // Errors first: they block aggregation; within a severity keep the sheet order.
+        findings.sort_by_key(|d| d.severity);
+        let mut rows: Vec<Row> = findings.iter().map(|d| self.rule_row(d)).collect();
+        let (errors, warnings): (Vec<Row>, Vec<Row>) = self
+            .verify
+            .iter()
+            .map(|v| self.verify_row(v))
+            .partition(|r| r.severity == Severity::Error);
+        // An anomaly that is an error comes with the rule errors, before every warning.
+        let first_warning = rows
+            .iter()
+            .position(|r| r.severity != Severity::Error)
+            .unwrap_or(rows.len());
+        rows.splice(first_warning..first_warning, errors);
+        rows.extend(warnings);
+
+        let mut sh = Sheet::new(SHEET_FEEDBACK)?;
+        // One landscape page wide at 9 points or more: the long columns wrap early.
+        sh.wrap_at(1, 20.0);
+        sh.wrap_at(6, 24.0);
+        sh.wrap_at(7, 24.0);
+        let n_errors = rows
+            .iter()
+            .filter(|r| r.severity == Severity::Error)
+            .count();
+        let mut row = 0;
+        sh.long_text(
+            row,
+            0,
+            &format!(
+                "{}（{}）{}年报表退回修改清单",
+                self.unit_name, self.unit_code, self.year
+            ),
+            &st.title,
+        )?;
+        row += 1;
+        let mut lines = vec![format!(
+            "报送文件：{}。共 {} 个问题：错误 {} 个，需核实 {} 个。",
+            self.file.unwrap_or("（未知）"),
+            rows.len(),
+            n_errors,
+            rows.len() - n_errors
+        )];
+        lines.push(self.deadline_line());
+        lines.extend(INSTRUCTIONS.iter().map(|s| s.to_string()));
+        if let Some(r) = self.revision.filter(|r| r.role == Role::Adopted) {
+            lines.push(format!(
+                "本文件替代此前报送的 {}（{}）；与上一版本相比改动 {} 处，见“{SHEET_CHANGES}”工作表。",
+                r.others.join("、"),
+                r.basis,
+                r.changes.len()
+            ));
+        }
+        for line in &lines {
+            sh.note(row, line, &st.note);
+            row += 1;
+        }
+        row += 1; // a blank line above the table
+        let header_rows = row + 1;
+        sh.header(row, &HEADERS, &st.header)?;
+        row += 1;
+        for (n, r) in (1..).zip(&rows) {
+            self.write_row(&mut sh, &st, row, n, r)?;
+            row += 1;
+        }
+        if rows.is_empty() {
+            sh.text(row, 1, "没有需要改正或核实的问题", &st.text)?;
+            row += 1;
+        }
+        let last_col = (HEADERS.len() - 1) as u16;
+        finish_workbook(
+            sh,
+            self.unit_name,
+            self.year,
+            (header_rows, row - 1, last_col),
+            self.revision,
+        )
+    }
+
+    /// "请于…前改正后重新报送；联系人：…" from the county's settings, or a plain request.
+    fn deadline_line(&self) -> String {
+        let s = self.settings.cloned().unwrap_or_default();
+        let mut line = match &s.deadline {
+            Some(d) => format!("请于 {d} 前改正后重新报送"),
+            None => "请改正后尽快重新报送".to_string(),
+        };
+        match (s.contact_line(), &s.office) {
+            (Some(c), Some(o)) => line.push_str(&format!("；有疑问请联系{o} {c}")),
+            (Some(c), None) => line.push_str(&format!("；有疑问请联系 {c}")),
+            (None, Some(o)) => line.push_str(&format!("；有疑问请联系{o}")),
+            (None, None) => {}
+        }
+        line.push('。');
+        line
+    }
+
+    /// The 指标 cell: code and name, or where the finding is when it names no indicator.
+    fn indicator_text(&self, code: Option<&str>, loc: &Location) -> String {
+        match code {
+            Some(c) => match self.schema.and_then(|s| indicator_name(s, c)) {
+                Some(name) => format!("{c} {name}"),
+                None => c.to_string(),
+            },
+            None => match loc.sheet.as_deref() {
+                Some(sheet) if loc.cell.is_some() => sheet.to_string(),
+                Some(sheet) => format!("{sheet}（整张表）"),
+                None => "整份报表".to_string(),
+            },
+        }
+    }
+
+    fn rule_row(&self, d: &Diagnostic) -> Row {
+        let facts = d
+            .indicator
+            .as_deref()
+            .and_then(|c| self.cells.and_then(|cells| cells.get(c)));
+        let entered = match facts {
+            None => Shown::Empty,
+            Some(f) => match f.value {
+                Value::Number(v) if f.approximate => {
+                    Shown::Text(format!("{}（约数）", fmt_value(v)))
+                }
+                Value::Number(v) => Shown::Number(v),
+                Value::NotApplicable => Shown::Text("不适用".into()),
+                // the reader keeps no number for text in a number cell: the message quotes it
+                Value::Blank if d.code == Code::V02 || d.code.prefix() == b'N' => {
+                    Shown::Text("（文字）".into())
+                }
+                Value::Blank => Shown::Text("空".into()),
+            },
+        };
+        let mut fix = how_to_fix(d).to_string();
+        if let Some(hint) = &d.suggestion {
+            fix.push_str(&format!("参考：{hint}（程序不会自动修改）。"));
+        }
+        Row {
+            indicator: self.indicator_text(d.indicator.as_deref(), &d.location),
+            cell: cell_text(&d.location),
+            entered,
+            prior: facts
+                .and_then(|f| f.prior)
+                .map_or(Shown::Empty, Shown::Number),
+            severity: d.severity,
+            level: d.severity.label(),
+            problem: format!("{}（{}）", d.message, d.code),
+            fix,
+        }
+    }
+
+    fn verify_row(&self, v: &VerifyItem) -> Row {
+        let mut problem = format!("{}（{}）", v.message, v.code);
+        if let Some((lo, hi)) = v.expected {
+            problem.push_str(&format!(
+                "；合理范围约 {} ~ {}",
+                crate::anomaly::fmt_num(lo),
+                crate::anomaly::fmt_num(hi)
+            ));
+        }
+        if let Some(e) = &v.explanation {
+            problem.push_str(&format!("；单位说明：{e}"));
+        }
+        if let Some(r) = &v.review {
+            problem.push_str(&format!("；审核意见：{r}"));
+        }
+        let indicator = match (&v.indicator, v.indicator_name.is_empty()) {
+            (Some(code), true) => self.indicator_text(Some(code), &v.location),
+            (Some(code), false) => format!("{code} {}", v.indicator_name),
+            (None, _) => "整份报表".to_string(),
+        };
+        Row {
+            indicator,
+            cell: cell_text(&v.location),
+            entered: v.value.map_or(Shown::Empty, Shown::Number),
+            prior: v.prior.map_or(Shown::Empty, Shown::Number),
+            severity: v.severity,
+            level: if v.severity == Severity::Error {
+                "错误"
+            } else {
+                "需核实"
+            },
+            problem,
+            fix: verify_how(v),
+        }
+    }
+
+    fn write_row(&self, sh: &mut Sheet, st: &Styles, row: u32, n: u32, r: &Row) -> Result<()> {
+        let sev_fmt = match r.severity {
             Severity::Error => st.text.clone().set_background_color(FILL_ERROR),
             _ => st.text.clone().set_background_color(FILL_WARNING),
         };
         sh.number(row, 0, Some(f64::from(n)), &st.count)?;
-        sh.text(row, 1, &position(d), &st.text)?;
-        sh.text(row, 2, d.indicator.as_deref().unwrap_or(""), &st.text)?;
-        sh.text(row, 3, d.severity.label(), &sev_fmt)?;
-        sh.text(row, 4, &d.message, &st.wrap)?;
-        sh.text(row, 5, how_to_fix(d), &st.wrap)?;
-        row += 1;
+        sh.text(row, 1, &r.indicator, &st.wrap)?;
+        sh.text(row, 2, &r.cell, &st.text)?;
+        for (col, shown) in [(3, &r.entered), (4, &r.prior)] {
+            match shown {
+                Shown::Number(v) => {
+                    let f = if v.fract() == 0.0 {
+                        &st.count
+                    } else {
+                        &st.amount
+                    };
+                    sh.number(row, col, Some(*v), f)?;
+                }
+                Shown::Text(t) => sh.text(row, col, t, &st.text)?,
+                Shown::Empty => sh.text(row, col, "", &st.text)?,
+            }
+        }
+        sh.text(row, 5, r.level, &sev_fmt)?;
+        sh.text(row, 6, &r.problem, &st.wrap)?;
+        sh.text(row, 7, &r.fix, &st.wrap)?;
+        Ok(())
     }
-    if !verify.is_empty() {
-        let first = u32::try_from(rows.len())
-            .unwrap_or(u32::MAX)
-            .saturating_add(1);
-        verify_table(&mut sh, &st, row + 1, first, verify)?;
+}
+
+/// One line of the table.
+struct Row {
+    indicator: String,
+    cell: String,
+    entered: Shown,
+    prior: Shown,
+    severity: Severity,
+    level: &'static str,
+    problem: String,
+    fix: String,
+}
+
+/// A value column's content.
+enum Shown {
+    Number(f64),
+    Text(String),
+    Empty,
+}
+
+/// An indicator's or a rate's name.
+fn indicator_name(schema: &Schema, code: &str) -> Option<String> {
+    schema.indicator(code).map(|i| i.name.clone()).or_else(|| {
+        schema
+            .rates
+            .iter()
+            .find(|r| r.code == code)
+            .map(|r| r.name.clone())
+    })
+}
+
+fn fmt_value(v: f64) -> String {
+    crate::anomaly::fmt_num(v)
+}
+
+/// The cell (`统计表!D20`), or a dash for a finding about a whole sheet or file.
+fn cell_text(loc: &Location) -> String {
+    match (&loc.sheet, loc.cell) {
+        (Some(s), Some(c)) => format!("{s}!{}", c.a1()),
+        _ => "—".to_string(),
     }
-    let last_col = (HEADERS.len() - 1) as u16;
-    finish_workbook(
-        sh,
-        unit_name,
-        year,
-        (TOP_ROWS + 1, row - 1, last_col),
-        revision,
-    )
 }
 
 /// One anomaly the unit must verify (需核实), as its feedback workbook shows it.
@@ -284,95 +525,6 @@ pub struct VerifyItem {
     pub explanation: Option<String>,
     /// The reviewer's reason when the finding is 不予认可 (审核意见).
     pub review: Option<String>,
-}
-
-const VERIFY_HEADERS: [&str; 11] = [
-    "序号",
-    "位置",
-    "指标",
-    "级别",
-    "本年数",
-    "上年数",
-    "合理范围",
-    "问题",
-    "单位说明",
-    "审核意见",
-    "怎么办",
-];
-
-/// The 需核实 table from `top`: a line saying what it is, the header, one row per item numbered
-/// from `first`. Returns the last row written.
-fn verify_table(
-    sh: &mut Sheet,
-    st: &Styles,
-    top: u32,
-    first: u32,
-    items: &[VerifyItem],
-) -> Result<u32> {
-    sh.long_text(
-        top,
-        0,
-        &format!(
-            "需核实的数值（共 {} 项）：与上年或同类单位相比明显异常。{}",
-            items.len(),
-            VERIFY_WHAT
-        ),
-        &st.note,
-    )?;
-    sh.header(top + 1, &VERIFY_HEADERS, &st.header)?;
-    let mut row = top + 2;
-    for (n, v) in (first..).zip(items) {
-        let sev_fmt = match v.severity {
-            Severity::Error => st.text.clone().set_background_color(FILL_ERROR),
-            _ => st.text.clone().set_background_color(FILL_WARNING),
-        };
-        let whole = [v.value, v.prior]
-            .iter()
-            .flatten()
-            .all(|x| x.fract() == 0.0);
-        let num = if whole { &st.count } else { &st.amount };
-        let indicator = match &v.indicator {
-            Some(code) if v.indicator_name.is_empty() => code.clone(),
-            Some(code) => format!("{code} {}", v.indicator_name),
-            None => "整份报表".to_string(),
-        };
-        let range = v
-            .expected
-            .map(|(lo, hi)| {
-                format!(
-                    "{} ~ {}",
-                    crate::anomaly::fmt_num(lo),
-                    crate::anomaly::fmt_num(hi)
-                )
-            })
-            .unwrap_or_default();
-        sh.number(row, 0, Some(f64::from(n)), &st.count)?;
-        sh.text(row, 1, &location_text(&v.location), &st.text)?;
-        sh.text(row, 2, &indicator, &st.text)?;
-        sh.text(row, 3, v.severity.label(), &sev_fmt)?;
-        sh.number(row, 4, v.value, num)?;
-        sh.number(row, 5, v.prior, num)?;
-        sh.text(row, 6, &range, &st.text)?;
-        sh.text(row, 7, &format!("{}（{}）", v.message, v.code), &st.wrap)?;
-        sh.text(row, 8, v.explanation.as_deref().unwrap_or(""), &st.wrap)?;
-        sh.text(row, 9, v.review.as_deref().unwrap_or(""), &st.wrap)?;
-        sh.text(row, 10, &verify_how(v), &st.wrap)?;
-        row += 1;
-    }
-    Ok(row - 1)
-}
-
-/// What the unit does with a 需核实 item, above the table.
-const VERIFY_WHAT: &str =
-    "请逐项核实该数值：如有误请更正；如属实请在该行“说明”栏写明原因（不少于6个字，不能只写“核实无误”）。";
-
-/// `工作表!单元格` of an item, or 整个文件.
-fn location_text(loc: &Location) -> String {
-    match (&loc.sheet, loc.cell) {
-        (Some(s), Some(c)) => format!("{s}!{}", c.a1()),
-        (Some(s), None) => s.clone(),
-        (None, _) => "整个文件".to_string(),
-    }
 }
 
 /// The instruction for one 需核实 item: by severity, whether the reviewer rejected the
@@ -464,23 +616,41 @@ fn changes_sheet(r: &Revision, st: &Styles) -> Result<rust_xlsxwriter::Worksheet
 const INSTRUCTIONS: [&str; 3] = [
     "请在原报表中逐条修改后重新报送（不要改动表格结构）。",
     "“错误”必须改正，否则本单位数据不能汇总；",
-    "“警告”请核实：确有错误的改正，确实无误的在该行“说明”栏写明具体原因（不少于6个字，不能只写“核实无误”）。",
+    "“警告”“需核实”请核实：确有错误的改正，确实无误的在该行“说明”栏写明具体原因（不少于6个字，不能只写“核实无误”）。",
 ];
 
-/// `工作表!单元格`, or the part that is known.
-fn position(d: &Diagnostic) -> String {
-    location_text(&d.location)
-}
-
-/// A short instruction chosen by the finding's code prefix and severity.
+/// A short instruction for the finding: by code where the general advice of its kind would be
+/// wrong, else by its prefix and severity. Only what the template accepts is advised (a
+/// number, 是/否, or 不适用: `template::data`'s validation).
 fn how_to_fix(d: &Diagnostic) -> &'static str {
+    match d.code {
+        Code::S01 | Code::S09 => {
+            return "文件无法读取：请用 Excel 或 WPS 打开本单位的模板填写后，另存为 .xlsx 格式重新报送。"
+        }
+        Code::S02 => return "请取消文件的打开密码（文件→信息→保护工作簿）后重新报送。",
+        Code::S10 => {
+            return "同一单位报送了多份内容不同的文件：请确认哪一份是最终版本，只重新报送这一份，并在文件名中注明“修改”（如“…（修改）.xlsx”）。"
+        }
+        Code::V04 => {
+            return "请使用县里下发给本单位的模板，不要改动封面的单位代码、单位类型；核对统计年度后重新报送。"
+        }
+        Code::V05 => {
+            return "请补齐到12月31日的数据并改正封面的统计截止日期；确有原因的在说明栏写明。"
+        }
+        Code::V06 => {
+            return "该指标不适用于本单位：确实发生的请在“说明”栏写明情况；填错行的请改到正确的行，本行填“不适用”或留空。"
+        }
+        _ => {}
+    }
     let prefix = d.code.prefix() as char;
     match (prefix, d.severity) {
         ('S', _) => "请使用本年度下发的模板重新填报，不要增删行列、改动表头或工作表名称。",
-        ('N', Severity::Error) => {
-            "请只填阿拉伯数字（不带单位、文字或“余”“约”等字样）；是否类填“是”或“否”；不适用的留空。"
+        ('N', Severity::Error) | ('V', Severity::Error)
+            if matches!(d.code, Code::N02 | Code::V01 | Code::V02) =>
+        {
+            "请只填阿拉伯数字（不带单位、文字或“余”“约”等字样）；是否类填“是”或“否”；确实没有发生的填 0，本单位不适用的填“不适用”。"
         }
-        ('N', _) => "请核实该单元格的写法，改为纯数字；确实无误请在“说明”栏写明原因。",
+        ('N', _) => "请核实该单元格的写法，改为纯数字（单元格格式设为“常规”或“数值”）；确实无误请在“说明”栏写明原因。",
         ('A', _) => {
             "数值明显异常（如单位、年份或位数填错），请核实改正；确实无误请在“说明”栏写明具体原因（不少于6个字）。"
         }
@@ -512,20 +682,12 @@ mod tests {
         let loc = Location::cell("a.xlsx", "统计表", Pos::new(4, 3));
         let e = Diagnostic::new(Code::new(b'V', 25), Severity::Error, loc.clone(), "x");
         let w = Diagnostic::new(Code::new(b'V', 62), Severity::Warning, loc.clone(), "x");
-        let n = Diagnostic::new(Code::N01, Severity::Error, loc.clone(), "x");
+        let n = Diagnostic::new(Code::N02, Severity::Error, loc.clone(), "x");
         assert!(how_to_fix(&e).starts_with("必须改正"));
         assert!(how_to_fix(&w).contains("核实无误"));
         assert!(how_to_fix(&n).contains("阿拉伯数字"));
-        assert_eq!(position(&e), "统计表!D5");
-        assert_eq!(
-            position(&Diagnostic::new(
-                Code::S01,
-                Severity::Error,
-                Location::file("a.xlsx"),
-                "x"
-            )),
-            "整个文件"
-        );
+        assert_eq!(cell_text(&e.location), "统计表!D5");
+        assert_eq!(cell_text(&Location::file("a.xlsx")), "—");
     }
 }
 

@@ -3,6 +3,7 @@
 //! outputs safely: each command's outputs as one set ([`outset`]), each file atomically
 //! ([`crate::io::write_atomic`]).
 
+pub mod edition_notes;
 pub mod feedback;
 pub mod outset;
 mod styles;

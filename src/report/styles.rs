@@ -24,6 +24,36 @@ const FILL_HEADER: &str = "#DDEBF7";
 /// Fill of section rows in the 汇总 sheet.
 const FILL_SECTION: &str = "#F2F2F2";
 
+/// The scale of a sheet printed in blocks: 11-point text prints at 9 points.
+pub const BLOCK_SCALE: u16 = 82;
+/// How many character units of columns a landscape A4 page holds at [`BLOCK_SCALE`], with the
+/// default margins, as LibreOffice prints them (measured: tests/print.rs), with some room.
+const PAGE_UNITS: f64 = 128.0;
+/// Excel's width of a column nothing was written to.
+const DEFAULT_WIDTH: f64 = 8.43;
+
+/// Where the page breaks of [`Sheet::print_readably`] fall (before which columns), given the
+/// columns' widths; empty when the whole table fits on one page at [`BLOCK_SCALE`].
+fn block_breaks(widths: Vec<f64>, repeat: ColNum) -> Vec<u32> {
+    if widths.iter().sum::<f64>() <= PAGE_UNITS {
+        return Vec::new();
+    }
+    let repeat = usize::from(repeat).min(widths.len());
+    let room = (PAGE_UNITS - widths[..repeat].iter().sum::<f64>()).max(10.0);
+    let mut breaks = Vec::new();
+    let mut used = 0.0;
+    for (col, w) in widths.iter().enumerate().skip(repeat) {
+        if used > 0.0 && used + w > room {
+            breaks.push(col as u32);
+            used = 0.0;
+        }
+        used += w;
+    }
+    breaks
+}
+
+/// The least a header label widens its column, in Excel character units.
+const HEADER_MIN: f64 = 4.5;
 /// Narrowest and widest column we set, in Excel character units.
 const MIN_WIDTH: f64 = 6.0;
 const MAX_WIDTH: f64 = 60.0;
@@ -62,7 +92,11 @@ pub struct Styles {
 
 impl Default for Styles {
     fn default() -> Self {
-        let border = |f: Format| f.set_border(FormatBorder::Thin);
+        // Rows made high for a wrapped text elsewhere in them keep their figures in the middle.
+        let border = |f: Format| {
+            f.set_border(FormatBorder::Thin)
+                .set_align(FormatAlign::VerticalCenter)
+        };
         Styles {
             title: Format::new().set_bold().set_font_size(14),
             note: Format::new().set_font_color("#595959"),
@@ -140,9 +174,22 @@ pub struct Sheet {
     /// Long lines above the table (row, text, format), merged across it and wrapped by
     /// [`Sheet::finish`], once the column widths are known.
     notes: Vec<(RowNum, String, Format)>,
-    /// Rows with wrapped text and the widest such text: their height is set by
+    /// Rows with wrapped text and the most lines such a text needs: their height is set by
     /// [`Sheet::finish`], as Excel and LibreOffice show only the first line otherwise.
     wrapped: BTreeMap<RowNum, f64>,
+    /// Columns that wrap wider than [`WRAP_WIDTH`] ([`Sheet::wrap_at`]).
+    wrap_widths: BTreeMap<ColNum, f64>,
+    /// Header labels (row, column, width): a label may take two lines, and its row is made as
+    /// high as the longest needs once the widths are known.
+    labels: Vec<(RowNum, ColNum, f64)>,
+    /// The first row printed on every page (the header rows up to the table's are repeated).
+    repeat_from: RowNum,
+    /// The first vertical page break, when the sheet prints in blocks: notes are merged up to
+    /// it only, so each prints whole on the first block's pages.
+    first_break: Option<ColNum>,
+    /// Print in blocks of columns when one page wide would shrink the text below 9 points
+    /// ([`Sheet::print_readably`]): the leading columns repeated on every page.
+    auto_blocks: Option<ColNum>,
 }
 
 impl Sheet {
@@ -161,6 +208,11 @@ impl Sheet {
             widths: BTreeMap::new(),
             notes: Vec::new(),
             wrapped: BTreeMap::new(),
+            wrap_widths: BTreeMap::new(),
+            labels: Vec::new(),
+            repeat_from: 0,
+            first_break: None,
+            auto_blocks: None,
         })
     }
 
@@ -173,10 +225,11 @@ impl Sheet {
     /// wraps in its cell instead of widening the column past it.
     pub fn text(&mut self, row: RowNum, col: ColNum, s: &str, f: &Format) -> crate::Result<()> {
         let width = text_width(s);
-        if width > WRAP_WIDTH {
-            self.widen(col, WRAP_WIDTH);
-            let w = self.wrapped.entry(row).or_insert(0.0);
-            *w = w.max(width);
+        let wrap = self.wrap_widths.get(&col).copied().unwrap_or(WRAP_WIDTH);
+        if width > wrap {
+            self.widen(col, wrap);
+            let lines = self.wrapped.entry(row).or_insert(0.0);
+            *lines = lines.max((width / wrap).ceil());
             let wrapped = f.clone().set_text_wrap();
             self.ws
                 .write_string_with_format(row, col, s, &wrapped)
@@ -190,11 +243,31 @@ impl Sheet {
         Ok(())
     }
 
-    /// Prints a sheet too wide for one page in blocks at a readable scale, instead of shrinking
-    /// it to one page wide: `repeat` leading columns (the unit) are printed on every page, and a
-    /// page break falls before each column of `breaks` (where a section starts).
-    pub fn print_in_blocks(&mut self, repeat: ColNum, breaks: &[u32]) -> crate::Result<()> {
-        self.ws.set_print_scale(85);
+    /// Prints the sheet one page wide when that keeps the text at 9 points or more, and
+    /// otherwise in blocks of columns at [`BLOCK_SCALE`] %, breaking where a page is full, with
+    /// the first `repeat` columns (what a row is about) on every page.
+    pub fn print_readably(&mut self, repeat: ColNum) {
+        self.auto_blocks = Some(repeat);
+    }
+
+    /// Lets long text in `col` run to `width` before it wraps (a column printed on a page of
+    /// its own has the room: fewer lines, lower rows). Call before writing the column.
+    pub fn wrap_at(&mut self, col: ColNum, width: f64) {
+        self.wrap_widths.insert(col, width);
+    }
+
+    /// Prints a sheet too wide for one page in blocks at a readable `scale` (percent; 11 pt
+    /// text stays at 9 pt or more from 82 up), instead of shrinking it to one page wide:
+    /// `repeat` leading columns (the unit) are printed on every page, and a page break falls
+    /// before each column of `breaks` (where a section starts).
+    pub fn print_in_blocks(
+        &mut self,
+        repeat: ColNum,
+        breaks: &[u32],
+        scale: u16,
+    ) -> crate::Result<()> {
+        self.ws.set_print_scale(scale);
+        self.first_break = breaks.iter().min().and_then(|&b| ColNum::try_from(b).ok());
         if repeat > 0 {
             self.ws
                 .set_repeat_columns(0, repeat - 1)
@@ -256,12 +329,31 @@ impl Sheet {
         self.widen(col, number_width(abs));
     }
 
-    /// Writes one header row starting at column 0.
+    /// Writes one header row starting at column 0. A label may wrap onto a second line, so it
+    /// widens its column by only half its width: "上年（可比口径）" above a column of numbers
+    /// made the printed table a third wider than its figures.
     pub fn header(&mut self, row: RowNum, labels: &[&str], f: &Format) -> crate::Result<()> {
         for (col, label) in (0..).zip(labels) {
-            self.text(row, col, label, f)?;
+            let width = text_width(label);
+            self.widen(col, (width / 2.0).max(HEADER_MIN));
+            self.labels.push((row, col, width));
+            self.ws
+                .write_string_with_format(row, col, *label, f)
+                .map_err(xlsx_err)?;
         }
         Ok(())
+    }
+
+    /// Prints the rows from `row` to the table's header on every page, not the title and
+    /// notes above them.
+    pub fn repeat_rows_from(&mut self, row: RowNum) {
+        self.repeat_from = row;
+    }
+
+    /// Sets a column's width outright, whatever was written in it (a page whose figures are
+    /// known to be short, like 概览's).
+    pub fn fix_width(&mut self, col: ColNum, width: f64) {
+        self.widths.insert(col, width);
     }
 
     /// Sets a minimum width for a column (e.g. a narrow number under a wide header).
@@ -277,31 +369,55 @@ impl Sheet {
         last_row: RowNum,
         last_col: ColNum,
     ) -> crate::Result<Worksheet> {
+        if let Some(repeat) = self.auto_blocks {
+            let width = |c: ColNum| {
+                self.widths
+                    .get(&c)
+                    .map_or(DEFAULT_WIDTH, |w| (w + 1.5).clamp(MIN_WIDTH, MAX_WIDTH))
+            };
+            let breaks = block_breaks((0..=last_col).map(width).collect(), repeat);
+            if !breaks.is_empty() {
+                self.print_in_blocks(repeat, &breaks, BLOCK_SCALE)?;
+            }
+        }
+        let note_col = match self.first_break {
+            Some(b) if b > 0 => last_col.min(b - 1),
+            _ => last_col,
+        };
         let mut table_width = 0.0;
+        let mut set = BTreeMap::new();
         for (&col, &w) in &self.widths {
             let width = (w + 1.5).clamp(MIN_WIDTH, MAX_WIDTH);
             self.ws.set_column_width(col, width).map_err(xlsx_err)?;
-            if col <= last_col {
+            set.insert(col, width);
+            if col <= note_col {
                 table_width += width;
             }
         }
-        for (&row, &width) in &self.wrapped {
-            // The column of a wrapped text is WRAP_WIDTH wide (plus the margin of the loop
-            // above): a line per WRAP_WIDTH of text, 16 points a line of 11-point CJK text.
-            let lines = (width / WRAP_WIDTH).ceil();
+        for &(row, col, width) in &self.labels {
+            let room = set.get(&col).copied().unwrap_or(MIN_WIDTH) - 1.0;
+            let lines = (width / room.max(1.0)).ceil().max(1.0);
+            if lines > 1.0 {
+                let l = self.wrapped.entry(row).or_insert(0.0);
+                *l = l.max(lines);
+            }
+        }
+        for (&row, &lines) in &self.wrapped {
+            // The column of a wrapped text is as wide as its wrap width (plus the margin of the
+            // loop above): 16 points a line of 11-point CJK text.
             self.ws
                 .set_row_height(row, 16.0 * lines + 2.0)
                 .map_err(xlsx_err)?;
         }
         for (row, text, f) in std::mem::take(&mut self.notes) {
             let f = f.set_text_wrap().set_align(FormatAlign::Top);
-            if last_col == 0 {
+            if note_col == 0 {
                 self.ws
                     .write_string_with_format(row, 0, &text, &f)
                     .map_err(xlsx_err)?;
             } else {
                 self.ws
-                    .merge_range(row, 0, row, last_col, &text, &f)
+                    .merge_range(row, 0, row, note_col, &text, &f)
                     .map_err(xlsx_err)?;
             }
             let lines = (text_width(&text) / table_width.max(1.0)).ceil().max(1.0);
@@ -314,7 +430,7 @@ impl Sheet {
                 .set_freeze_panes(header_rows, self.freeze_cols)
                 .map_err(xlsx_err)?;
             self.ws
-                .set_repeat_rows(0, header_rows - 1)
+                .set_repeat_rows(self.repeat_from.min(header_rows - 1), header_rows - 1)
                 .map_err(xlsx_err)?;
             let filter_row = header_rows - 1;
             self.ws
@@ -335,6 +451,16 @@ mod tests {
         assert!((text_width("汇总") - 4.2).abs() < 1e-9);
         assert!((text_width("（）") - 4.2).abs() < 1e-9);
         assert!((text_width("ab\n汇总表") - 6.3).abs() < 1e-9);
+    }
+
+    #[test]
+    fn blocks_break_where_a_page_is_full() {
+        // fits: no breaks
+        assert!(block_breaks(vec![10.0; 12], 2).is_empty());
+        // 20 columns of 10 with 2 repeated: 108 units of room, 10 columns a page
+        assert_eq!(block_breaks(vec![10.0; 20], 2), [12]);
+        // one column wider than the room still gets a page of its own
+        assert_eq!(block_breaks(vec![10.0, 10.0, 60.0, 120.0, 5.0], 2), [3, 4]);
     }
 
     #[test]

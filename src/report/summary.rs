@@ -5,11 +5,14 @@
 //! that order. Output is byte-identical for identical input (fixed document timestamp, no
 //! wall-clock time unless the caller puts one in [`RunMeta::run_time`]).
 
+mod anomalies;
 mod detail;
 mod lists;
+mod overview;
 mod totals;
 
 pub use detail::DetailRow;
+pub use overview::SHEET_OVERVIEW;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Worksheet};
 
@@ -98,6 +101,9 @@ pub struct FileStatus {
 pub struct AnomalyRow {
     /// 1 = most suspicious.
     pub rank: u32,
+    /// The entry (unit × problem) it belongs to; rows of one entry make one row of the sheet.
+    /// 0 = a row of its own.
+    pub entry: u32,
     pub severity: Severity,
     pub unit: String,
     pub unit_name: String,
@@ -139,6 +145,11 @@ pub struct RunMeta {
     pub registry: Option<String>,
     /// Written only when present (breaks byte-identical output on purpose).
     pub run_time: Option<String>,
+    /// 制表单位, from the county's settings: printed in every sheet's page header.
+    pub office: Option<String>,
+    /// The figure codes the 概览 sheet shows, in order (the draft's headline figures,
+    /// [`crate::draft::TemplateSet::headline_codes`]); empty → the first indicators.
+    pub headline: Vec<String>,
 }
 
 /// Builds one worksheet of the summary workbook.
@@ -146,11 +157,12 @@ type SheetBuilder = fn(&SummaryInput, &Styles) -> Result<Worksheet>;
 
 /// The sheets, in workbook order: name and builder.
 pub(crate) const SHEETS: &[(&str, SheetBuilder)] = &[
+    (SHEET_OVERVIEW, overview::overview_sheet),
     (SHEET_TOTALS, totals::totals_sheet),
     ("比率", detail::rates_sheet),
     (SHEET_DETAIL, detail::units_sheet),
     ("校验问题", lists::findings_sheet),
-    ("异常提示", lists::anomalies_sheet),
+    ("异常提示", anomalies::anomalies_sheet),
     ("报送情况", lists::files_sheet),
     ("版本变化", lists::versions_sheet),
     ("说明", lists::notes_sheet),
@@ -159,7 +171,7 @@ pub(crate) const SHEETS: &[(&str, SheetBuilder)] = &[
 
 /// The per-unit sheet.
 pub const SHEET_DETAIL: &str = "分单位明细";
-/// The first sheet: county figures.
+/// The county figures by section (after the one-page 概览).
 pub const SHEET_TOTALS: &str = "汇总";
 /// Hidden sheet holding the chart's data range.
 pub const SHEET_CHART_DATA: &str = "图表数据";
@@ -203,15 +215,36 @@ pub fn build_summary_with(input: &SummaryInput, detail: Option<DetailSheet>) -> 
     let mut wb = super::new_workbook();
     wb.set_properties(&properties(input)?);
     let mut detail = detail;
+    let header = page_header(input);
     for (name, build) in SHEETS {
         let ahead = detail.take_if(|_| *name == SHEET_DETAIL);
-        let sheet = match ahead {
+        let mut sheet = match ahead {
             Some(DetailSheet(draft)) => detail::finish(draft, input, &styles)?,
             None => build(input, &styles)?,
         };
+        sheet.set_header(&header);
         wb.push_worksheet(sheet);
     }
     wb.save_to_buffer().map_err(xlsx_err)
+}
+
+/// Every sheet's page header: 制表单位 on the left (when the county's settings name it), the
+/// table's title and the sheet's name in the middle, the print date on the right (Excel's
+/// `&D`, so the bytes do not depend on the day). `&` in a name is doubled, as Excel reads a
+/// single one as a code.
+fn page_header(input: &SummaryInput) -> String {
+    let esc = |s: &str| s.replace('&', "&&");
+    let left = input
+        .meta
+        .office
+        .as_deref()
+        .map(|o| format!("&L制表单位：{}", esc(o)))
+        .unwrap_or_default();
+    format!(
+        "{left}&C&\"-,Bold\"{}年{} &A&R打印日期：&D",
+        input.figures.year,
+        esc(&input.schema.title)
+    )
 }
 
 fn properties(input: &SummaryInput) -> Result<DocProperties> {

@@ -9,6 +9,7 @@
 mod alloc;
 mod county;
 mod defects;
+pub mod edition;
 mod rng;
 mod values;
 mod write;
@@ -18,7 +19,7 @@ use std::collections::BTreeMap;
 pub use county::COUNTY_CODE;
 pub use defects::{PlantedDefect, REAL_CHANGE_NOTE};
 pub use values::{FY02_NOTE, SEED_YEARS};
-pub use write::{fill, write};
+pub use write::{fill, write, write_with};
 
 use crate::registry::{Registry, Unit, UnitKind};
 use crate::schema::{Schema, ValueType};

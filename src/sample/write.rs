@@ -64,6 +64,17 @@ pub fn fill(schema: &Schema, unit: &Unit, data: &UnitData, seed: u64) -> Templat
 
 /// Writes `units.csv` and every workbook under `dir`; returns the number of workbooks.
 pub fn write(schema: &Schema, county: &SampleCounty, seed: u64, dir: &Path) -> Result<usize> {
+    write_with(&|_| schema, county, seed, dir)
+}
+
+/// [`write`] with each year's workbooks made from the schema `schema_of` gives that year (a
+/// county whose earlier years are in the previous edition, [`super::edition`]).
+pub fn write_with<'s>(
+    schema_of: &(dyn Fn(i32) -> &'s Schema + Sync),
+    county: &SampleCounty,
+    seed: u64,
+    dir: &Path,
+) -> Result<usize> {
     write_atomic(&dir.join("units.csv"), county.registry.to_csv().as_bytes())?;
     let index: BTreeMap<&str, &Unit> = county
         .registry
@@ -82,6 +93,7 @@ pub fn write(schema: &Schema, county: &SampleCounty, seed: u64, dir: &Path) -> R
         .collect();
     jobs.par_iter()
         .map(|(year, data, unit, name)| {
+            let schema = schema_of(*year);
             let bytes = template::build(schema, unit, *year, &fill(schema, unit, data, seed))?;
             write_atomic(&dir.join(year.to_string()).join(name), &bytes)
         })

@@ -49,6 +49,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema> {
         .iter()
         .map(|o| ck.override_(o))
         .collect::<Result<Vec<_>>>()?;
+    let mapping = super::edition::parse(&src, raw.previous.as_ref(), &raw.indicators)?;
     Ok(Schema {
         id: raw.schema.id,
         title: raw.schema.title,
@@ -61,6 +62,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema> {
         overrides,
         limits,
         index: Default::default(),
+        mapping,
     })
 }
 

@@ -3,6 +3,8 @@
 //! default). Everything is checked when the schema loads: a bad schema is refused with its file,
 //! line and column.
 
+pub mod diff;
+pub mod edition;
 pub mod expr;
 pub mod label;
 mod load;
@@ -212,6 +214,10 @@ pub struct Schema {
     /// when building a schema by hand.
     #[serde(skip)]
     pub index: CodeIndex,
+    /// How this edition relates to the previous one (`[previous]`), with the previous edition
+    /// once resolved; `None` for a schema that declares no previous edition.
+    #[serde(skip)]
+    pub mapping: Option<edition::Mapping>,
 }
 
 /// A lazily built code → position map for [`Schema::indicator`]: run looks indicators up once
@@ -234,18 +240,42 @@ impl Schema {
             .expect("the embedded schema is checked by the test suite")
     }
 
-    /// Loads `path`, or the embedded default when `None`.
+    /// Loads `path`, or the embedded default when `None`, and resolves its previous edition
+    /// (an embedded one) when it declares `[previous]`.
     pub fn load(path: Option<&Path>) -> Result<Schema> {
-        match path {
-            None => Ok(Schema::default_schema()),
-            Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|source| crate::Error::Read {
-                    path: p.to_path_buf(),
-                    source,
-                })?;
-                Schema::parse(&text, p)
+        Schema::load_with(path, None)
+    }
+
+    /// [`Schema::load`] with the previous edition read from `prior` (`--prior-schema`) instead
+    /// of the embedded editions. A path that is no file but an embedded edition's id
+    /// (`fazhi-2025`) names that edition.
+    pub fn load_with(path: Option<&Path>, prior: Option<&Path>) -> Result<Schema> {
+        let mut schema = match path {
+            None => Schema::default_schema(),
+            Some(p) => Schema::read_one(p)?,
+        };
+        let given = prior.map(Schema::read_one).transpose()?;
+        edition::resolve(&mut schema, given)?;
+        Ok(schema)
+    }
+
+    /// One schema file (or embedded edition id), its `[previous]` unresolved.
+    fn read_one(p: &Path) -> Result<Schema> {
+        if !p.exists() {
+            if let Some(s) = p.to_str().and_then(edition::embedded) {
+                return s;
             }
         }
+        let text = std::fs::read_to_string(p).map_err(|source| crate::Error::Read {
+            path: p.to_path_buf(),
+            source,
+        })?;
+        Schema::parse(&text, p)
+    }
+
+    /// The previous edition, when this schema declares and resolved one.
+    pub fn previous(&self) -> Option<&Schema> {
+        self.mapping.as_ref()?.previous_schema.as_deref()
     }
 
     /// Parses and checks schema text; `path` is only used in error messages.

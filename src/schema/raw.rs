@@ -25,6 +25,18 @@ pub struct RawFile {
     #[serde(default)]
     pub overrides: Vec<RawOverride>,
     pub limits: Option<RawLimits>,
+    /// `[previous]`: the edition this one revises (docs/schema-format.md §版本与上年对应).
+    #[serde(default)]
+    pub previous: Option<RawPrevious>,
+}
+
+/// `[previous]`: the previous edition's id and the indicators it had that this one drops.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrevious {
+    pub id: Text,
+    #[serde(default)]
+    pub dropped: Vec<Text>,
 }
 
 /// `[limits]`: plausibility bounds per value type; a missing key keeps the built-in default.
@@ -75,6 +87,19 @@ pub struct RawIndicator {
     /// Plausibility bound overriding the value type's.
     #[serde(default)]
     pub max: Option<Spanned<f64>>,
+    /// How it relates to the previous edition (one of these at most; none = the same code).
+    #[serde(default)]
+    pub renamed_from: Option<Text>,
+    #[serde(default)]
+    pub split_from: Option<Text>,
+    #[serde(default)]
+    pub share: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub merged_from: Option<Spanned<Vec<Text>>>,
+    #[serde(default)]
+    pub unit_factor: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub new: Option<Spanned<bool>>,
 }
 
 /// `[[rates]]`.

@@ -180,6 +180,7 @@ impl AppState {
             registry: LoadedRegistry {
                 registry: c.registry.registry.clone(),
                 display: c.registry.display.clone(),
+                settings: c.registry.settings.clone(),
             },
             paths: vec![c.inbox.clone()],
             year: c.year,

@@ -53,6 +53,7 @@ pub fn file_one(
         registry: Some(LoadedRegistry {
             registry: cfg.registry.registry.clone(),
             display: cfg.registry.display.clone(),
+            settings: cfg.registry.settings.clone(),
         }),
         paths: vec![temp.0.clone()],
         year: None,

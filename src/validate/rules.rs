@@ -5,7 +5,7 @@ use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::ingest::{Submission, Value};
 use crate::registry::UnitKind;
-use crate::schema::expr::{Env, Expr};
+use crate::schema::expr::{BinOp, Env, Expr};
 use crate::schema::{Rule, RuleScope, Schema};
 use crate::sheets::is_real_explanation;
 
@@ -143,8 +143,18 @@ pub(super) fn police_detention(
 pub(super) fn evaluate(ctx: &Context, schema: &Schema, out: &mut Vec<Diagnostic>) {
     for rule in &schema.rules {
         if let Some(d) = evaluate_one(ctx, rule) {
-            out.push(d);
+            out.push(with_correction(d, ctx, rule, schema));
         }
+    }
+}
+
+/// The failing rule's likely wrong cell and value, when exactly one typing error explains it
+/// ([`crate::anomaly::correct`]).
+fn with_correction(d: Diagnostic, ctx: &Context, rule: &Rule, schema: &Schema) -> Diagnostic {
+    let has_prior = ctx.prior.is_some();
+    match crate::anomaly::correct::locate(rule, &schema.rules, ctx.kind, ctx, has_prior) {
+        Some(c) => d.with_suggestion(c.text(schema)),
+        None => d,
     }
 }
 
@@ -165,7 +175,21 @@ fn evaluate_one(ctx: &Context, rule: &Rule) -> Option<Diagnostic> {
     if expr.holds(ctx) != Some(false) {
         return None; // holds, or could not be decided because an input is missing
     }
-    let codes = codes_in_order(expr);
+    // A rule of several checks (the "其中" rules: a <= x and b <= x …) is about the checks
+    // that fail: the finding sits at the first failing part and its message names only those.
+    let failing: Vec<&Expr> = conjuncts(expr)
+        .into_iter()
+        .filter(|c| c.holds(ctx) == Some(false))
+        .collect();
+    let parts: Vec<String> = failing
+        .iter()
+        .filter_map(|c| codes_in_order(c).into_iter().next())
+        .collect();
+    let mut codes = codes_in_order(expr);
+    if let Some(first) = parts.first() {
+        codes.retain(|c| c != first);
+        codes.insert(0, first.clone());
+    }
     let anchor = codes
         .iter()
         .find_map(|c| ctx.sub.values.get(c).map(|cell| (c, cell)));
@@ -177,7 +201,7 @@ fn evaluate_one(ctx: &Context, rule: &Rule) -> Option<Diagnostic> {
         rule.code,
         rule.severity,
         location,
-        render_message(&rule.message, ctx),
+        render_message(&focus_message(&rule.message, &parts), ctx),
     );
     if let Some((code, _)) = anchor {
         d = d.with_indicator(code.clone());
@@ -190,6 +214,51 @@ fn evaluate_one(ctx: &Context, rule: &Rule) -> Option<Diagnostic> {
             .cloned();
     }
     Some(d)
+}
+
+/// The checks of a conjunction (`a and b and c`), or the expression itself.
+fn conjuncts(expr: &Expr) -> Vec<&Expr> {
+    match expr {
+        Expr::Binary(BinOp::And, a, b) => {
+            let mut out = conjuncts(a);
+            out.extend(conjuncts(b));
+            out
+        }
+        e => vec![e],
+    }
+}
+
+/// A message listing several checks after its "：" ("…超过总数：持证人数{ZF02}/执法人员{ZF01}，
+/// 优秀案卷{ZF12}/评查案卷{ZF11}") keeps only the items naming a failing part; any other
+/// message, or one where no item would be left, stays as it is. Items are split at "，", or at
+/// "、" when the list has no "，".
+fn focus_message(template: &str, parts: &[String]) -> String {
+    let Some((head, list)) = template.split_once('：') else {
+        return template.to_string();
+    };
+    let sep = if list.contains('，') { '，' } else { '、' };
+    let items: Vec<&str> = list.split(sep).collect();
+    if parts.is_empty() || items.len() < 2 {
+        return template.to_string();
+    }
+    let kept: Vec<&str> = items
+        .iter()
+        .copied()
+        .filter(|item| placeholders(item).iter().any(|c| parts.contains(c)))
+        .collect();
+    if kept.is_empty() || kept.len() == items.len() {
+        return template.to_string();
+    }
+    format!("{head}：{}", kept.join(&sep.to_string()))
+}
+
+/// The codes of a message's `{X}` and `{prev.X}` placeholders.
+fn placeholders(text: &str) -> Vec<String> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}'))
+        .map(|(key, _)| key.trim_start_matches("prev.").to_string())
+        .collect()
 }
 
 /// Indicator codes in the order they appear in the expression (left to right), deduplicated.
@@ -261,6 +330,24 @@ mod tests {
         fn prior(&self, c: &str) -> Option<f64> {
             self.0.get(c).map(|v| v - 1.0)
         }
+    }
+
+    #[test]
+    fn multi_check_messages_name_the_failing_items() {
+        let t = "执法“其中”项超过总数：持证人数{ZF02}/执法人员{ZF01}，优秀案卷{ZF12}/评查案卷{ZF11}，已整改问题{ZF14}/发现问题{ZF13}";
+        assert_eq!(
+            focus_message(t, &["ZF12".to_string()]),
+            "执法“其中”项超过总数：优秀案卷{ZF12}/评查案卷{ZF11}"
+        );
+        let t = "重大行政决策的“其中”项超过决策总数{JC01}件：合法性审查{JC02}、公众参与{JC03}、专家论证{JC04}";
+        assert_eq!(
+            focus_message(t, &["JC03".to_string(), "JC04".to_string()]),
+            "重大行政决策的“其中”项超过决策总数{JC01}件：公众参与{JC03}、专家论证{JC04}"
+        );
+        // a single check, or nothing known to fail: unchanged
+        let one = "印发前经合法性审核的件数（{GF02}）大于制定印发件数（{GF01}）";
+        assert_eq!(focus_message(one, &["GF02".to_string()]), one);
+        assert_eq!(focus_message(t, &[]), t);
     }
 
     #[test]

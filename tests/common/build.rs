@@ -19,6 +19,7 @@ pub fn schema(indicators: Vec<Indicator>, rates: Vec<Rate>) -> Schema {
         overrides: vec![],
         limits: Default::default(),
         index: Default::default(),
+        mapping: None,
     }
 }
 

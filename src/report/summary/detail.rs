@@ -50,6 +50,7 @@ pub(super) fn rates_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
     sh.min_width(6, 9.0);
     sh.min_width(7, 9.0);
     sh.min_width(9, 9.0);
+    sh.print_readably(2);
     sh.finish(1, row - 1, (RATE_HEADERS.len() - 1) as ColNum)
 }
 
@@ -229,7 +230,7 @@ pub(super) fn draft(
     // 107 indicator columns shrunk to one page wide print at 2 pt: print in blocks with the unit
     // columns on every page instead, whole sections to a page as far as they fit.
     let breaks = section_breaks(figures);
-    sh.print_in_blocks(UNIT_COLS, &breaks)?;
+    sh.print_in_blocks(UNIT_COLS, &breaks, 85)?;
 
     let formats = CellFormats::new(st);
     let types: Vec<ValueType> = codes

@@ -3,11 +3,10 @@
 
 use rust_xlsxwriter::{ColNum, Format, Worksheet};
 
-use super::{fmt_num, unit_name, AnomalyRow, FileState, SummaryInput};
+use super::{unit_name, AnomalyRow, FileState, SummaryInput};
 use crate::anomaly::Status;
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::report::styles::{Sheet, Styles, FILL_ERROR, FILL_WARNING};
-use crate::schema::ValueType;
 use crate::validate::versions::{Revision, Role};
 use crate::Result;
 
@@ -24,7 +23,7 @@ const FINDING_HEADERS: [&str; 9] = [
 ];
 
 /// The severity cell, filled red for errors and yellow for warnings.
-fn severity_format(st: &Styles, sev: Severity) -> Format {
+pub(super) fn severity_format(st: &Styles, sev: Severity) -> Format {
     match sev {
         Severity::Error => st.text.clone().set_background_color(FILL_ERROR),
         Severity::Warning => st.text.clone().set_background_color(FILL_WARNING),
@@ -36,6 +35,7 @@ fn severity_format(st: &Styles, sev: Severity) -> Format {
 pub(super) fn findings_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet> {
     let mut sh = Sheet::new("校验问题")?;
     sh.header(0, &FINDING_HEADERS, &st.header)?;
+    sh.wrap_at(0, 24.0); // the file: its folders wrap
     let mut sorted: Vec<Diagnostic> = input.findings.to_vec();
     diagnostic::sort(&mut sorted);
     let mut row = 1;
@@ -63,6 +63,7 @@ pub(super) fn findings_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksh
         sh.text(row, 8, d.explanation.as_deref().unwrap_or(""), &st.text)?;
         row += 1;
     }
+    sh.print_readably(1);
     sh.finish(1, row - 1, (FINDING_HEADERS.len() - 1) as ColNum)
 }
 
@@ -82,71 +83,8 @@ fn indicator_label(input: &SummaryInput, code: &str) -> String {
     }
 }
 
-const ANOMALY_HEADERS: [&str; 13] = [
-    "排名",
-    "级别",
-    "单位",
-    "指标",
-    "位置",
-    "本年",
-    "上年",
-    "预期区间",
-    "统计量",
-    "得分",
-    "说明",
-    "核实状态",
-    "单位说明",
-];
-
-/// Builds the 异常提示 sheet, by rank.
-pub(super) fn anomalies_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet> {
-    let mut sh = Sheet::new("异常提示")?;
-    sh.header(0, &ANOMALY_HEADERS, &st.header)?;
-    let mut rows: Vec<&AnomalyRow> = input.anomalies.iter().collect();
-    rows.sort_by(|a, b| {
-        (a.rank, &a.unit, &a.indicator, &a.location).cmp(&(
-            b.rank,
-            &b.unit,
-            &b.indicator,
-            &b.location,
-        ))
-    });
-    let mut row = 1;
-    for a in rows {
-        let num = match input.schema.indicator(&a.indicator).map(|i| i.value_type) {
-            Some(ValueType::Amount) => st.amount.clone(),
-            _ => st.decimal_or_count(a.value, a.prior),
-        };
-        let num = &num;
-        sh.number(row, 0, Some(f64::from(a.rank)), &st.count)?;
-        sh.text(row, 1, a.severity.label(), &severity_format(st, a.severity))?;
-        sh.text(row, 2, &format!("{}（{}）", a.unit_name, a.unit), &st.text)?;
-        sh.text(
-            row,
-            3,
-            &format!("{} {}", a.indicator, a.indicator_name),
-            &st.text,
-        )?;
-        sh.text(row, 4, &a.location, &st.text)?;
-        sh.number(row, 5, a.value, num)?;
-        sh.number(row, 6, a.prior, num)?;
-        let expected = a
-            .expected
-            .map(|(lo, hi)| format!("{} ~ {}", fmt_num(lo), fmt_num(hi)))
-            .unwrap_or_default();
-        sh.text(row, 7, &expected, &st.text)?;
-        sh.text(row, 8, &a.statistic, &st.text)?;
-        sh.number(row, 9, Some(a.score), &st.decimal)?;
-        sh.text(row, 10, &a.message, &st.text)?;
-        sh.text(row, 11, &status_text(a), &st.text)?;
-        sh.text(row, 12, a.explanation.as_deref().unwrap_or(""), &st.text)?;
-        row += 1;
-    }
-    sh.finish(1, row - 1, (ANOMALY_HEADERS.len() - 1) as ColNum)
-}
-
 /// The 核实状态 cell: the status, with the reviewer's reason when there is one.
-fn status_text(a: &AnomalyRow) -> String {
+pub(super) fn status_text(a: &AnomalyRow) -> String {
     let reason = match a.status {
         Status::Confirmed => a.accept_reason.as_deref(),
         Status::Rejected => a.reject_reason.as_deref(),
@@ -160,7 +98,7 @@ fn status_text(a: &AnomalyRow) -> String {
 
 impl Styles {
     /// Count format when both values are whole numbers, two decimals otherwise.
-    fn decimal_or_count(&self, a: Option<f64>, b: Option<f64>) -> Format {
+    pub(super) fn decimal_or_count(&self, a: Option<f64>, b: Option<f64>) -> Format {
         let whole = [a, b].iter().flatten().all(|v| v.fract() == 0.0);
         if whole {
             self.count.clone()
@@ -212,6 +150,7 @@ pub(super) fn files_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet
         sh.number(row, 9, Some(f64::from(f.warnings)), &st.count)?;
         row += 1;
     }
+    sh.print_readably(2);
     sh.finish(1, row - 1, (FILE_HEADERS.len() - 1) as ColNum)
 }
 
@@ -281,6 +220,7 @@ pub(super) fn versions_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksh
         sh.text(1, 0, "本次没有单位报送多个版本", &st.text)?;
         row = 2;
     }
+    sh.print_readably(1);
     sh.finish(1, row - 1, (VERSION_HEADERS.len() - 1) as ColNum)
 }
 
@@ -398,6 +338,9 @@ fn note_rows(input: &SummaryInput) -> Vec<(String, String)> {
                 i.missing.len()
             ),
         );
+    }
+    for (k, v) in super::super::edition_notes::rows(input.schema, fig) {
+        add(&k, v);
     }
     let open_indicators = fig
         .indicators

@@ -1,21 +1,23 @@
 //! The 汇总 sheet (county figures by section, with year-on-year change and unit-kind subtotals)
-//! and the hidden sheet feeding its chart of the largest 同比 changes.
+//! and the hidden sheet feeding the 概览 chart of the main counts' 同比 ([`super::overview`]).
 
-use rust_xlsxwriter::{Chart, ChartType, RowNum, Worksheet};
+use rust_xlsxwriter::{RowNum, Worksheet};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
-use super::{fmt_num, unit_name, SummaryInput, SHEET_CHART_DATA, SHEET_TOTALS};
+use super::{fmt_num, overview, unit_name, SummaryInput, SHEET_CHART_DATA, SHEET_TOTALS};
 use crate::aggregate::{Coverage, IndicatorFigure, LeftOut};
 use crate::registry::UnitKind;
 use crate::report::styles::{xlsx_err, Sheet, Styles};
 use crate::schema::{Aggregation, ValueType};
 use crate::Result;
 
+/// How wide 备注 runs before it wraps, in character units: its print block has 代码 and
+/// 指标名称 beside it and nothing else wide.
+const REMARK_WRAP: f64 = 50.0;
+
 /// Rows above the table: title and coverage note.
 const TOP_ROWS: RowNum = 2;
-/// How many changes the chart shows.
-const CHART_TOP: usize = 10;
 
 /// The subtotal columns: the four kinds of a county's units always (a county's table keeps its
 /// shape whoever reported), then the roll-up kinds (区县合计, 市本级 …) that some figure has.
@@ -89,6 +91,15 @@ pub(super) fn totals_sheet(input: &SummaryInput, st: &Styles) -> Result<Workshee
     let header = headers(&kinds);
     sh.header(TOP_ROWS, &header, &st.header)?;
     let last_col = (header.len() - 1) as u16;
+    let at = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or(header.len()) as u16
+    };
+    // 备注 prints on a page of its own (below): let it run wider, in fewer lines.
+    sh.wrap_at(at("备注"), REMARK_WRAP);
+    sh.wrap_at(at(UNVERIFIED_HEADER), 14.0);
 
     let left_out = fig.coverage.left_out();
     let mut row = TOP_ROWS + 1;
@@ -108,31 +119,22 @@ pub(super) fn totals_sheet(input: &SummaryInput, st: &Styles) -> Result<Workshee
     sh.min_width(3, 10.0);
     sh.min_width(4, 10.0);
     sh.min_width(7, 10.0);
-    if let Some(chart) = change_chart(input) {
-        sh.ws.insert_chart(row + 1, 1, &chart).map_err(xlsx_err)?;
-    }
+    // Printed in three blocks at a readable 82 % instead of shrunk to one page wide (5 pt):
+    // this year, last year and the change; last year as reported and the subtotals; 报送单位数,
+    // 备注 and 待核实单位 — with 代码 and 指标名称 repeated on every page.
+    sh.print_in_blocks(
+        2,
+        &[at("上年（报送口径）").into(), at("报送单位数").into()],
+        82,
+    )?;
+    sh.repeat_rows_from(TOP_ROWS);
     sh.finish(TOP_ROWS + 1, last_row, last_col)
 }
 
 /// "本表汇总 … 个单位" — the line saying whose data the figures cover, and whose last year the
 /// 同比 compares with.
 pub(super) fn coverage_note(c: &Coverage) -> String {
-    let unverified = c.held_unverified.len();
-    let held = if unverified == 0 {
-        format!("{} 个单位因有错误暂未汇总", c.held_back.len())
-    } else {
-        format!(
-            "{} 个单位因有错误、{unverified} 个单位因有待核实事项（严格模式）暂未汇总",
-            c.held_back.len().saturating_sub(unverified)
-        )
-    };
-    let mut s = format!(
-        "本表汇总 {} 个单位的数据（名册应报 {} 个，收到 {} 个）；{held}，{} 个单位未报送。",
-        c.accepted.len(),
-        c.expected.len(),
-        c.received.len(),
-        c.missing.len()
-    );
+    let mut s = coverage_line(c);
     if !c.incomplete.is_empty() {
         s.push_str(&format!(
             "其中 {} 个地区本身的汇总不完整（有单位暂未汇总或未报送），见“说明”。",
@@ -145,6 +147,26 @@ pub(super) fn coverage_note(c: &Coverage) -> String {
         s.push_str("两年报送单位范围不同，同比仅供参考。");
     }
     s
+}
+
+/// The first sentence of [`coverage_note`]: whose data the figures cover.
+pub(super) fn coverage_line(c: &Coverage) -> String {
+    let unverified = c.held_unverified.len();
+    let held = if unverified == 0 {
+        format!("{} 个单位因有错误暂未汇总", c.held_back.len())
+    } else {
+        format!(
+            "{} 个单位因有错误、{unverified} 个单位因有待核实事项（严格模式）暂未汇总",
+            c.held_back.len().saturating_sub(unverified)
+        )
+    };
+    format!(
+        "本表汇总 {} 个单位的数据（名册应报 {} 个，收到 {} 个）；{held}，{} 个单位未报送。",
+        c.accepted.len(),
+        c.expected.len(),
+        c.received.len(),
+        c.missing.len()
+    )
 }
 
 /// The comparable-scope sentence of the 汇总 sheet, when the two views of last year differ:
@@ -315,6 +337,8 @@ pub(super) fn remark(f: &IndicatorFigure) -> String {
     if f.change_pct.is_none() && f.value.is_some() {
         if f.prior == Some(0.0) {
             parts.push("上年为0，不计算同比".to_string());
+        } else if let Some(why) = crate::report::edition_notes::not_comparable_remark(f) {
+            parts.push(why);
         } else if f.prior.is_none() {
             parts.push("无上年数".to_string());
         }
@@ -328,54 +352,18 @@ pub(super) fn remark(f: &IndicatorFigure) -> String {
     parts.join("；")
 }
 
-/// The indicators with the largest |同比|, largest first (ties by code).
-pub(super) fn top_changes<'a>(input: &SummaryInput<'a>) -> Vec<&'a IndicatorFigure> {
-    let mut v: Vec<_> = input
-        .figures
-        .indicators
-        .iter()
-        .filter(|f| f.change_pct.is_some_and(f64::is_finite))
-        .collect();
-    v.sort_by(|a, b| {
-        let (x, y) = (
-            a.change_pct.unwrap_or(0.0).abs(),
-            b.change_pct.unwrap_or(0.0).abs(),
-        );
-        y.total_cmp(&x).then_with(|| a.code.cmp(&b.code))
-    });
-    v.truncate(CHART_TOP);
-    v
-}
-
-/// A bar chart of [`top_changes`], reading the hidden chart-data sheet; `None` when no
-/// indicator has a 同比.
-fn change_chart(input: &SummaryInput) -> Option<Chart> {
-    let n = top_changes(input).len() as RowNum;
-    if n == 0 {
-        return None;
-    }
-    let mut chart = Chart::new(ChartType::Bar);
-    chart
-        .add_series()
-        .set_name("同比")
-        .set_categories((SHEET_CHART_DATA, 1, 0, n, 0))
-        .set_values((SHEET_CHART_DATA, 1, 1, n, 1));
-    chart.title().set_name("同比变动最大的指标（前10项）");
-    chart.y_axis().set_num_format("0%");
-    chart.legend().set_hidden();
-    chart.set_width(720).set_height(360);
-    Some(chart)
-}
-
-/// The hidden sheet with the chart's data: 指标, 同比.
+/// The hidden sheet with the 概览 chart's data: 主要指标, 同比 ([`overview::chart_figures`]),
+/// in the columns [`overview::CHART_DATA_COLS`].
 pub(super) fn chart_data_sheet(input: &SummaryInput, st: &Styles) -> Result<Worksheet> {
     let mut sh = Sheet::new(SHEET_CHART_DATA)?;
-    sh.header(0, &["指标", "同比"], &st.header)?;
-    let top = top_changes(input);
-    for (row, f) in (1..).zip(&top) {
-        sh.text(row, 0, &format!("{} {}", f.code, f.name), &st.text)?;
-        sh.number(row, 1, f.change_pct, &st.pct1)?;
+    let (cat, val) = overview::CHART_DATA_COLS;
+    sh.text(0, cat, overview::CHART_DATA_HEADERS[0], &st.header)?;
+    sh.text(0, val, overview::CHART_DATA_HEADERS[1], &st.header)?;
+    let figures = overview::chart_figures(input);
+    for (row, f) in (1..).zip(&figures) {
+        sh.text(row, cat, &f.name, &st.text)?;
+        sh.number(row, val, f.change_pct, &st.pct1)?;
     }
     sh.ws.set_hidden(true);
-    sh.finish(0, top.len() as RowNum, 1)
+    sh.finish(0, figures.len() as RowNum, val)
 }

@@ -2,9 +2,10 @@
 //! kind reports. Only 本年数 and 说明 take input; codes and 上年数 are locked. The schema's rules
 //! mark broken values while the unit types ([`live`]).
 
-use rust_xlsxwriter::{DataValidation, DataValidationRule, Format, Worksheet, XlsxError};
+use rust_xlsxwriter::{DataValidation, Format, Formula, Worksheet, XlsxError};
 
 use super::{live, style, CellInput, TemplateFill};
+use crate::diagnostic::Pos;
 use crate::registry::Unit;
 use crate::schema::{Indicator, Schema, ValueType};
 use crate::sheets::{DataColumn, DATA_FIRST_ROW, DATA_HEADER_ROW, DATA_SHEET};
@@ -206,20 +207,27 @@ fn write_current(
         // Kept exactly as typed: the sample generator plants "5000余", "xx", "１２" here.
         Some(CellInput::Text(s)) => ws.write_string_with_format(row, c, s, &f)?,
     };
-    ws.add_data_validation(row, c, row, c, &validation(ind.value_type)?)?;
+    let cell = Pos::new(row, c).a1();
+    ws.add_data_validation(row, c, row, c, &validation(ind.value_type, &cell)?)?;
     Ok(())
 }
 
-fn validation(t: ValueType) -> Result<DataValidation, XlsxError> {
+/// What a value cell accepts: a number of its kind, or the word 不适用, which the reader takes
+/// as "not applicable to this unit" (`ingest::value`) and the messages tell units to type.
+/// A custom rule, as Excel's whole-number and decimal rules refuse every text.
+fn validation(t: ValueType, cell: &str) -> Result<DataValidation, XlsxError> {
     let (dv, message) = match t {
         ValueType::Count => (
-            DataValidation::new().allow_whole_number(DataValidationRule::GreaterThanOrEqualTo(0)),
-            "请填写大于或等于 0 的整数，不要填写“约”“余”“多”等字样或单位。",
+            DataValidation::new().allow_custom(Formula::new(format!(
+                "=OR(AND(ISNUMBER({cell}),{cell}>=0,{cell}=INT({cell})),{cell}=\"不适用\")"
+            ))),
+            "请填写大于或等于 0 的整数，不要填写“约”“余”“多”等字样或单位；本单位不适用的填“不适用”。",
         ),
         ValueType::Amount => (
-            DataValidation::new()
-                .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0)),
-            "请填写以“元”为单位的金额（大于或等于 0，最多两位小数），不要填写“万元”或“约”“余”。",
+            DataValidation::new().allow_custom(Formula::new(format!(
+                "=OR(AND(ISNUMBER({cell}),{cell}>=0),{cell}=\"不适用\")"
+            ))),
+            "请填写以“元”为单位的金额（大于或等于 0，最多两位小数），不要填写“万元”或“约”“余”；本单位不适用的填“不适用”。",
         ),
         ValueType::YesNo => (
             DataValidation::new().allow_list_strings(&["是", "否"])?,
