@@ -24,14 +24,7 @@ pub fn refuse((status, message): Refusal) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 
-pub async fn status(
-    State(s): State<Arc<AppState>>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    if let Err(r) = auth::reviewer(&s, &headers, q.as_deref()) {
-        return refuse(r);
-    }
+pub async fn status(State(s): State<Arc<AppState>>, _: auth::ReviewerApi) -> Response {
     Json(status_json(&s)).into_response()
 }
 

@@ -222,6 +222,39 @@ pub fn reviewer(state: &AppState, headers: &HeaderMap, query: Option<&str>) -> R
     }
 }
 
+/// Extracting it admits only the reviewer ([`reviewer`]); anyone else gets the API's JSON
+/// refusal (401/403). For the JSON routes and the downloads.
+pub struct ReviewerApi;
+
+/// [`ReviewerApi`] for the pages: the refusal is a page.
+pub struct ReviewerPage;
+
+impl axum::extract::FromRequestParts<std::sync::Arc<AppState>> for ReviewerApi {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &std::sync::Arc<AppState>,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        reviewer(state, &parts.headers, parts.uri.query())
+            .map(|()| ReviewerApi)
+            .map_err(super::api::refuse)
+    }
+}
+
+impl axum::extract::FromRequestParts<std::sync::Arc<AppState>> for ReviewerPage {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &std::sync::Arc<AppState>,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        reviewer(state, &parts.headers, parts.uri.query())
+            .map(|()| ReviewerPage)
+            .map_err(super::pages::refuse)
+    }
+}
+
 /// Whether the Host header (when there is one) names this machine's loopback.
 fn loopback_host(headers: &HeaderMap) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {

@@ -6,8 +6,8 @@ use std::io::{Cursor, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
@@ -47,14 +47,7 @@ fn not_yet(what: &str) -> Response {
     ))
 }
 
-pub async fn summary_xlsx(
-    State(s): State<Arc<AppState>>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    if let Err(r) = auth::reviewer(&s, &headers, q.as_deref()) {
-        return refuse(r);
-    }
+pub async fn summary_xlsx(State(s): State<Arc<AppState>>, _: auth::ReviewerApi) -> Response {
     let name = summary::file_name(s.cfg.year);
     match tokio::fs::read(s.cfg.out.join(&name)).await {
         Ok(bytes) => attachment(bytes, XLSX, &name),
@@ -62,14 +55,7 @@ pub async fn summary_xlsx(
     }
 }
 
-pub async fn feedback_zip(
-    State(s): State<Arc<AppState>>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    if let Err(r) = auth::reviewer(&s, &headers, q.as_deref()) {
-        return refuse(r);
-    }
+pub async fn feedback_zip(State(s): State<Arc<AppState>>, _: auth::ReviewerApi) -> Response {
     let dir = s.cfg.out.join(FEEDBACK_DIR);
     let year = s.cfg.year;
     match tokio::task::spawn_blocking(move || zip_folder(&dir)).await {
@@ -107,14 +93,7 @@ pub fn zip_folder(dir: &Path) -> Result<Vec<u8>, String> {
     Ok(zip.finish().map_err(|e| fail(&e))?.into_inner())
 }
 
-pub async fn draft_docx(
-    State(s): State<Arc<AppState>>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    if let Err(r) = auth::reviewer(&s, &headers, q.as_deref()) {
-        return refuse(r);
-    }
+pub async fn draft_docx(State(s): State<Arc<AppState>>, _: auth::ReviewerApi) -> Response {
     let snap = s.snapshot();
     let Some(figures) = snap.figures.as_ref() else {
         return not_yet("汇总数据");

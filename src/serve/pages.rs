@@ -82,7 +82,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
     (status, Html(body)).into_response()
 }
 
-fn refuse((status, message): Refusal) -> Response {
+pub(super) fn refuse((status, message): Refusal) -> Response {
     error_page(status, &message)
 }
 
@@ -264,12 +264,9 @@ fn marks_for(snap: &super::state::Snapshot, code: &str, file: Option<&str>) -> M
 
 pub async fn anomalies(
     State(s): State<Arc<AppState>>,
-    headers: HeaderMap,
+    _: auth::ReviewerPage,
     RawQuery(q): RawQuery,
 ) -> Response {
-    if let Err(r) = auth::reviewer(&s, &headers, q.as_deref()) {
-        return refuse(r);
-    }
     anomalies_page(&s, param(q.as_deref(), "message"), None)
 }
 
@@ -358,14 +355,7 @@ const CHART_BARS: usize = 12;
 const BAR_WIDTH: f64 = 560.0;
 const CHART_MIN_PRIOR: f64 = 10.0;
 
-pub async fn figures(
-    State(s): State<Arc<AppState>>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    if let Err(r) = auth::reviewer(&s, &headers, q.as_deref()) {
-        return refuse(r);
-    }
+pub async fn figures(State(s): State<Arc<AppState>>, _: auth::ReviewerPage) -> Response {
     let snap = s.snapshot();
     let num = |x: Option<f64>| x.map(fmt_num).unwrap_or_default();
     let (rows, chart, accepted) = match &snap.figures {
@@ -438,14 +428,7 @@ fn chart(f: &crate::aggregate::Figures) -> Vec<Bar> {
         .collect()
 }
 
-pub async fn downloads(
-    State(s): State<Arc<AppState>>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    if let Err(r) = auth::reviewer(&s, &headers, q.as_deref()) {
-        return refuse(r);
-    }
+pub async fn downloads(State(s): State<Arc<AppState>>, _: auth::ReviewerPage) -> Response {
     let count = std::fs::read_dir(s.cfg.out.join(FEEDBACK_DIR))
         .map(|d| {
             d.flatten()
