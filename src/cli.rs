@@ -23,6 +23,9 @@ use crate::commands;
 ///   huizong rollup --year 2024 --registry 区县名册.csv 县A/汇总 县B/汇总 --out 市汇总/
 ///   huizong dataset add 汇总/ --into 数据集/
 ///
+/// 网页（报送进度、上传即时校验、异常审核、下载）：
+///   huizong serve --year 2024 --registry units.csv --inbox 收表/ --prior 上年/ --out 汇总/
+///
 /// 退出码：0 = 无错误；1 = 发现错误级问题（结果仍会写出）；2 = 无法运行（参数、指标体系、名册或输出有误）。
 #[derive(Debug, Parser)]
 #[command(name = "huizong", version, about, long_about, verbatim_doc_comment)]
@@ -54,9 +57,47 @@ pub enum Command {
     /// 开放数据集：把一个县一个年度的汇总数据加入按年度、地区分区的 Parquet 数据集
     #[command(subcommand)]
     Dataset(DatasetCommand),
+    /// 本机网页：在浏览器里看报送进度、逐单位问题、异常提示、汇总和下载，上传报表即时校验
+    Serve(ServeArgs),
     /// 指标体系：比较两个版本（schema diff）
     #[command(subcommand)]
     Schema(SchemaCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// 统计年度
+    #[arg(long)]
+    pub year: i32,
+    /// 单位名册（units.csv）；缺省在收表文件夹或其上级中找
+    #[arg(long, value_name = "文件")]
+    pub registry: Option<PathBuf>,
+    /// 收表文件夹：已收的报表在这里，网页上传的报表也存到这里（按“单位代码_第N版”命名，不覆盖）
+    #[arg(long, value_name = "文件夹")]
+    pub inbox: PathBuf,
+    /// 上年数据（上年报表文件夹或 history.csv），用于同比
+    #[arg(long, value_name = "路径")]
+    pub prior: Option<PathBuf>,
+    /// 汇总输出文件夹（同 run --out），每次上传或审核后自动更新
+    #[arg(long, value_name = "文件夹", default_value = "汇总")]
+    pub out: PathBuf,
+    /// 审核确认文件（同 accept/reject 的 --file），网页上的“已确认/不予认可”记在这里
+    #[arg(long, value_name = "文件", default_value = "accept.toml")]
+    pub accept: PathBuf,
+    /// 监听地址；缺省只有本机能打开。0.0.0.0:端口 为局域网模式：各单位凭链接自助上传，审核人凭口令
+    #[arg(long, value_name = "地址", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// 局域网模式下写进上传链接的地址，如 http://192.168.1.10:8080（缺省为本机的局域网地址）
+    #[arg(long, value_name = "网址")]
+    pub url: Option<String>,
+    /// 局域网模式下“上传链接.csv”和“审核人口令.txt”的存放文件夹（缺省为输出文件夹的上级）
+    #[arg(long, value_name = "文件夹")]
+    pub links: Option<PathBuf>,
+    /// 汇总使用的线程数（缺省每个核一个）
+    #[arg(long)]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub schema: SchemaArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -397,6 +438,7 @@ pub fn run(cli: Cli) -> crate::Result<Outcome> {
         Command::Draft(a) => commands::draft::run(&a),
         Command::Rollup(a) => commands::rollup::run(&a),
         Command::Dataset(DatasetCommand::Add(a)) => commands::dataset::add(&a),
+        Command::Serve(a) => commands::serve::run(&a),
         Command::Schema(SchemaCommand::Diff(a)) => commands::schema::diff(&a),
     }
 }

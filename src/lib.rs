@@ -34,6 +34,7 @@ pub mod registry;
 pub mod report;
 pub mod sample;
 pub mod schema;
+pub mod serve;
 pub mod settings;
 pub mod sheets;
 pub mod validate;

@@ -70,6 +70,11 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "huizong dataset add 汇总/ --into 数据集/",
     ),
     (
+        "serve",
+        "huizong serve --year 2024 --registry units.csv --inbox 收表/ --prior 上年收表/ --out 汇总/\n  \
+         huizong serve --year 2024 --inbox 收表/ --out 汇总/ --listen 0.0.0.0:8080 --url http://192.168.1.10:8080",
+    ),
+    (
         "schema",
         "huizong schema diff fazhi-2024 fazhi-2025\n  huizong schema diff fazhi-2024 我省2025版.toml",
     ),

@@ -9,4 +9,5 @@ pub mod rule;
 pub mod run;
 pub mod sample;
 pub mod schema;
+pub mod serve;
 pub mod template;

@@ -106,6 +106,10 @@ pub struct RunReport {
     pub warnings: usize,
     /// The ranked anomalies.
     pub anomalies: Vec<Finding>,
+    /// The 报送情况 rows (every file, then the missing units) and every finding, for a caller
+    /// that shows them per unit (`huizong serve`).
+    pub files: Vec<FileStatus>,
+    pub findings: Vec<Diagnostic>,
 }
 
 /// Runs the whole job and writes the outputs into `cfg.out`.
@@ -292,6 +296,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
         anomalies: &anomalies,
     };
     pool.install(|| out.write_all(cfg, set.dir(), detail))?;
+    let files = out.file_statuses();
     t.done("write");
     for warning in set.commit()? {
         crate::hintln!("提示：{warning}");
@@ -314,6 +319,8 @@ pub fn run(cfg: &RunConfig) -> Result<RunReport> {
         errors,
         warnings,
         anomalies,
+        files,
+        findings,
     })
 }
 
