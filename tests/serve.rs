@@ -349,6 +349,8 @@ async fn an_upload_with_an_error_answers_its_finding_and_the_unit_page_marks_the
         page.contains(&format!("<a href=\"#cell-{cell}\">{cell}</a>")),
         "the finding links to {cell}"
     );
+    // 怎么改 says what the 退回 workbook says, in words the template accepts.
+    assert!(page.contains("请只填阿拉伯数字"), "the advice is shown");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

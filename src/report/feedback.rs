@@ -622,7 +622,7 @@ const INSTRUCTIONS: [&str; 3] = [
 /// A short instruction for the finding: by code where the general advice of its kind would be
 /// wrong, else by its prefix and severity. Only what the template accepts is advised (a
 /// number, 是/否, or 不适用: `template::data`'s validation).
-fn how_to_fix(d: &Diagnostic) -> &'static str {
+pub fn how_to_fix(d: &Diagnostic) -> &'static str {
     match d.code {
         Code::S01 | Code::S09 => {
             return "文件无法读取：请用 Excel 或 WPS 打开本单位的模板填写后，另存为 .xlsx 格式重新报送。"

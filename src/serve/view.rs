@@ -149,9 +149,11 @@ fn modified(display: &str) -> Option<String> {
     Some(t.format("%Y-%m-%d %H:%M:%S").to_string())
 }
 
-/// A finding as JSON, in the shape of `check --format json`.
+/// A finding as JSON, in the shape of `check --format json`, plus `fix`: what to do about it,
+/// in the words of the unit's 退回 workbook ([`crate::report::feedback::how_to_fix`]).
 pub fn finding_json(d: &Diagnostic) -> Value {
     json!({
+        "fix": crate::report::feedback::how_to_fix(d),
         "code": d.code,
         "severity": d.severity,
         "severity_label": d.severity.label(),
