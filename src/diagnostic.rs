@@ -231,6 +231,28 @@ impl Diagnostic {
     }
 }
 
+/// A finding's fields as `check --format json` writes them (the review page adds its own):
+/// code, severity, file, sheet, cell (A1) with its row and column, unit, indicator, message,
+/// explanation.
+pub fn json_fields(d: &Diagnostic) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::json!({
+        "code": d.code,
+        "severity": d.severity,
+        "file": d.location.file,
+        "sheet": d.location.sheet,
+        "cell": d.location.cell.map(|c| c.a1()),
+        "row": d.location.cell.map(|c| c.row),
+        "col": d.location.cell.map(|c| c.col),
+        "unit": d.unit,
+        "indicator": d.indicator,
+        "message": d.message,
+        "explanation": d.explanation,
+    }) {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(), // an object literal is always an object
+    }
+}
+
 /// Sorts findings into their one stable order (file, sheet, cell, code, message).
 pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -91,20 +91,9 @@ fn render_json(all: &[Diagnostic], outcomes: &[FileOutcome], year: Option<i32>) 
     let findings: Vec<_> = all
         .iter()
         .map(|d| {
-            json!({
-                "code": d.code,
-                "severity": d.severity,
-                "file": d.location.file,
-                "sheet": d.location.sheet,
-                "cell": d.location.cell.map(|c| c.a1()),
-                "row": d.location.cell.map(|c| c.row),
-                "col": d.location.cell.map(|c| c.col),
-                "unit": d.unit,
-                "indicator": d.indicator,
-                "message": d.message,
-                "explanation": d.explanation,
-                "status": status(d),
-            })
+            let mut f = crate::diagnostic::json_fields(d);
+            f.insert("status".into(), json!(status(d)));
+            serde_json::Value::Object(f)
         })
         .collect();
     let (e, w, i) = validate::counts(all);

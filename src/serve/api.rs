@@ -284,15 +284,9 @@ pub async fn decide_with(s: Arc<AppState>, form: DecisionForm) -> Result<String,
 
 pub async fn decision(
     State(s): State<Arc<AppState>>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    _: auth::ReviewerApi,
     Json(form): Json<DecisionForm>,
 ) -> Response {
-    if let Err(r) =
-        auth::reviewer(&s, &headers, q.as_deref()).and_then(|_| auth::same_origin(&headers))
-    {
-        return refuse(r);
-    }
     match decide_with(s, form).await {
         Ok(msg) => Json(json!({"recorded": true, "message": msg})).into_response(),
         Err(r) => refuse(r),

@@ -222,36 +222,45 @@ pub fn reviewer(state: &AppState, headers: &HeaderMap, query: Option<&str>) -> R
     }
 }
 
-/// Extracting it admits only the reviewer ([`reviewer`]); anyone else gets the API's JSON
-/// refusal (401/403). For the JSON routes and the downloads.
-pub struct ReviewerApi;
+/// Extracting it admits only the reviewer ([`reviewer`]), and for a state-changing request
+/// (not GET or HEAD) only from this server's own pages ([`same_origin`]). Anyone else gets a
+/// refusal: a page when `PAGE`, the API's JSON otherwise.
+pub struct Reviewer<const PAGE: bool>;
 
-/// [`ReviewerApi`] for the pages: the refusal is a page.
-pub struct ReviewerPage;
+/// [`Reviewer`] for the JSON routes and the downloads.
+pub type ReviewerApi = Reviewer<false>;
+/// [`Reviewer`] for the pages.
+pub type ReviewerPage = Reviewer<true>;
 
-impl axum::extract::FromRequestParts<std::sync::Arc<AppState>> for ReviewerApi {
+impl<const PAGE: bool> axum::extract::FromRequestParts<std::sync::Arc<AppState>>
+    for Reviewer<PAGE>
+{
     type Rejection = axum::response::Response;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
         state: &std::sync::Arc<AppState>,
     ) -> std::result::Result<Self, Self::Rejection> {
+        let safe = matches!(
+            parts.method,
+            axum::http::Method::GET | axum::http::Method::HEAD
+        );
         reviewer(state, &parts.headers, parts.uri.query())
-            .map(|()| ReviewerApi)
-            .map_err(super::api::refuse)
-    }
-}
-
-impl axum::extract::FromRequestParts<std::sync::Arc<AppState>> for ReviewerPage {
-    type Rejection = axum::response::Response;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &std::sync::Arc<AppState>,
-    ) -> std::result::Result<Self, Self::Rejection> {
-        reviewer(state, &parts.headers, parts.uri.query())
-            .map(|()| ReviewerPage)
-            .map_err(super::pages::refuse)
+            .and_then(|()| {
+                if safe {
+                    Ok(())
+                } else {
+                    same_origin(&parts.headers)
+                }
+            })
+            .map(|()| Reviewer)
+            .map_err(|r| {
+                if PAGE {
+                    super::pages::refuse(r)
+                } else {
+                    super::api::refuse(r)
+                }
+            })
     }
 }
 

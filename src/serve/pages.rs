@@ -294,15 +294,9 @@ fn anomalies_page(s: &AppState, message: Option<String>, problem: Option<String>
 
 pub async fn decide(
     State(s): State<Arc<AppState>>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    _: auth::ReviewerPage,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    if let Err(r) =
-        auth::reviewer(&s, &headers, q.as_deref()).and_then(|_| auth::same_origin(&headers))
-    {
-        return refuse(r);
-    }
     match api::decide_with(s.clone(), form).await {
         Ok(msg) => {
             let to: String = url_encode(&msg);

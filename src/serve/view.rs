@@ -152,22 +152,12 @@ fn modified(display: &str) -> Option<String> {
 /// A finding as JSON, in the shape of `check --format json`, plus `fix`: what to do about it,
 /// in the words of the unit's 退回 workbook ([`crate::report::feedback::how_to_fix`]).
 pub fn finding_json(d: &Diagnostic) -> Value {
-    json!({
-        "fix": crate::report::feedback::how_to_fix(d),
-        "code": d.code,
-        "severity": d.severity,
-        "severity_label": d.severity.label(),
-        "file": base_name(&d.location.file),
-        "sheet": d.location.sheet,
-        "cell": d.location.cell.map(|c| c.a1()),
-        "row": d.location.cell.map(|c| c.row),
-        "col": d.location.cell.map(|c| c.col),
-        "unit": d.unit,
-        "indicator": d.indicator,
-        "message": d.message,
-        "explanation": d.explanation,
-        "suggestion": d.suggestion,
-    })
+    let mut f = crate::diagnostic::json_fields(d);
+    f.insert("file".into(), json!(base_name(&d.location.file)));
+    f.insert("severity_label".into(), json!(d.severity.label()));
+    f.insert("suggestion".into(), json!(d.suggestion));
+    f.insert("fix".into(), json!(crate::report::feedback::how_to_fix(d)));
+    Value::Object(f)
 }
 
 /// An anomaly as JSON (the figures JSON's fields plus labels).
