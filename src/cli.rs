@@ -271,7 +271,7 @@ pub struct DecideArgs {
     /// 单位代码，如 411321-T03
     #[arg(value_name = "单位代码")]
     pub unit: String,
-    /// 异常提示代码（A01–A11），如 A02；校验规则（S、V、N 开头）不能在这里确认
+    /// 异常提示代码（A01–A12），如 A02；校验规则（S、V、N 开头）不能在这里确认
     #[arg(value_name = "代码")]
     pub code: String,
     /// 指标或比率代码，如 ZF06；针对整个单位的异常（A05、A06）不填

@@ -149,13 +149,13 @@ pub fn record(existing: Option<&str>, entry: Acceptance) -> Result<(String, Reco
 pub fn check_rule(text: &str, indicator: Option<&str>, decision: Decision) -> Result<Code, String> {
     let unknown = || {
         format!(
-            "没有代码 {text}；可确认或不予认可的是异常提示 A01–A11（huizong rule --all 列出全部代码）"
+            "没有代码 {text}；可确认或不予认可的是异常提示 A01–A12（huizong rule --all 列出全部代码）"
         )
     };
     let code = Code::parse(&text.trim().to_ascii_uppercase()).ok_or_else(unknown)?;
     if code.prefix() != b'A' {
         return Err(format!(
-            "{code} 是校验规则，不是异常提示：只有异常提示（A01–A11）由审核人员确认或不予认可；\
+            "{code} 是校验规则，不是异常提示：只有异常提示（A01–A12）由审核人员确认或不予认可；\
              校验规则的警告请单位在该行“说明”栏写明原因，错误须由单位改正"
         ));
     }
@@ -416,7 +416,7 @@ mod tests {
         assert_eq!(ok("A06", None, Decision::Reject), Ok(Code::A06));
         for (t, i, d, words) in [
             ("V25", None, Decision::Accept, "是校验规则"),
-            ("A12", None, Decision::Accept, "没有代码"),
+            ("A13", None, Decision::Accept, "没有代码"),
             ("甲", None, Decision::Accept, "没有代码"),
             ("V03", None, Decision::Accept, "是校验规则"),
             ("S08", None, Decision::Reject, "是校验规则"),

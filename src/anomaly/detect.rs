@@ -9,6 +9,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use super::digit_slip;
+use super::rate_shift::{self, Pair};
 use super::unit_error::UnitErrorVerdict;
 use super::{
     accept, copy, county, entry, fmt_num, fmt_rate, fmt_thousands, gate, hb, heaping, peer,
@@ -40,6 +41,7 @@ pub fn detect(input: &AnomalyInput, params: &Params) -> Vec<Finding> {
             ctx.reported_rate(r, out);
             if !params.unit_only {
                 ctx.peers(r, out);
+                ctx.rate_shifts(r, out);
             }
         })
     };
@@ -284,6 +286,18 @@ impl std::ops::Deref for UnitView<'_> {
 
 /// Evaluates rate expressions against one unit's values.
 struct UnitEnv<'a, 'b>(&'a UnitView<'b>);
+
+/// Evaluates rate expressions against one unit's values of last year.
+struct PriorEnv<'a, 'b>(&'a UnitView<'b>);
+
+impl Env for PriorEnv<'_, '_> {
+    fn current(&self, code: &str) -> Option<f64> {
+        self.0.pri(code)
+    }
+    fn prior(&self, _code: &str) -> Option<f64> {
+        None
+    }
+}
 
 impl Env for UnitEnv<'_, '_> {
     fn current(&self, code: &str) -> Option<f64> {
@@ -1066,6 +1080,117 @@ impl<'a> Ctx<'a> {
     fn rate_parts(r: &Rate, u: &UnitView) -> (Option<f64>, Option<f64>) {
         let env = UnitEnv(u);
         (r.numerator.eval(&env), r.denominator.eval(&env))
+    }
+
+    /// Per-unit numerator and denominator of a rate last year.
+    fn prior_rate_parts(r: &Rate, u: &UnitView) -> (Option<f64>, Option<f64>) {
+        let env = PriorEnv(u);
+        (r.numerator.eval(&env), r.denominator.eval(&env))
+    }
+
+    /// A12: a proportion that jumped while its denominator stayed put, judged against the
+    /// units of its kind ([`rate_shift`]). Rates with a unit of their own (元/宗) are not
+    /// proportions and are left to A08.
+    fn rate_shifts(&self, r: &Rate, out: &mut Vec<Finding>) {
+        if r.unit.is_some() {
+            return;
+        }
+        let mut county_num = 0.0;
+        let rows: Vec<(&UnitView, Option<Pair>)> = self
+            .units
+            .iter()
+            .map(|u| {
+                let ((x2, n2), (x1, n1)) = (Self::rate_parts(r, u), Self::prior_rate_parts(r, u));
+                county_num += x2.unwrap_or(0.0).max(0.0);
+                let pair = match (x1, n1, x2, n2) {
+                    (Some(x1), Some(n1), Some(x2), Some(n2)) => Some(Pair { x1, n1, x2, n2 }),
+                    _ => None,
+                };
+                (u, pair)
+            })
+            .collect();
+        for kind in UnitKind::ALL {
+            if !r.kinds.is_empty() && !r.kinds.contains(&kind) {
+                continue;
+            }
+            let group: Vec<&(&UnitView, Option<Pair>)> =
+                rows.iter().filter(|g| g.0.kind == kind).collect();
+            let pairs: Vec<Option<Pair>> = group.iter().map(|g| g.1).collect();
+            for s in rate_shift::assess(&pairs, &self.params.rate_shift) {
+                if let Some(&&(u, Some(q))) = group.get(s.index) {
+                    out.push(self.rate_shift_finding(r, u, q, &s, county_num));
+                }
+            }
+        }
+    }
+
+    fn rate_shift_finding(
+        &self,
+        r: &Rate,
+        u: &UnitView,
+        q: Pair,
+        s: &rate_shift::Shift,
+        county_num: f64,
+    ) -> Finding {
+        let schema = self.input.schema;
+        let named = |text: &str, role: &str| match schema.indicator(text.trim()) {
+            Some(i) => format!("{role}“{}”", i.name),
+            None => role.to_string(),
+        };
+        let (num, den) = (
+            named(&r.numerator_text, "分子"),
+            named(&r.denominator_text, "分母"),
+        );
+        let pct = |x: f64, n: f64| fmt_rate(x / n, None);
+        let points = |d: f64| {
+            let p = (d * 1000.0).round() / 10.0;
+            match p.partial_cmp(&0.0) {
+                Some(Ordering::Greater) => format!("上升{}个百分点", fmt_num(p)),
+                Some(Ordering::Less) => format!("下降{}个百分点", fmt_num(-p)),
+                _ => "基本不变".to_string(),
+            }
+        };
+        let base = if (q.n2 / q.n1).max(q.n1 / q.n2) < self.params.rate_shift.steady_den {
+            format!(
+                "{den}变化不大（{}→{}）",
+                fmt_thousands(q.n1),
+                fmt_thousands(q.n2)
+            )
+        } else {
+            format!("{den}由{}变为{}", fmt_thousands(q.n1), fmt_thousands(q.n2))
+        };
+        let msg = format!(
+            "{}今年{}（{}÷{}），去年{}（{}÷{}），{}；{base}，{num}由{}变为{}，             同类单位一般{}：请核对{num}是否填错行或照抄了{den}",
+            r.name,
+            pct(q.x2, q.n2),
+            fmt_thousands(q.x2),
+            fmt_thousands(q.n2),
+            pct(q.x1, q.n1),
+            fmt_thousands(q.x1),
+            fmt_thousands(q.n1),
+            points(q.x2 / q.n2 - q.x1 / q.n1),
+            fmt_thousands(q.x1),
+            fmt_thousands(q.x2),
+            points(s.typical_points),
+        );
+        let mut f = Finding::new(Code::A12, s.severity, msg);
+        f.unit = Some(u.code.clone());
+        f.unit_name = Some(u.name.clone());
+        f.indicator = Some(r.code.clone());
+        f.location = Self::rate_origin(r, u);
+        f.value = Some(q.x2 / q.n2);
+        f.prior = Some(q.x1 / q.n1);
+        f.expected = Some(s.range);
+        f.suspicion = if s.severity == Severity::Warning {
+            0.9
+        } else {
+            0.6
+        };
+        // What the county numerator would change by if the unit's rate had moved as usual.
+        f.impact = ranking::impact(q.x2, q.n2 * s.expected, county_num, county_num);
+        let threshold = fmt_num(self.params.rate_shift.warn_z);
+        f.statistic = Some(Statistic::new("z（logit变化）", s.z, threshold));
+        f
     }
 
     /// Location of a rate finding: the cell of the reported rate, else of its numerator.

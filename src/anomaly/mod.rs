@@ -19,6 +19,7 @@
 //! | A09 | info | county-level change and the units that explain it (§2.10) | [`county`] |
 //! | A10 | info | sigma-gap among peers (§2.2), off unless [`Params::sigma_gap`] is set | [`sigma_gap`] |
 //! | A11 | warning | trend-adjusted ratio bounds and zero transitions for amounts (§2.3) | [`ratio`] |
+//! | A12 | warning / info | a proportion's YoY change on the logit scale against its kind, when the denominator stays put | [`rate_shift`] |
 //!
 //! YoY routing per indicator and unit kind: amounts first go through A03 (flagged units leave
 //! the trend and HB); a kind with fewer than two units (county office, court) stops there, as
@@ -69,6 +70,7 @@ pub mod peer;
 pub mod poisson;
 pub mod ranking;
 pub mod rate;
+pub mod rate_shift;
 pub mod ratio;
 pub mod sigma_gap;
 pub mod stats;
@@ -123,6 +125,9 @@ pub struct Params {
     pub digit_slip: digit_slip::DigitSlipParams,
     pub ratio_bounds: ratio::RatioBoundsParams,
     pub rate: rate::RateParams,
+    /// A proportion that jumps while its denominator stays put ([`rate_shift`], A12).
+    #[serde(default)]
+    pub rate_shift: rate_shift::RateShiftParams,
     pub copy_prev: copy::CopyParams,
     pub duplicate: copy::DuplicateParams,
     pub heaping: heaping::HeapingParams,
@@ -153,6 +158,7 @@ impl Default for Params {
             digit_slip: digit_slip::DigitSlipParams::default(),
             ratio_bounds: ratio::RatioBoundsParams::default(),
             rate: rate::RateParams::default(),
+            rate_shift: rate_shift::RateShiftParams::default(),
             copy_prev: copy::CopyParams::default(),
             duplicate: copy::DuplicateParams::default(),
             heaping: heaping::HeapingParams::default(),

@@ -32,6 +32,11 @@ use huizong::sample::{generate, SampleOptions, REAL_CHANGE_NOTE};
 use huizong::schema::{Schema, ValueType};
 use huizong::sheets::DATA_SHEET;
 
+mod rules;
+
+/// Village counts per unit code, from the registry (the `villages` of the rules).
+type Villages = BTreeMap<String, f64>;
+
 /// The planted kinds, in the order of the issue.
 const KINDS: [&str; 12] = [
     "元→万元",
@@ -82,16 +87,23 @@ struct Plant {
 /// One county of the evaluation, ready for `detect`.
 struct Case {
     units: Vec<UnitRow>,
+    villages: Villages,
     notes: Notes,
     plants: Vec<Plant>,
     decoys: Vec<Plant>,
 }
 
 /// The unit rows of the last generated year, as `run` hands them to the anomaly phase.
-fn unit_rows(schema: &Schema, opts: &SampleOptions) -> (Vec<UnitRow>, Notes) {
+fn unit_rows(schema: &Schema, opts: &SampleOptions) -> (Vec<UnitRow>, Notes, Villages) {
     let county = generate(schema, opts);
     let year = *opts.years.last().unwrap_or(&2024);
     let mut notes = Notes::new();
+    let villages: Villages = county
+        .registry
+        .units
+        .iter()
+        .map(|u| (u.code.clone(), f64::from(u.villages)))
+        .collect();
     let mut rows = Vec::new();
     for d in county.years.get(&year).into_iter().flatten() {
         let Some(file) = &d.file_name else { continue };
@@ -118,7 +130,7 @@ fn unit_rows(schema: &Schema, opts: &SampleOptions) -> (Vec<UnitRow>, Notes) {
             origins,
         });
     }
-    (rows, notes)
+    (rows, notes, villages)
 }
 
 fn is(schema: &Schema, code: &str, t: ValueType) -> bool {
@@ -360,7 +372,7 @@ fn case(schema: &Schema, size: usize, seed: u64, kinds: &[usize], decoys: usize)
         clean: true,
         ..SampleOptions::default()
     };
-    let (mut units, mut notes) = unit_rows(schema, &opts);
+    let (mut units, mut notes, villages) = unit_rows(schema, &opts);
     let mut rng = Rng(seed.wrapping_mul(1_000_003) ^ size as u64);
     // Units that carry the county's own figures (office, court) are not used.
     let mut free: Vec<usize> = (0..units.len())
@@ -406,6 +418,7 @@ fn case(schema: &Schema, size: usize, seed: u64, kinds: &[usize], decoys: usize)
     }
     Case {
         units,
+        villages,
         notes,
         plants,
         decoys: dec,
@@ -583,7 +596,8 @@ fn main() {
     let big: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let schema = Schema::default_schema();
     let sizes = [30usize, 48, 85];
-    let (mut by_line, mut by_entry, mut by_log, mut by_abs) = (
+    let (mut by_queue, mut by_line, mut by_entry, mut by_log, mut by_abs) = (
+        Score::default(),
         Score::default(),
         Score::default(),
         Score::default(),
@@ -591,6 +605,9 @@ fn main() {
     );
     let mut cases = 0;
     let mut suggested: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    // Per kind: planted errors whose unit a rule error holds back, and of those the ones whose
+    // rule proposes the true value.
+    let mut by_rule: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for &size in &sizes {
         for seed in 1..=seeds {
             // PER_COUNTY kinds per county, rotating so every kind is planted equally often.
@@ -601,10 +618,32 @@ fn main() {
             if std::env::var_os("RANK_EVAL_DEBUG").is_some() {
                 debug(&schema, &f, &c);
             }
+            if std::env::var_os("RANK_EVAL_MISSED").is_some() {
+                missed(&schema, &f, &c);
+            }
             for p in &c.plants {
                 let e = suggested.entry(p.kind).or_insert((0, 0));
                 e.0 += usize::from(suggests_truth(&f, p));
                 e.1 += 1;
+            }
+            let held = held(&schema, &c.units, &c.villages);
+            by_queue.add(&queue(&schema, &c, &held), &c);
+            for p in &c.plants {
+                let r = by_rule.entry(p.kind).or_default();
+                if let Some(e) = held.get(&p.unit) {
+                    if std::env::var_os("RANK_EVAL_MISSED").is_some() {
+                        let fixes: Vec<_> = e.iter().map(|x| (&x.rule, &x.fix)).collect();
+                        eprintln!(
+                            "held {} {} {:?} {:?}: {fixes:?}",
+                            p.kind,
+                            p.unit,
+                            p.cells.first(),
+                            p.truth.first()
+                        );
+                    }
+                    r.0 += 1;
+                    r.1 += usize::from(fixes_truth(e, p));
+                }
             }
             by_line.add(&lines(&f), &c);
             by_entry.add(&entries(&f, &schema), &c);
@@ -624,17 +663,75 @@ fn main() {
         "| ranking | recall@5 | recall@10 | recall@20 | precision@10 | decoy above error (pairs) |"
     );
     println!("|---|---|---|---|---|---|");
-    println!("{}", by_entry.row("异常提示 entries (unit × problem)"));
+    println!(
+        "{}",
+        by_queue.row("review queue as `run`: 校验错误 (held back) first, then 异常提示 entries")
+    );
+    println!(
+        "{}",
+        by_entry.row("异常提示 entries (unit × problem), rules not run")
+    );
     println!("{}", by_line.row("异常提示 lines (one per finding)"));
     println!("{}", by_log.row("naive |log((cur+1)/(prev+1))|"));
     println!("{}", by_abs.row("naive |cur − prev|"));
-    println!("\n| kind | entries in top 10 | lines in top 10 | true value suggested |\n|---|---|---|---|");
+    println!("\n| kind | review queue top 10 | entries in top 10 | lines in top 10 | true value suggested (anomaly) | held by a rule error | rule's fix is the true value |\n|---|---|---|---|---|---|---|");
     for (k, (hit, n)) in &by_entry.by_kind {
+        let q = by_queue.by_kind.get(k).map_or(0, |x| x.0);
         let l = by_line.by_kind.get(k).map_or(0, |x| x.0);
         let s = suggested.get(k).map_or(0, |x| x.0);
-        println!("| {k} | {hit}/{n} | {l}/{n} | {s}/{n} |");
+        let (r, rf) = by_rule.get(k).copied().unwrap_or_default();
+        println!("| {k} | {q}/{n} | {hit}/{n} | {l}/{n} | {s}/{n} | {r}/{n} | {rf}/{r} |");
     }
     false_alarms(&schema, seeds, big);
+}
+
+/// The units `run` would hold back, by code: those with a failing error-level rule.
+fn held(
+    schema: &Schema,
+    units: &[UnitRow],
+    villages: &Villages,
+) -> BTreeMap<String, Vec<rules::RuleError>> {
+    units
+        .iter()
+        .filter_map(|u| {
+            let e = rules::errors(schema, u, villages.get(&u.code).copied());
+            (!e.is_empty()).then(|| (u.code.clone(), e))
+        })
+        .collect()
+}
+
+/// The reviewer's queue as `run` builds it: the held-back units (校验问题, 退回) first, then
+/// the 异常提示 entries of the units it aggregates.
+fn queue(schema: &Schema, c: &Case, held: &BTreeMap<String, Vec<rules::RuleError>>) -> Ranking {
+    let kept: Vec<UnitRow> = c
+        .units
+        .iter()
+        .filter(|u| !held.contains_key(&u.code))
+        .cloned()
+        .collect();
+    let f = detect(schema, kept, c.notes.clone());
+    let mut q: Ranking = held
+        .iter()
+        .map(|(u, e)| {
+            let cells = e.iter().filter_map(|x| x.fix.as_ref().map(|f| f.0.clone()));
+            (Some(u.clone()), cells.collect())
+        })
+        .collect();
+    q.extend(entries(&f, schema));
+    q
+}
+
+/// Whether one of the unit's failing rules proposes the planted cell's true value.
+fn fixes_truth(errors: &[rules::RuleError], p: &Plant) -> bool {
+    errors
+        .iter()
+        .filter_map(|e| e.fix.as_ref())
+        .any(|(code, v)| {
+            p.cells
+                .iter()
+                .zip(&p.truth)
+                .any(|(c, t)| c == code && (v - t).abs() < 0.5)
+        })
 }
 
 /// Open warnings and errors of a clean county, by code.
@@ -647,7 +744,7 @@ fn warnings(f: &[Finding]) -> Vec<&Finding> {
 fn false_alarms(schema: &Schema, seeds: u64, big: usize) {
     println!("\n## False alarms (clean counties)\n");
     println!("| county | units | warnings | lines | entries | warnings by code |\n|---|---|---|---|---|---|");
-    let (mut w_sum, mut n) = (0, 0);
+    let (mut w_sum, mut n, mut held_sum) = (0, 0, 0);
     for seed in 1..=seeds.max(10) {
         let opts = SampleOptions {
             units: Some(48),
@@ -655,8 +752,9 @@ fn false_alarms(schema: &Schema, seeds: u64, big: usize) {
             clean: true,
             ..SampleOptions::default()
         };
-        let (units, notes) = unit_rows(schema, &opts);
+        let (units, notes, villages) = unit_rows(schema, &opts);
         let nu = units.len();
+        held_sum += held(schema, &units, &villages).len();
         let f = detect(schema, units, notes);
         let w = warnings(&f);
         if std::env::var_os("RANK_EVAL_DEBUG").is_some() {
@@ -681,7 +779,7 @@ fn false_alarms(schema: &Schema, seeds: u64, big: usize) {
         );
     }
     println!(
-        "\nmean warnings per clean 48-unit county: {:.2}",
+        "\nmean warnings per clean 48-unit county: {:.2}; units held back by a rule error: {held_sum}",
         w_sum as f64 / n as f64
     );
     if big == 0 {
@@ -692,8 +790,12 @@ fn false_alarms(schema: &Schema, seeds: u64, big: usize) {
         clean: true,
         ..SampleOptions::default()
     };
-    let (units, notes) = unit_rows(schema, &opts);
+    let (units, notes, villages) = unit_rows(schema, &opts);
     let nu = units.len();
+    println!(
+        "clean {big}-unit sample: units held back by a rule error: {}",
+        held(schema, &units, &villages).len()
+    );
     let t = std::time::Instant::now();
     let f = detect(schema, units.clone(), notes.clone());
     let secs = t.elapsed().as_secs_f64();
@@ -764,6 +866,48 @@ fn debug(schema: &Schema, f: &[Finding], c: &Case) {
             e.status.label(),
             e.score
         );
+    }
+}
+
+/// With `RANK_EVAL_MISSED` set: each planted error outside the first 10 entries, with its
+/// cells (typed / true / last year) and its unit's lines.
+fn missed(schema: &Schema, f: &[Finding], c: &Case) {
+    let es = anomaly::entries(f, schema);
+    for p in &c.plants {
+        let pos = es.iter().position(|e| e.unit.as_deref() == Some(&p.unit));
+        if pos.is_some_and(|x| x < 10) {
+            continue;
+        }
+        let u = c.units.iter().find(|u| u.code == p.unit);
+        let cells: Vec<String> = p
+            .cells
+            .iter()
+            .zip(&p.truth)
+            .take(3)
+            .map(|(cell, t)| {
+                let v = u
+                    .and_then(|u| u.values.get(cell))
+                    .copied()
+                    .unwrap_or(f64::NAN);
+                let pr = u
+                    .and_then(|u| u.prior.get(cell))
+                    .copied()
+                    .unwrap_or(f64::NAN);
+                format!("{cell} {v}/{t}/{pr}")
+            })
+            .collect();
+        eprintln!(
+            "missed {} {} at {:?}: {cells:?}",
+            p.kind,
+            p.unit,
+            pos.map(|x| x + 1)
+        );
+        for x in f.iter().filter(|x| x.unit.as_deref() == Some(&p.unit)) {
+            eprintln!(
+                "    #{} {} {:?} {:?} {:.5} {}",
+                x.entry, x.code, x.severity, x.indicator, x.score, x.message
+            );
+        }
     }
 }
 
