@@ -5,7 +5,7 @@
 #
 #   bash bench/rank.sh [SEEDS] [BIG_UNITS]      # defaults 12 10000; BIG_UNITS=0 skips the big sample
 #
-# The harness is examples/rank_eval.rs (in-memory: no workbooks are written). The log goes to
+# The harness is examples/rank_eval/ (in-memory: no workbooks are written). The log goes to
 # bench/logs/rank-<date>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."

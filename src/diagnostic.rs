@@ -201,6 +201,9 @@ impl Diagnostic {
         if let Some(e) = &self.explanation {
             let _ = write!(line, "（已说明：{e}）");
         }
+        if let Some(f) = &self.suggestion {
+            let _ = write!(line, "（参考：{f}）");
+        }
         line
     }
 
@@ -222,6 +225,9 @@ impl Diagnostic {
         if let Some(e) = &self.explanation {
             let _ = writeln!(s, "  = 单位说明: {e}");
         }
+        if let Some(f) = &self.suggestion {
+            let _ = writeln!(s, "  = 参考: {f}（程序不会自动修改）");
+        }
         s
     }
 
@@ -233,7 +239,7 @@ impl Diagnostic {
 
 /// A finding's fields as `check --format json` writes them (the review page adds its own):
 /// code, severity, file, sheet, cell (A1) with its row and column, unit, indicator, message,
-/// explanation.
+/// explanation, suggestion (the likely correct value of a failing rule, never applied).
 pub fn json_fields(d: &Diagnostic) -> serde_json::Map<String, serde_json::Value> {
     match serde_json::json!({
         "code": d.code,
@@ -247,6 +253,7 @@ pub fn json_fields(d: &Diagnostic) -> serde_json::Map<String, serde_json::Value>
         "indicator": d.indicator,
         "message": d.message,
         "explanation": d.explanation,
+        "suggestion": d.suggestion,
     }) {
         serde_json::Value::Object(map) => map,
         _ => serde_json::Map::new(), // an object literal is always an object

@@ -1280,6 +1280,22 @@ const RUN_CASES: &[RunCase] = &[
             d.set("FW01", (1.05 * d.prev("FW01")).round());
         },
     },
+    // 涉企检查 typed as the whole 行政检查次数 (125 of 125, last year 65 of 133), or the
+    // share of last year (61 of 125).
+    RunCase {
+        code: "A12",
+        unit: Some("D14"),
+        indicator: Some("RZF02"),
+        hit: |c| {
+            let d = c.edit("D14");
+            d.set("ZF05", d.v("ZF04"));
+        },
+        miss: |c| {
+            let d = c.edit("D14");
+            let share = d.prev("ZF05") / d.prev("ZF04");
+            d.set("ZF05", (share * d.v("ZF04")).round());
+        },
+    },
     // An amount that goes from 238 260 元 to nothing (HB cannot judge a zero), or stays.
     RunCase {
         code: "A11",

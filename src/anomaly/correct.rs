@@ -199,7 +199,7 @@ fn by_prior(found: Vec<Correction>, env: &dyn Env) -> Option<Correction> {
 fn rule_variants(v: f64) -> Vec<(f64, &'static str, usize)> {
     let mut out: Vec<(f64, &'static str, usize)> =
         variants(v).into_iter().map(|(w, r)| (w, r, 0)).collect();
-    if v.fract() == 0.0 && v >= 0.0 && v < 1e12 {
+    if v.fract() == 0.0 && (0.0..1e12).contains(&v) {
         let s = format!("{v:.0}");
         let mut more: Vec<(f64, &'static str)> = Vec::new();
         for i in 0..=s.len() {

@@ -1160,7 +1160,8 @@ impl<'a> Ctx<'a> {
             format!("{den}由{}变为{}", fmt_thousands(q.n1), fmt_thousands(q.n2))
         };
         let msg = format!(
-            "{}今年{}（{}÷{}），去年{}（{}÷{}），{}；{base}，{num}由{}变为{}，             同类单位一般{}：请核对{num}是否填错行或照抄了{den}",
+            "{}今年{}（{}÷{}），去年{}（{}÷{}），{}；{base}，{num}由{}变为{}，\
+             同类单位一般{}：请核对{num}是否填错行或照抄了{den}",
             r.name,
             pct(q.x2, q.n2),
             fmt_thousands(q.x2),

@@ -292,7 +292,7 @@ mod tests {
             state ^= state << 17;
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
-        let mut draw = |n: f64, p: f64, u: &mut dyn FnMut() -> f64| {
+        let draw = |n: f64, p: f64, u: &mut dyn FnMut() -> f64| {
             (0..n as usize).filter(|_| u() < p).count() as f64
         };
         let mut pairs = Vec::new();

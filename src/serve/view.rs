@@ -155,7 +155,6 @@ pub fn finding_json(d: &Diagnostic) -> Value {
     let mut f = crate::diagnostic::json_fields(d);
     f.insert("file".into(), json!(base_name(&d.location.file)));
     f.insert("severity_label".into(), json!(d.severity.label()));
-    f.insert("suggestion".into(), json!(d.suggestion));
     f.insert("fix".into(), json!(crate::report::feedback::how_to_fix(d)));
     Value::Object(f)
 }
