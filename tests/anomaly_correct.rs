@@ -160,3 +160,33 @@ proptest::proptest! {
         }
     }
 }
+
+/// `check` shows the suggestion: the JSON key `suggestion` and 参考 on the text line.
+#[test]
+fn check_prints_the_suggestion_in_json_and_text() {
+    let code = "411321-D05";
+    let (ind, right, typed) = transposable(code);
+    let dir = tempfile::tempdir().unwrap();
+    v20_after(dir.path(), code, &ind, typed);
+    let run = |format: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_huizong"))
+            .args(["check", "--year", "2024", "--format", format])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "an error was found");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let v20 = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "V20")
+        .expect("V20 finding");
+    let want = format!("可能应为 {right:.0}（数字顺序颠倒）");
+    assert!(v20["suggestion"].as_str().unwrap().contains(&want), "{v20}");
+    let text = run("concise");
+    let line = text.lines().find(|l| l.contains("V20")).expect("V20 line");
+    assert!(line.contains("（参考：") && line.contains(&want), "{line}");
+}
