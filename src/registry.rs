@@ -168,6 +168,9 @@ pub struct Registry {
     /// and a linear search made large batches quadratic.
     #[serde(skip)]
     index: OnceLock<BTreeMap<String, usize>>,
+    /// Name (without white space) → positions in `units`, built on first lookup by name.
+    #[serde(skip)]
+    names: OnceLock<BTreeMap<String, Vec<usize>>>,
 }
 
 impl PartialEq for Registry {
@@ -181,6 +184,7 @@ impl Registry {
         Registry {
             units,
             index: OnceLock::new(),
+            names: OnceLock::new(),
         }
     }
 
@@ -229,8 +233,42 @@ impl Registry {
             .or_else(|| self.units.iter().find(|u| u.code == code))
     }
 
+    /// The units named `name` (white space ignored), in file order: a province's registry
+    /// repeats names like 县自然资源局 across counties.
+    pub fn by_name(&self, name: &str) -> Vec<&Unit> {
+        let names = self.names.get_or_init(|| {
+            let mut m: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+            for (i, u) in self.units.iter().enumerate() {
+                m.entry(squeeze(&u.name)).or_default().push(i);
+            }
+            m
+        });
+        let key = squeeze(name);
+        let hits: Vec<&Unit> = names
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.units.get(i))
+            .filter(|u| squeeze(&u.name) == key)
+            .collect();
+        if hits.is_empty() {
+            // A stale index (see `get`) falls back to a scan.
+            self.units
+                .iter()
+                .filter(|u| squeeze(&u.name) == key)
+                .collect()
+        } else {
+            hits
+        }
+    }
+
     /// Units that must report in `year`, in file order.
     pub fn active_in(&self, year: i32) -> impl Iterator<Item = &Unit> {
         self.units.iter().filter(move |u| u.active_in(year))
     }
+}
+
+/// A name without white space (full-width spaces included), for comparing names.
+pub fn squeeze(name: &str) -> String {
+    name.chars().filter(|c| !c.is_whitespace()).collect()
 }

@@ -420,3 +420,62 @@ fn a_whole_round_send_return_resubmit_explain_accept_and_run_again() {
 fn sample_num(v: f64) -> String {
     huizong::anomaly::fmt_num(v)
 }
+
+/// A code typed wrong on the cover (县自然资源局's workbook saying 411321-D04): the file is held
+/// back with V04 and 县生态环境局's own report stays in the summary instead of being replaced
+/// as an "earlier version"; 县自然资源局 is listed as not received.
+#[test]
+fn a_wrong_code_on_the_cover_does_not_replace_another_units_report() {
+    let round = Round::new();
+    let (d03, d04) = (round.code("D03"), round.code("D04"));
+    let registry = round.dir.path().join("units.csv");
+    let with_registry = ["--registry".as_ref(), registry.as_os_str()];
+    let (_, before, _) = round.run_with("before", &with_registry);
+
+    let unit = round.county.registry.get(&d03).expect("registered");
+    let mut fill = sample::fill(&round.schema, unit, &round.sent(&d03), round.seed);
+    fill.cover_code = Some(d04.clone());
+    let bytes = template::build(&round.schema, unit, YEAR, &fill).expect("workbook built");
+    let path = round
+        .dir
+        .path()
+        .join("2024")
+        .join(template::file_name(unit, YEAR));
+    std::fs::write(&path, bytes).expect("written");
+    let (code, after, out) = round.run_with("after", &with_registry);
+    assert_eq!(code, 1, "V04 is an error");
+
+    let total = |f: &Json| indicator(f, "ZF04")["value"].as_f64().expect("ZF04");
+    let d03_zf04 = round.sent(&d03).values["ZF04"];
+    assert_eq!(
+        total(&after),
+        total(&before) - d03_zf04,
+        "D04 counted once, D03 not"
+    );
+    let missing = |f: &Json| -> Vec<String> {
+        f["coverage"]["missing"]
+            .as_array()
+            .expect("missing")
+            .iter()
+            .map(|v| v.as_str().unwrap_or("").to_string())
+            .filter(|c| c != &d03)
+            .collect()
+    };
+    assert!(after["coverage"]["missing"]
+        .as_array()
+        .expect("missing")
+        .iter()
+        .any(|v| v == d03.as_str()));
+    assert_eq!(missing(&after), missing(&before), "only D03 newly missing");
+    let checks = rows(&sheet(&out.join("汇总_2024.xlsx"), "校验问题"));
+    let v04: Vec<String> = checks
+        .iter()
+        .filter(|r| r.iter().any(|c| c == "V04"))
+        .map(|r| r.join("|"))
+        .collect();
+    assert_eq!(v04.len(), 1, "{v04:?}");
+    assert!(
+        v04[0].contains(&d04) && v04[0].contains("县自然资源局") && v04[0].contains(&d03),
+        "{v04:?}"
+    );
+}

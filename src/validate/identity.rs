@@ -1,10 +1,13 @@
 //! V04/V05-style identity checks of the cover: the unit exists in the registry for the year, the
-//! statistical year is the task year, and the declared kind matches the registry.
+//! statistical year is the task year, the declared kind matches the registry, and the cover's
+//! code agrees with the cover's unit name and with a unit code in the file name. A code typed
+//! wrong on the cover would otherwise file the return under another unit and replace that
+//! unit's own report as a "later version".
 
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::ingest::Submission;
-use crate::registry::{Registry, UnitKind};
+use crate::registry::{squeeze, Registry, Unit, UnitKind};
 use crate::schema::Schema;
 use crate::sheets::CoverField;
 
@@ -55,6 +58,12 @@ pub(super) fn check(
                     );
                 }
             }
+            // One finding for one wrong code: the name says more than the file name.
+            let conflict =
+                name_conflict(sub, unit, registry).or_else(|| file_conflict(file, unit, registry));
+            if let Some(msg) = conflict {
+                push(at(CoverField::UnitCode), msg);
+            }
             let declared = sub
                 .cover
                 .unit_kind
@@ -73,6 +82,58 @@ pub(super) fn check(
         }
     }
     out
+}
+
+/// The cover's unit name is another registry unit's name, not the name of the unit its code
+/// names. A name that matches no unit (an abbreviation, a renamed office) is not a conflict.
+fn name_conflict(sub: &Submission, unit: &Unit, registry: &Registry) -> Option<String> {
+    let name = sub.cover.unit_name.as_deref()?;
+    if squeeze(name).is_empty() || squeeze(name) == squeeze(&unit.name) {
+        return None;
+    }
+    let others = registry.by_name(name);
+    let other = pick_near(&others, &unit.code)?;
+    Some(format!(
+        "封面单位代码为“{}”，名册中该代码是“{}”；但封面单位名称填的是“{}”，名册中它的代码是“{}”。\
+         代码与名称不一致，请核对封面的单位代码（本表暂不汇总）",
+        unit.code, unit.name, name, other.code
+    ))
+}
+
+/// The file name carries a registry unit code other than the cover's (`411321-D03_…xlsx`
+/// with 411321-D04 on the cover).
+fn file_conflict(file: &str, unit: &Unit, registry: &Registry) -> Option<String> {
+    let stem = std::path::Path::new(file).file_stem()?.to_string_lossy();
+    let named: Vec<&Unit> = stem
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter_map(|t| registry.get(t))
+        .collect();
+    if named.is_empty() || named.iter().any(|u| u.code == unit.code) {
+        return None;
+    }
+    let other = named[0];
+    Some(format!(
+        "文件名中的单位代码是“{}”（{}），封面填的是“{}”（{}）：请核对封面的单位代码，\
+         或确认是否发错了文件（本表暂不汇总）",
+        other.code, other.name, unit.code, unit.name
+    ))
+}
+
+/// Of several units with one name, the one whose code shares the longest prefix with `code`
+/// (the same county first).
+fn pick_near<'a>(units: &[&'a Unit], code: &str) -> Option<&'a Unit> {
+    let common = |u: &Unit| {
+        u.code
+            .chars()
+            .zip(code.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    units
+        .iter()
+        .copied()
+        .filter(|u| u.code != code)
+        .max_by_key(|u| (common(u), std::cmp::Reverse(u.code.clone())))
 }
 
 /// The cover cell of a field when the reader found it, else the cover sheet, else the file.
