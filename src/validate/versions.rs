@@ -42,6 +42,20 @@ pub struct Mark {
 const REVISED: [&str; 4] = ["修改", "更正", "修订", "补正"];
 /// Words that mark the final version.
 const FINAL_WORDS: [&str; 4] = ["终稿", "最终", "定稿", "最新"];
+/// Words that mark a version before the corrected one: `报表(修改前).xlsx` is the original
+/// kept beside the correction, not a correction. They rank below an unmarked name.
+const EARLIER_WORDS: [&str; 8] = [
+    "修改前",
+    "更正前",
+    "修订前",
+    "补正前",
+    "未修改",
+    "原稿",
+    "旧版",
+    "作废",
+];
+/// Rank of a name marked as an earlier version.
+const EARLIER: u32 = 0;
 
 /// The version mark in a file name (the stem of `display`'s last component).
 pub fn mark(display: &str) -> Mark {
@@ -69,6 +83,10 @@ pub fn mark(display: &str) -> Mark {
     let chars: Vec<char> = stem.chars().collect();
     for w in REVISED {
         for (at, _) in stem.match_indices(w) {
+            let (head, tail) = (&stem[..at], &stem[at + w.len()..]);
+            if tail.starts_with('前') || head.ends_with('未') {
+                continue; // 修改前 / 未修改: see EARLIER_WORDS
+            }
             let before = stem[..at].chars().count();
             let after = before + w.chars().count();
             // 修改2 / 修改（2） / 第二次修改 / 二次修改: the count of corrections.
@@ -97,6 +115,14 @@ pub fn mark(display: &str) -> Mark {
                 let text: String = chars[i..end].iter().collect();
                 offer(n.min(FINAL - 1), &text);
             }
+        }
+    }
+    if best.text.is_none() {
+        if let Some(w) = EARLIER_WORDS.iter().find(|w| stem.contains(*w)) {
+            best = Mark {
+                rank: EARLIER,
+                text: Some(w.to_string()),
+            };
         }
     }
     best
@@ -259,8 +285,18 @@ pub fn order(outcomes: &[FileOutcome], files: &[usize]) -> Result<(Vec<usize>, S
     let name = |i: usize| outcomes[i].display.as_str();
     let (winner, basis) = if leaders.len() == 1 {
         let w = leaders[0];
-        let text = w.mark.text.clone().unwrap_or_default();
-        (w.index, format!("文件名标有“{text}”"))
+        let basis = match &w.mark.text {
+            Some(text) => format!("文件名标有“{text}”"),
+            // Unmarked, and the others are marked as earlier (修改前, 原稿 …).
+            None => {
+                let earlier: Vec<String> = c
+                    .iter()
+                    .filter_map(|x| x.mark.text.as_ref().map(|t| format!("“{t}”")))
+                    .collect();
+                format!("其他文件名标有{}", earlier.join("、"))
+            }
+        };
+        (w.index, basis)
     } else {
         let times: Option<Vec<SavedAt>> = leaders.iter().map(|x| x.saved).collect();
         let Some(times) = times else {
@@ -406,5 +442,15 @@ mod tests {
             Some("修改")
         );
         assert_eq!(mark("a_v2.xlsx").text.as_deref(), Some("v2"));
+        // The original kept beside a correction is earlier than the unmarked correction.
+        assert_eq!(rank("青山镇_2024(修改前).xlsx"), EARLIER);
+        assert_eq!(rank("青山镇_2024_未修改.xlsx"), EARLIER);
+        assert_eq!(rank("青山镇_2024原稿.xlsx"), EARLIER);
+        assert_eq!(rank("青山镇_2024(修改后).xlsx"), 2);
+        assert_eq!(
+            rank("青山镇_2024(修改前)_第2版.xlsx"),
+            2,
+            "a later mark wins"
+        );
     }
 }
