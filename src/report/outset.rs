@@ -130,7 +130,7 @@ impl OutputSet {
             )));
         }
         std::fs::create_dir_all(&parent).map_err(|e| Error::write(&parent, e))?;
-        std::fs::create_dir(&set.staging).map_err(|e| Error::write(&set.staging, e))?;
+        std::fs::create_dir(&set.staging).map_err(|e| staging_error(&parent, &set.staging, e))?;
         let building = set.staging.join(BUILDING);
         std::fs::write(&building, b"").map_err(|e| Error::write(&building, e))?;
         Ok(set)
@@ -562,4 +562,19 @@ pub fn read_finished(dir: &Path) -> Result<Option<Finished>> {
         label: read_label(dir),
         files,
     }))
+}
+
+/// The staging folder beside `--out` could not be made: say why it is needed, as the user never
+/// named it.
+fn staging_error(parent: &Path, staging: &Path, e: std::io::Error) -> Error {
+    Error::Other(format!(
+        "无法在 {} 中建立临时文件夹 {}：{}。新的输出先写到输出文件夹旁边，写完整后再替换原有输出\
+         （中断时不会留下残缺的结果），所以输出文件夹的上一级也必须可写；请换一个输出文件夹",
+        parent.display(),
+        staging
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        crate::error::io_text(&e)
+    ))
 }

@@ -72,6 +72,20 @@ pub fn check_file(
             d.unit = unit.clone();
         }
     }
+    // The reader's warnings (V03 约数, N codes) are settled by a real 说明 on their row, as the
+    // rules' warnings are: the 退回 workbook tells the unit to explain them there.
+    for d in outcome
+        .diagnostics
+        .iter_mut()
+        .filter(|d| d.severity == Severity::Warning && d.explanation.is_none())
+    {
+        d.explanation = d
+            .indicator
+            .as_ref()
+            .and_then(|c| sub.notes.get(c))
+            .filter(|n| crate::sheets::is_real_explanation(n))
+            .cloned();
+    }
     outcome.diagnostics.extend(found);
     crate::diagnostic::sort(&mut outcome.diagnostics);
 }
