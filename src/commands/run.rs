@@ -41,12 +41,25 @@ fn print_summary(r: &RunReport, dir: &Path) -> Result<()> {
         c.held_back.len(),
         c.missing.len()
     )?;
-    let open = r.anomalies.iter().filter(|a| a.needs_action()).count();
+    // Counted as the 异常提示 sheet shows them: one row per entry (unit × problem).
+    let entries: std::collections::BTreeSet<usize> = r.anomalies.iter().map(|a| a.entry).collect();
+    let open: std::collections::BTreeSet<usize> = r
+        .anomalies
+        .iter()
+        .filter(|a| a.needs_action())
+        .map(|a| a.entry)
+        .collect();
+    let lines = if entries.len() == r.anomalies.len() {
+        String::new()
+    } else {
+        format!("共 {} 条，", r.anomalies.len())
+    };
     crate::outln!(
-        "校验问题：错误 {}，警告 {}；异常提示 {} 条（其中 {open} 条待单位核实）",
+        "校验问题：错误 {}，警告 {}；异常提示 {} 项（{lines}其中 {} 项待单位核实）",
         r.errors,
         r.warnings,
-        r.anomalies.len()
+        entries.len(),
+        open.len()
     )?;
     if !c.held_unverified.is_empty() {
         crate::outln!(
