@@ -479,3 +479,31 @@ fn a_wrong_code_on_the_cover_does_not_replace_another_units_report() {
         "{v04:?}"
     );
 }
+
+/// A merged unit (双岗镇, which continues T14 and T15) that sends its return under a
+/// predecessor's file name with that predecessor's name on the cover is not a wrong code: no
+/// V04, and its figures are summed as usual.
+#[test]
+fn a_merged_unit_under_its_predecessors_name_is_not_a_wrong_code() {
+    let round = Round::new();
+    let (t14, t16) = (round.code("T14"), round.code("T16"));
+    let registry = round.dir.path().join("units.csv");
+    let with_registry = ["--registry".as_ref(), registry.as_os_str()];
+    let merged = round.county.registry.get(&t16).expect("registered").clone();
+    let old = round.county.registry.get(&t14).expect("registered").clone();
+    let mut fill = sample::fill(&round.schema, &merged, &round.sent(&t16), round.seed);
+    fill.cover_code = Some(t16.clone());
+    let mut as_old = merged.clone();
+    as_old.name = old.name.clone();
+    let bytes = template::build(&round.schema, &as_old, YEAR, &fill).expect("workbook built");
+    let dir = round.dir.path().join("2024");
+    std::fs::remove_file(dir.join(template::file_name(&merged, YEAR))).expect("first file");
+    std::fs::write(dir.join(template::file_name(&old, YEAR)), bytes).expect("written");
+    let (_, f, out) = round.run_with("out", &with_registry);
+    let checks = rows(&sheet(&out.join("汇总_2024.xlsx"), "校验问题"));
+    assert!(
+        !checks.iter().any(|r| r.iter().any(|c| c == "V04")),
+        "{checks:?}"
+    );
+    assert!(!held_back(&f).contains(&t16));
+}

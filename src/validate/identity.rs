@@ -93,6 +93,9 @@ fn name_conflict(sub: &Submission, unit: &Unit, registry: &Registry) -> Option<S
     }
     let others = registry.by_name(name);
     let other = pick_near(&others, &unit.code)?;
+    if related(unit, other) {
+        return None; // a merged unit's cover with its predecessor's name
+    }
     Some(format!(
         "封面单位代码为“{}”，名册中该代码是“{}”；但封面单位名称填的是“{}”，名册中它的代码是“{}”。\
          代码与名称不一致，请核对封面的单位代码（本表暂不汇总）",
@@ -112,11 +115,20 @@ fn file_conflict(file: &str, unit: &Unit, registry: &Registry) -> Option<String>
         return None;
     }
     let other = named[0];
+    if related(unit, other) {
+        return None; // last year's file name of a merged unit's predecessor
+    }
     Some(format!(
         "文件名中的单位代码是“{}”（{}），封面填的是“{}”（{}）：请核对封面的单位代码，\
          或确认是否发错了文件（本表暂不汇总）",
         other.code, other.name, unit.code, unit.name
     ))
+}
+
+/// Whether one unit continues the other (the registry's predecessors of a merger).
+fn related(a: &Unit, b: &Unit) -> bool {
+    a.predecessors.iter().any(|(c, _)| *c == b.code)
+        || b.predecessors.iter().any(|(c, _)| *c == a.code)
 }
 
 /// Of several units with one name, the one whose code shares the longest prefix with `code`
