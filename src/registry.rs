@@ -168,9 +168,10 @@ pub struct Registry {
     /// and a linear search made large batches quadratic.
     #[serde(skip)]
     index: OnceLock<BTreeMap<String, usize>>,
-    /// Name (without white space) → positions in `units`, built on first lookup by name.
+    /// Name (without white space) → positions in `units`, built on first lookup by name,
+    /// with the number of units it was built from.
     #[serde(skip)]
-    names: OnceLock<BTreeMap<String, Vec<usize>>>,
+    names: OnceLock<(usize, BTreeMap<String, Vec<usize>>)>,
 }
 
 impl PartialEq for Registry {
@@ -236,12 +237,12 @@ impl Registry {
     /// The units named `name` (white space ignored), in file order: a province's registry
     /// repeats names like 县自然资源局 across counties.
     pub fn by_name(&self, name: &str) -> Vec<&Unit> {
-        let names = self.names.get_or_init(|| {
+        let (built_from, names) = self.names.get_or_init(|| {
             let mut m: BTreeMap<String, Vec<usize>> = BTreeMap::new();
             for (i, u) in self.units.iter().enumerate() {
                 m.entry(squeeze(&u.name)).or_default().push(i);
             }
-            m
+            (self.units.len(), m)
         });
         let key = squeeze(name);
         let hits: Vec<&Unit> = names
@@ -251,8 +252,9 @@ impl Registry {
             .filter_map(|&i| self.units.get(i))
             .filter(|u| squeeze(&u.name) == key)
             .collect();
-        if hits.is_empty() {
-            // A stale index (see `get`) falls back to a scan.
+        // A name that matches no unit is the usual case (an abbreviated cover name), so the
+        // scan of a stale index (see `get`) runs only when `units` has changed size since.
+        if hits.is_empty() && *built_from != self.units.len() {
             self.units
                 .iter()
                 .filter(|u| squeeze(&u.name) == key)

@@ -32,7 +32,7 @@ const CLOCK_SLACK: i64 = 86_400;
 /// What a file name says about its version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mark {
-    /// 1 = no mark (the first version); higher = later.
+    /// 1 = no mark (the first version); higher = later; 0 = marked as earlier (修改前, 原稿).
     pub rank: u32,
     /// The words that gave the rank, as written (`修改`, `v2`, `终稿`).
     pub text: Option<String>,
